@@ -1,0 +1,52 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+  name: "tandem",
+  platforms: [.macOS(.v15)],
+  products: [
+    .library(name: "TandemState", targets: ["TandemState"]),
+    .library(name: "TandemCLI", targets: ["TandemCLI"]),
+    .executable(name: "tandem", targets: ["tandem"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    // The core: state home, locks, atomic files, revisioned config. No CLI dependency.
+    .target(name: "TandemState"),
+    // The contract for command-line tools built on swift-argument-parser.
+    .target(
+      name: "TandemCLI",
+      dependencies: [
+        "TandemState",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    // The reference tool, built only on the public API of the two modules above.
+    .executableTarget(
+      name: "tandem",
+      dependencies: [
+        "TandemState",
+        "TandemCLI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    // Helpers shared by the test targets: temporary homes, running the built tool.
+    .target(name: "TandemTestSupport", path: "Tests/TandemTestSupport"),
+    .testTarget(name: "TandemStateTests", dependencies: ["TandemState", "TandemTestSupport"]),
+    .testTarget(name: "TandemCLITests", dependencies: ["TandemCLI", "TandemState", "TandemTestSupport"]),
+    // Runs the built `tandem` binary as real, concurrent processes.
+    .testTarget(name: "EndToEndTests", dependencies: ["tandem", "TandemTestSupport"]),
+  ]
+)
+
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+  var settings = target.swiftSettings ?? []
+  // Require `any` for existential types.
+  settings.append(.enableUpcomingFeature("ExistentialAny"))
+  // Imports are internal unless a module re-exports them on purpose.
+  settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+  settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+  target.swiftSettings = settings
+}
