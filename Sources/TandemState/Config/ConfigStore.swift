@@ -1,0 +1,195 @@
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// The configuration document of one namespace, read without a lock and changed only in
+/// locked transactions.
+///
+/// ```swift
+/// let store = ConfigStore(home: home, namespace: .instance(try InstanceID("agent-1")))
+/// try store.update(timeout: .default) { document in
+///   document["region"] = "us-east-1"
+/// }
+/// ```
+///
+/// Reads take no lock: writes replace the file atomically, so a reader always sees a whole
+/// document. A write takes the namespace's lock, reads the document again under it, applies
+/// the change, and lands it with an atomic, durable replace. Two writers therefore never
+/// lose each other's changes, and with `ifRevision` a writer that read an older revision is
+/// refused instead of overwriting what it never saw.
+public struct ConfigStore: Sendable {
+  /// The state home.
+  public let home: StateHome
+  /// The namespace whose document this store reads and writes.
+  public let namespace: Namespace
+
+  /// The document's file name inside its namespace directory.
+  public static let fileName = "config.json"
+  /// The lock file beside it.
+  public static let lockFileName = "config.json.lock"
+
+  /// A store for `namespace` under `home`.
+  public init(home: StateHome, namespace: Namespace = .shared) {
+    self.home = home
+    self.namespace = namespace
+  }
+
+  /// The document's path, for messages.
+  public var path: String { home.displayPath(namespace.components + [Self.fileName]) }
+
+  /// The lock file's path, for messages.
+  public var lockPath: String { home.displayPath(namespace.components + [Self.lockFileName]) }
+
+  /// Reads the current document without taking the lock. A namespace never written reads
+  /// as an empty document at revision 0; a corrupt file throws
+  /// ``StateError/Code/stateCorrupt`` and is left as it is.
+  public func read() throws(StateError) -> ConfigDocument {
+    guard let directory = try home.openDirectory(namespace.components, create: false) else {
+      return ConfigDocument()
+    }
+    return try read(in: directory)
+  }
+
+  /// Runs `body` on the current document under the namespace lock and saves the result.
+  ///
+  /// - Parameters:
+  ///   - timeout: how long to wait for the lock before throwing a conflict.
+  ///   - expectedRevision: when set, the change applies only if the document is still at
+  ///     this revision; otherwise ``StateError/Code/concurrentModification`` with reason
+  ///     `revision_mismatch` is thrown and nothing is written.
+  ///   - intent: what to tell processes that wait for the lock meanwhile.
+  ///   - body: the change. Throwing from it abandons the transaction; nothing is written.
+  /// - Returns: what `body` returned, the saved document and whether anything changed.
+  ///   A change that leaves the values as they were writes nothing and keeps the revision.
+  @discardableResult
+  public func update<Result>(
+    timeout: LockTimeout = .default,
+    ifRevision expectedRevision: UInt64? = nil,
+    intent: LockIntent? = nil,
+    _ body: (inout ConfigDocument) throws -> Result
+  ) throws -> ConfigUpdate<Result> {
+    let locked = try lock(timeout: timeout, intent: intent ?? LockIntent(instanceID: nil, command: "config update"))
+    defer { locked.lock.release() }
+    let current = try read(in: locked.directory)
+    if let expectedRevision, expectedRevision != current.revision {
+      throw StateError.revisionMismatch(path: path, expected: expectedRevision, current: current.revision)
+    }
+    var changed = current
+    let result = try body(&changed)
+    changed.revision = current.revision
+    changed.updatedAtMilliseconds = current.updatedAtMilliseconds
+    guard changed.values != current.values else {
+      return ConfigUpdate(
+        result: result, document: current, previousRevision: current.revision, changed: false,
+        waitedMilliseconds: locked.lock.waitedMilliseconds)
+    }
+    try validate(changed)
+    changed.revision = current.revision + 1
+    changed.updatedAtMilliseconds = Clock.wallMilliseconds()
+    let bytes = changed.encode()
+    guard bytes.count <= StateLimits.maximumDocumentBytes else {
+      throw StateError(
+        .limitExceeded,
+        "the document would be \(bytes.count) bytes; the limit is \(StateLimits.maximumDocumentBytes) bytes", path: path)
+    }
+    _ = AtomicFile.removeOrphans(of: Self.fileName, in: locked.directory)
+    try AtomicFile.write(bytes, as: Self.fileName, in: locked.directory)
+    return ConfigUpdate(
+      result: result, document: changed, previousRevision: current.revision, changed: true,
+      waitedMilliseconds: locked.lock.waitedMilliseconds)
+  }
+
+  /// Holds this namespace's lock until the returned lock is released: every write to the
+  /// document waits meanwhile. Used to run another tool while the configuration is frozen.
+  public func acquireLock(timeout: LockTimeout = .default, intent: LockIntent) throws(StateError) -> FileLock {
+    try lock(timeout: timeout, intent: intent).lock
+  }
+
+  /// Who holds this namespace's lock, read without taking it.
+  public func lockStatus() throws(StateError) -> LockStatus {
+    try LockStatus.read(home: home, directory: namespace.components, name: Self.lockFileName)
+  }
+
+  /// Moves a corrupt document aside (to `config.json.corrupt-TIMESTAMP`) so that the
+  /// namespace starts again from an empty document at revision 0. A valid document is left
+  /// alone. Nothing is ever deleted.
+  public func repair(timeout: LockTimeout = .default, intent: LockIntent) throws(StateError) -> RepairOutcome {
+    guard try home.openDirectory(namespace.components, create: false) != nil else {
+      return RepairOutcome(path: path, movedTo: nil, reason: nil)
+    }
+    let locked = try lock(timeout: timeout, intent: intent)
+    defer { locked.lock.release() }
+    let reason: String
+    do {
+      _ = try read(in: locked.directory)
+      return RepairOutcome(path: path, movedTo: nil, reason: nil)
+    } catch let error where error.code == .stateCorrupt || error.code == .unsafeStatePath {
+      reason = error.message
+    }
+    let aside = Self.fileName + ".corrupt-" + String(Clock.wallMilliseconds())
+    guard renameat(locked.directory.fd, Self.fileName, locked.directory.fd, aside) == 0 else {
+      throw StateError.system(SystemCallError("renameat", errno: lastErrno()), path: path, doing: "move aside")
+    }
+    try locked.directory.synchronize()
+    return RepairOutcome(path: path, movedTo: locked.directory.displayPath(aside), reason: reason)
+  }
+
+  private func lock(timeout: LockTimeout, intent: LockIntent) throws(StateError) -> LockedDirectory {
+    try LockAcquisition.acquire(
+      home: home, directory: namespace.components, name: Self.lockFileName, timeout: timeout, intent: intent)
+  }
+
+  private func read(in directory: DirectoryHandle) throws(StateError) -> ConfigDocument {
+    guard let bytes = try directory.readFile(Self.fileName, limit: StateLimits.maximumDocumentBytes) else {
+      return ConfigDocument()
+    }
+    do {
+      return try ConfigDocument.decode(bytes)
+    } catch {
+      var corrupt = StateError(
+        .stateCorrupt, "\(path) is corrupt: \(error.reason); it was left untouched", path: path)
+      corrupt.fixRequired = "move the corrupt file aside (config repair) or restore it from a backup"
+      throw corrupt
+    }
+  }
+
+  private func validate(_ document: ConfigDocument) throws(StateError) {
+    guard document.values.count <= StateLimits.maximumKeys else {
+      throw StateError(
+        .limitExceeded, "the document would hold \(document.values.count) keys; the limit is \(StateLimits.maximumKeys)",
+        path: path)
+    }
+    for (key, value) in document.values {
+      try ConfigKey.validate(key)
+      try ConfigKey.validateValue(value, for: key)
+    }
+  }
+}
+
+/// The outcome of ``ConfigStore/update(timeout:ifRevision:intent:_:)``.
+public struct ConfigUpdate<Result> {
+  /// What the transaction's body returned.
+  public let result: Result
+  /// The document as saved (or as it was, when nothing changed).
+  public let document: ConfigDocument
+  /// The revision the transaction started from.
+  public let previousRevision: UInt64
+  /// Whether the values changed and a new revision was written.
+  public let changed: Bool
+  /// How long the transaction waited for the lock, in milliseconds.
+  public let waitedMilliseconds: Int64
+}
+
+extension ConfigUpdate: Sendable where Result: Sendable {}
+
+/// The outcome of ``ConfigStore/repair(timeout:intent:)``.
+public struct RepairOutcome: Sendable {
+  /// The document's path.
+  public let path: String
+  /// Where the corrupt file now is, or `nil` when there was nothing to repair.
+  public let movedTo: String?
+  /// What was wrong with it.
+  public let reason: String?
+}

@@ -1,0 +1,136 @@
+/// An error from the state layer, with a stable code that callers branch on.
+///
+/// The code is the contract; the message is for people and may change. Extra fields are
+/// filled in where they apply: who holds a lock, which revision was expected, which file
+/// is corrupt, when to retry.
+public struct StateError: Error, Sendable, CustomStringConvertible {
+  /// A stable, machine-readable error identifier, such as `CONCURRENT_MODIFICATION`.
+  ///
+  /// Codes are open: a tool built on the framework can define its own with
+  /// `StateError.Code("MY_CODE")`.
+  public struct Code: Hashable, Sendable, CustomStringConvertible {
+    /// The identifier as it appears in the JSON envelope.
+    public let rawValue: String
+
+    /// Creates a code; use an upper-case snake-case identifier.
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+
+    public var description: String { rawValue }
+
+    /// Another process holds the lock past the timeout, or the document moved on from the
+    /// expected revision. Nothing was written. See ``StateError/conflict``.
+    public static let concurrentModification = Code("CONCURRENT_MODIFICATION")
+    /// A key, an instance or another addressed thing does not exist.
+    public static let notFound = Code("NOT_FOUND")
+    /// A state file exists but is not a valid document. It is never overwritten.
+    public static let stateCorrupt = Code("STATE_CORRUPT")
+    /// A symbolic link or another unexpected file type sits where state lives.
+    public static let unsafeStatePath = Code("UNSAFE_STATE_PATH")
+    /// An argument is malformed: an instance id, a key, a duration.
+    public static let invalidArgument = Code("INVALID_ARGUMENT")
+    /// A value or a document exceeds a documented size limit.
+    public static let limitExceeded = Code("LIMIT_EXCEEDED")
+    /// The file system is full (`ENOSPC`, `EDQUOT`).
+    public static let diskFull = Code("DISK_FULL")
+    /// The file system is mounted read-only (`EROFS`).
+    public static let readOnlyFileSystem = Code("READ_ONLY_FILESYSTEM")
+    /// The operating system refused access (`EACCES`, `EPERM`).
+    public static let permissionDenied = Code("PERMISSION_DENIED")
+    /// Any other input/output failure.
+    public static let ioError = Code("IO_ERROR")
+  }
+
+  /// Why a ``Code/concurrentModification`` happened.
+  public enum ConflictReason: String, Sendable {
+    /// The lock was not free within the timeout.
+    case lockTimeout = "lock_timeout"
+    /// The document is no longer at the revision the caller expected.
+    case revisionMismatch = "revision_mismatch"
+  }
+
+  /// The stable identifier.
+  public var code: Code
+  /// A sentence a person can act on.
+  public var message: String
+  /// The file or directory concerned, when there is one.
+  public var path: String?
+  /// For conflicts: lock timeout or revision mismatch.
+  public var conflictReason: ConflictReason?
+  /// For lock timeouts: who holds the lock, when it could be read.
+  public var holder: LockHolder?
+  /// For conflicts: an estimate, with jitter, of when a retry is likely to succeed.
+  public var retryAfterMilliseconds: Int?
+  /// For revision mismatches: the revision the caller expected.
+  public var expectedRevision: UInt64?
+  /// For revision mismatches: the revision the document is at.
+  public var currentRevision: UInt64?
+  /// What the caller must change before trying again, when a retry alone will not help.
+  public var fixRequired: String?
+  /// A command that resolves ``fixRequired``, when one exists. Set by the tool that knows
+  /// its own command names.
+  public var fixCommand: String?
+  /// The next step, phrased for an agent.
+  public var suggestion: String?
+  /// The failed system call, for errors that come from the operating system.
+  public var systemError: SystemCallError?
+
+  /// Creates an error with a code and a message; set the other fields as they apply.
+  public init(_ code: Code, _ message: String, path: String? = nil) {
+    self.code = code
+    self.message = message
+    self.path = path
+  }
+
+  public var description: String { "\(code.rawValue): \(message)" }
+}
+
+extension StateError {
+  /// Classifies a failed system call on a state path.
+  ///
+  /// Each cause a caller can act on gets its own code: a full disk, a read-only file
+  /// system, a refused permission, a planted symbolic link.
+  static func system(_ error: SystemCallError, path: String, doing action: String) -> StateError {
+    let code: Code
+    var fix: String?
+    switch error.errno {
+    case ENOSPC, EDQUOT:
+      code = .diskFull
+      fix = "free space on the file system that holds \(path)"
+    case EROFS:
+      code = .readOnlyFileSystem
+      fix = "point --home (or TANDEM_HOME) at a writable directory"
+    case EACCES, EPERM:
+      code = .permissionDenied
+      fix = "make \(path) writable by this user, or use another --home"
+    case ELOOP:
+      code = .unsafeStatePath
+      fix = "remove the symbolic link at \(path); state paths must be plain files and directories"
+    default:
+      code = .ioError
+    }
+    var result = StateError(code, "cannot \(action) \(path): \(error.reason)", path: path)
+    result.systemError = error
+    result.fixRequired = fix
+    return result
+  }
+
+  /// A revision mismatch on `path`.
+  static func revisionMismatch(path: String, expected: UInt64, current: UInt64) -> StateError {
+    var error = StateError(
+      .concurrentModification,
+      "\(path) is at revision \(current), not \(expected): another writer changed it first; nothing was written",
+      path: path)
+    error.conflictReason = .revisionMismatch
+    error.expectedRevision = expected
+    error.currentRevision = current
+    error.retryAfterMilliseconds = RetryAdvice.afterRevisionMismatch()
+    error.suggestion = "read the document again (it is at revision \(current)), reapply your change, and retry with --if-revision \(current)"
+    return error
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif

@@ -1,0 +1,47 @@
+/// The name of an agent's own namespace, as given with `--instance-id`.
+///
+/// An instance id becomes a directory name under the state home, so it is checked before
+/// any path is built: `^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`, and never `.` or `..`.
+public struct InstanceID: Hashable, Sendable, CustomStringConvertible {
+  /// The validated id.
+  public let rawValue: String
+
+  /// Validates `rawValue`, throwing ``StateError/Code/invalidArgument`` for anything that
+  /// could escape the home directory or collide with its layout.
+  public init(_ rawValue: String) throws(StateError) {
+    guard Self.isValid(rawValue) else {
+      var error = StateError(
+        .invalidArgument,
+        "invalid instance id \(Self.quoted(rawValue)): use 1 to 64 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit")
+      error.fixRequired = "pass an instance id matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      throw error
+    }
+    self.rawValue = rawValue
+  }
+
+  public var description: String { rawValue }
+
+  /// Whether `text` is a valid name for an instance or a named lock.
+  public static func isValid(_ text: String) -> Bool {
+    let bytes = Array(text.utf8)
+    guard (1...64).contains(bytes.count), text != ".", text != ".." else { return false }
+    for (position, byte) in bytes.enumerated() {
+      let isAlphanumeric =
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+      if position == 0 {
+        guard isAlphanumeric else { return false }
+      } else {
+        guard isAlphanumeric || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        else { return false }
+      }
+    }
+    return true
+  }
+
+  /// Quotes untrusted text for a message, escaping control characters and cutting it short.
+  static func quoted(_ text: String) -> String {
+    let shown = text.unicodeScalars.count > 80 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(80))) + "…" : text
+    return JSONWriter.compact(.string(shown))
+  }
+}

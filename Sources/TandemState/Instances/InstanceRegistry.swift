@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// The instance namespaces under `instances/` in a home.
+public struct InstanceRegistry: Sendable {
+  /// The state home.
+  public let home: StateHome
+
+  /// The registry of `home`.
+  public init(home: StateHome) {
+    self.home = home
+  }
+
+  /// One instance namespace.
+  public struct Summary: Sendable, Equatable {
+    public let id: String
+    /// The namespace's directory.
+    public let path: String
+    /// When its document was last written (file modification time, milliseconds since the
+    /// epoch), or `nil` if it has none.
+    public let lastWriteMilliseconds: Int64?
+  }
+
+  /// The instances, sorted by id. Entries that are not valid instance ids (such as leftovers
+  /// of an interrupted removal) are skipped.
+  public func list() throws(StateError) -> [Summary] {
+    guard let directory = try home.openDirectory([StateHome.instancesDirectoryName], create: false) else { return [] }
+    var result: [Summary] = []
+    for name in try directory.entries().sorted() where InstanceID.isValid(name) {
+      guard let info = directory.status(name), (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+      var lastWrite: Int64?
+      if let sub = try? directory.openSubdirectory(name, create: false),
+        let file = sub.status(ConfigStore.fileName)
+      {
+        lastWrite = Int64(file.st_mtim.tv_sec) * 1000 + Int64(file.st_mtim.tv_nsec) / 1_000_000
+      }
+      result.append(Summary(id: name, path: directory.displayPath(name), lastWriteMilliseconds: lastWrite))
+    }
+    return result
+  }
+
+  /// Removes an instance's namespace under its lock: waits for its writers, moves the
+  /// directory out of the way and deletes it. A writer that was waiting on the removed
+  /// namespace notices and starts a fresh one instead of writing into the removed one.
+  /// Throws ``StateError/Code/notFound`` if there is no such instance.
+  public func remove(_ id: InstanceID, timeout: LockTimeout = .default, intent: LockIntent) throws(StateError) {
+    let components = [StateHome.instancesDirectoryName, id.rawValue]
+    guard try home.openDirectory(components, create: false) != nil else {
+      var error = StateError(.notFound, "no instance \(id.rawValue) in \(home.path)", path: home.displayPath(components))
+      error.fixCommand = nil
+      error.suggestion = "list instances with `instances list`"
+      throw error
+    }
+    let locked = try LockAcquisition.acquire(
+      home: home, directory: components, name: ConfigStore.lockFileName, timeout: timeout, intent: intent)
+    defer { locked.lock.release() }
+    guard let parent = try home.openDirectory([StateHome.instancesDirectoryName], create: false) else { return }
+    var random = SystemRandomNumberGenerator()
+    let aside = ".removed-\(id.rawValue)-\(String(random.next(), radix: 16))"
+    guard renameat(parent.fd, id.rawValue, parent.fd, aside) == 0 else {
+      throw StateError.system(
+        SystemCallError("renameat", errno: lastErrno()), path: home.displayPath(components), doing: "remove")
+    }
+    for name in (try? locked.directory.entries()) ?? [] {
+      try locked.directory.removeFile(name)
+    }
+    unlinkat(parent.fd, aside, AT_REMOVEDIR)
+    try parent.synchronize()
+  }
+}

@@ -1,0 +1,77 @@
+/// A JSON value with objects that keep their keys in order.
+///
+/// State documents, lock records and the CLI envelope are all small, so an ordered list of
+/// members is both the simplest representation and the one that makes output stable:
+/// the same document is always written with the same bytes.
+public enum JSONValue: Sendable, Equatable {
+  case null
+  case bool(Bool)
+  case integer(Int64)
+  case double(Double)
+  case string(String)
+  case array([JSONValue])
+  case object([(String, JSONValue)])
+
+  public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    switch (lhs, rhs) {
+    case (.null, .null): return true
+    case (.bool(let a), .bool(let b)): return a == b
+    case (.integer(let a), .integer(let b)): return a == b
+    case (.double(let a), .double(let b)): return a == b
+    case (.string(let a), .string(let b)): return a == b
+    case (.array(let a), .array(let b)): return a == b
+    case (.object(let a), .object(let b)):
+      return a.count == b.count && zip(a, b).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+    default: return false
+    }
+  }
+
+  /// The member named `key` of an object, or `nil` for a missing member or a non-object.
+  public subscript(key: String) -> JSONValue? {
+    guard case .object(let members) = self else { return nil }
+    return members.first(where: { $0.0 == key })?.1
+  }
+
+  /// The string payload, or `nil` for any other kind of value.
+  public var stringValue: String? {
+    if case .string(let value) = self { return value }
+    return nil
+  }
+
+  /// The integer payload, or `nil` for any other kind of value (a double with no fraction
+  /// counts as an integer, since other writers may emit `3.0`).
+  public var integerValue: Int64? {
+    switch self {
+    case .integer(let value): return value
+    case .double(let value) where value.rounded() == value && abs(value) < 9.0e15: return Int64(value)
+    default: return nil
+    }
+  }
+
+  /// The boolean payload, or `nil` for any other kind of value.
+  public var boolValue: Bool? {
+    if case .bool(let value) = self { return value }
+    return nil
+  }
+}
+
+extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
+  ExpressibleByNilLiteral
+{
+  public init(stringLiteral value: String) { self = .string(value) }
+  public init(integerLiteral value: Int64) { self = .integer(value) }
+  public init(booleanLiteral value: Bool) { self = .bool(value) }
+  public init(nilLiteral: ()) { self = .null }
+}
+
+extension JSONValue {
+  /// `.string(value)`, or `.null` when `value` is `nil`.
+  public static func optional(_ value: String?) -> JSONValue {
+    value.map(JSONValue.string) ?? .null
+  }
+
+  /// `.integer(value)`, or `.null` when `value` is `nil`.
+  public static func optional<I: BinaryInteger>(_ value: I?) -> JSONValue {
+    value.map { .integer(Int64($0)) } ?? .null
+  }
+}

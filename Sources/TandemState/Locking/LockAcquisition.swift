@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// A lock together with the directory of the file it guards, opened on the same path.
+struct LockedDirectory {
+  let lock: FileLock
+  let directory: DirectoryHandle
+}
+
+/// Takes locks on lock files below a state home.
+enum LockAcquisition {
+  /// Locks `name` in the directory at `components` below `home`, creating both as needed.
+  ///
+  /// Waits up to `timeout` without spinning; a timeout throws
+  /// ``StateError/Code/concurrentModification`` with the holder and a retry estimate.
+  /// After taking the lock it checks that the file is still the one at that path (an
+  /// `instances remove` may have unlinked it while this process waited) and starts again
+  /// if not, so a lock on a removed file is never mistaken for the real one.
+  static func acquire(
+    home: StateHome, directory components: [String], name: String, timeout: LockTimeout, intent: LockIntent
+  ) throws(StateError) -> LockedDirectory {
+    let start = Clock.monotonicNanoseconds()
+    while true {
+      guard let directory = try home.openDirectory(components, create: true) else {
+        throw StateError(.ioError, "cannot create \(home.displayPath(components))", path: home.displayPath(components))
+      }
+      let path = directory.displayPath(name)
+      let fd = try openLockFile(name, in: directory)
+      var info = stat()
+      fstat(fd, &info)
+      let key = FileKey(info)
+
+      if LockRegistry.enterIfHeldByCurrentThread(key) {
+        close(fd)
+        // The outer holder's descriptor carries the kernel lock; this handle only counts.
+        let nested = FileLock(fd: -1, path: path, key: key, waitedMilliseconds: 0, isNested: true)
+        return LockedDirectory(lock: nested, directory: directory)
+      }
+
+      let elapsed = Int64((Clock.monotonicNanoseconds() - start) / 1_000_000)
+      let remaining = max(0, timeout.milliseconds - elapsed)
+      var result = OpenFileLock.lockExclusive(fd, wait: false)
+      if result == EAGAIN || result == EACCES {
+        if remaining == 0 {
+          let error = timeoutError(fd: fd, path: path, timeout: timeout)
+          close(fd)
+          throw error
+        }
+        switch LockWaiter.wait(fd: fd, milliseconds: remaining) {
+        case .acquired:
+          result = 0
+        case .timedOut:
+          // The waiter thread now owns `fd`; read the record through a fresh descriptor.
+          let reader = openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+          let error = timeoutError(fd: reader, path: path, timeout: timeout)
+          if reader >= 0 { close(reader) }
+          throw error
+        case .failed(let code):
+          result = code
+        }
+      }
+      guard result == 0 else {
+        close(fd)
+        throw StateError.system(SystemCallError("fcntl(F_OFD_SETLKW)", errno: result), path: path, doing: "lock")
+      }
+
+      // Still linked at the same path? If not, the namespace was removed while we waited.
+      var now = stat()
+      fstat(fd, &now)
+      guard now.st_nlink > 0, let current = directory.status(name), FileKey(current) == key else {
+        close(fd)
+        continue
+      }
+
+      LockRegistry.register(key)
+      let waited = Int64((Clock.monotonicNanoseconds() - start) / 1_000_000)
+      let lock = FileLock(fd: fd, path: path, key: key, waitedMilliseconds: waited, isNested: false)
+      lock.updateHolder(
+        LockHolder(
+          pid: getpid(), instanceID: intent.instanceID, command: intent.command,
+          acquiredAtMilliseconds: Clock.wallMilliseconds()))
+      return LockedDirectory(lock: lock, directory: directory)
+    }
+  }
+
+  /// Opens (creating with mode 0600) a lock file, refusing links and non-files.
+  static func openLockFile(_ name: String, in directory: DirectoryHandle) throws(StateError) -> Int32 {
+    let fd = openat(directory.fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    guard fd >= 0 else {
+      let code = lastErrno()
+      if code == ELOOP {
+        var error = StateError(
+          .unsafeStatePath, "refusing \(directory.displayPath(name)): it is a symbolic link",
+          path: directory.displayPath(name))
+        error.fixRequired = "remove the symbolic link at \(directory.displayPath(name))"
+        throw error
+      }
+      throw StateError.system(SystemCallError("openat", errno: code), path: directory.displayPath(name), doing: "open")
+    }
+    var info = stat()
+    fstat(fd, &info)
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+      close(fd)
+      throw StateError(
+        .unsafeStatePath, "refusing \(directory.displayPath(name)): it is not a regular file",
+        path: directory.displayPath(name))
+    }
+    if info.st_mode & 0o777 != 0o600 { fchmod(fd, 0o600) }
+    return fd
+  }
+
+  /// The conflict error for a lock that stayed busy past the timeout.
+  static func timeoutError(fd: Int32, path: String, timeout: LockTimeout) -> StateError {
+    let record = fd >= 0 ? LockRecord.read(from: fd) : nil
+    let holder = record?.holder
+    let now = Clock.wallMilliseconds()
+    let held = holder?.heldMilliseconds(now: now)
+    let retry = RetryAdvice.afterLockTimeout(heldMilliseconds: held, meanHoldMicroseconds: record?.meanHoldMicroseconds)
+
+    var message = "\(path) is locked"
+    if let holder {
+      let who = holder.instanceID.map { "\($0): \(holder.command)" } ?? holder.command
+      message += " by pid \(holder.pid) (\(who)) for \(formatSeconds(held ?? 0))"
+    } else {
+      message += " by another process"
+    }
+    message += "; gave up after \(timeout); nothing was written; retry in about \(retry) ms"
+    var error = StateError(.concurrentModification, message, path: path)
+    error.conflictReason = .lockTimeout
+    error.holder = holder
+    error.retryAfterMilliseconds = retry
+    error.suggestion = "retry after retry_after_ms, or raise --lock-timeout"
+    return error
+  }
+
+  /// "1.3 s" or "40 ms".
+  static func formatSeconds(_ milliseconds: Int64) -> String {
+    if milliseconds < 1000 { return "\(milliseconds) ms" }
+    let tenths = (milliseconds + 50) / 100
+    return "\(tenths / 10).\(tenths % 10) s"
+  }
+}

@@ -1,0 +1,35 @@
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// Whether a lock is held and by whom, read without taking it.
+public struct LockStatus: Sendable {
+  /// The lock file's path.
+  public let path: String
+  /// Whether another open file holds the lock right now (the kernel's answer).
+  public let isHeld: Bool
+  /// The holder's own record, when the lock is held and the record could be read.
+  public let holder: LockHolder?
+  /// How long holds of this lock usually take, in microseconds (0 when unknown).
+  public let typicalHoldMicroseconds: Int64
+
+  static func read(home: StateHome, directory components: [String], name: String) throws(StateError) -> LockStatus {
+    let path = home.displayPath(components + [name])
+    guard let directory = try home.openDirectory(components, create: false) else {
+      return LockStatus(path: path, isHeld: false, holder: nil, typicalHoldMicroseconds: 0)
+    }
+    let fd = openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+    guard fd >= 0 else {
+      if lastErrno() == ENOENT { return LockStatus(path: path, isHeld: false, holder: nil, typicalHoldMicroseconds: 0) }
+      throw StateError.system(SystemCallError("openat", errno: lastErrno()), path: path, doing: "read")
+    }
+    defer { close(fd) }
+    let held = OpenFileLock.isHeldElsewhere(fd)
+    let record = LockRecord.read(from: fd)
+    return LockStatus(
+      path: path, isHeld: held, holder: held ? record?.holder : nil,
+      typicalHoldMicroseconds: record?.meanHoldMicroseconds ?? 0)
+  }
+}

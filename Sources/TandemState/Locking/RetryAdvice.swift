@@ -1,0 +1,31 @@
+/// When a caller refused by a conflict should come back.
+///
+/// The estimate is not a constant: it is what the current holder probably still needs
+/// (the usual hold of this lock minus what it has held so far), spread with random jitter
+/// so that many refused agents do not all return at the same moment.
+public enum RetryAdvice {
+  /// Milliseconds to wait after a lock timeout.
+  ///
+  /// - Parameters:
+  ///   - heldMilliseconds: how long the current holder has held the lock, if known.
+  ///   - meanHoldMicroseconds: how long holds of this lock usually take, if known.
+  public static func afterLockTimeout(heldMilliseconds: Int64?, meanHoldMicroseconds: Int64?) -> Int {
+    let typical = Double(max(meanHoldMicroseconds ?? 0, 1_000)) / 1000
+    let held = Double(heldMilliseconds ?? 0)
+    // A holder past its usual time is likely near its end; one under it needs the rest.
+    let remaining = held < typical ? typical - held : typical / 2
+    let base = min(max(remaining, 1), 30_000)
+    return jittered(base)
+  }
+
+  /// Milliseconds to wait after a revision mismatch: the document is free, so the caller can
+  /// re-read at once; a little jitter keeps a crowd of writers from colliding again.
+  public static func afterRevisionMismatch() -> Int {
+    Int.random(in: 0...5)
+  }
+
+  /// `base` spread uniformly over 50% to 150%, at least 1.
+  static func jittered(_ base: Double) -> Int {
+    max(1, Int((base * Double.random(in: 0.5...1.5)).rounded()))
+  }
+}
