@@ -61,7 +61,7 @@ public struct ConfigDocument: Sendable, Equatable {
     let json = JSONValue.object([
       ("format", .string(Self.format)),
       ("revision", .integer(Int64(revision))),
-      ("updated_at", updatedAtMilliseconds.map { .string(Clock.iso8601(wallMilliseconds: $0)) } ?? .null),
+      ("updated_at", updatedAtMilliseconds.map { .string(SystemClock.iso8601(wallMilliseconds: $0)) } ?? .null),
       ("values", .object(sortedValues)),
     ])
     return Array((JSONWriter.pretty(json) + "\n").utf8)
@@ -73,7 +73,7 @@ public struct ConfigDocument: Sendable, Equatable {
     init(_ reason: String) { self.reason = reason }
   }
 
-  /// Reads back the millisecond timestamp ``Clock/iso8601(wallMilliseconds:)`` writes.
+  /// Reads back the millisecond timestamp ``SystemClock/iso8601(wallMilliseconds:)`` writes.
   private static func parseStamp(_ stamp: String) -> Int64? {
     let digits = stamp.unicodeScalars.filter { $0.properties.numericType != nil }.map { Int64($0.value - 48) }
     guard digits.count == 17 else { return nil }

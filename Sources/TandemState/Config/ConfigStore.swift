@@ -87,7 +87,7 @@ public struct ConfigStore: Sendable {
     }
     try validate(changed)
     changed.revision = current.revision + 1
-    changed.updatedAtMilliseconds = Clock.wallMilliseconds()
+    changed.updatedAtMilliseconds = SystemClock.wallMilliseconds()
     let bytes = changed.encode()
     guard bytes.count <= StateLimits.maximumDocumentBytes else {
       throw StateError(
@@ -128,7 +128,7 @@ public struct ConfigStore: Sendable {
     } catch let error where error.code == .stateCorrupt || error.code == .unsafeStatePath {
       reason = error.message
     }
-    let aside = Self.fileName + ".corrupt-" + String(Clock.wallMilliseconds())
+    let aside = Self.fileName + ".corrupt-" + String(SystemClock.wallMilliseconds())
     guard renameat(locked.directory.fd, Self.fileName, locked.directory.fd, aside) == 0 else {
       throw StateError.system(SystemCallError("renameat", errno: lastErrno()), path: path, doing: "move aside")
     }

@@ -30,7 +30,7 @@ public final class FileLock: @unchecked Sendable {
     self.key = key
     self.waitedMilliseconds = waitedMilliseconds
     self.isNested = isNested
-    self.acquiredAtNanoseconds = Clock.monotonicNanoseconds()
+    self.acquiredAtNanoseconds = SystemClock.monotonicNanoseconds()
   }
 
   deinit { release() }
@@ -48,7 +48,7 @@ public final class FileLock: @unchecked Sendable {
     }
     var record = LockRecord.read(from: fd) ?? LockRecord()
     record.holder = nil
-    record.recordHold(microseconds: Int64((Clock.monotonicNanoseconds() - acquiredAtNanoseconds) / 1000))
+    record.recordHold(microseconds: Int64((SystemClock.monotonicNanoseconds() - acquiredAtNanoseconds) / 1000))
     record.write(to: fd)
     LockRegistry.leave(key)
     // Closing the last descriptor of the open file releases the lock; no explicit unlock, so

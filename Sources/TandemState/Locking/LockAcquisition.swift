@@ -22,7 +22,7 @@ enum LockAcquisition {
   static func acquire(
     home: StateHome, directory components: [String], name: String, timeout: LockTimeout, intent: LockIntent
   ) throws(StateError) -> LockedDirectory {
-    let start = Clock.monotonicNanoseconds()
+    let start = SystemClock.monotonicNanoseconds()
     while true {
       guard let directory = try home.openDirectory(components, create: true) else {
         throw StateError(.ioError, "cannot create \(home.displayPath(components))", path: home.displayPath(components))
@@ -40,7 +40,7 @@ enum LockAcquisition {
         return LockedDirectory(lock: nested, directory: directory)
       }
 
-      let elapsed = Int64((Clock.monotonicNanoseconds() - start) / 1_000_000)
+      let elapsed = Int64((SystemClock.monotonicNanoseconds() - start) / 1_000_000)
       let remaining = max(0, timeout.milliseconds - elapsed)
       var result = OpenFileLock.lockExclusive(fd, wait: false)
       if result == EAGAIN || result == EACCES {
@@ -76,12 +76,12 @@ enum LockAcquisition {
       }
 
       LockRegistry.register(key)
-      let waited = Int64((Clock.monotonicNanoseconds() - start) / 1_000_000)
+      let waited = Int64((SystemClock.monotonicNanoseconds() - start) / 1_000_000)
       let lock = FileLock(fd: fd, path: path, key: key, waitedMilliseconds: waited, isNested: false)
       lock.updateHolder(
         LockHolder(
           pid: getpid(), instanceID: intent.instanceID, command: intent.command,
-          acquiredAtMilliseconds: Clock.wallMilliseconds()))
+          acquiredAtMilliseconds: SystemClock.wallMilliseconds()))
       return LockedDirectory(lock: lock, directory: directory)
     }
   }
@@ -116,7 +116,7 @@ enum LockAcquisition {
   static func timeoutError(fd: Int32, path: String, timeout: LockTimeout) -> StateError {
     let record = fd >= 0 ? LockRecord.read(from: fd) : nil
     let holder = record?.holder
-    let now = Clock.wallMilliseconds()
+    let now = SystemClock.wallMilliseconds()
     let held = holder?.heldMilliseconds(now: now)
     let retry = RetryAdvice.afterLockTimeout(heldMilliseconds: held, meanHoldMicroseconds: record?.meanHoldMicroseconds)
 

@@ -20,6 +20,9 @@ public struct LockHolder: Sendable, Equatable {
   /// How long the lock has been held as of `now` (wall clock, milliseconds since the epoch).
   public func heldMilliseconds(now: Int64) -> Int64 { max(0, now - acquiredAtMilliseconds) }
 
+  /// How long the lock has been held until now, in milliseconds.
+  public var heldMillisecondsNow: Int64 { heldMilliseconds(now: SystemClock.wallMilliseconds()) }
+
   var json: JSONValue {
     .object([
       ("pid", .integer(Int64(pid))),

@@ -5,23 +5,28 @@
 #endif
 
 /// Time readings without Foundation, which keeps the tool's start-up small.
-enum Clock {
+public enum SystemClock {
   /// Nanoseconds on the monotonic clock: for measuring waits and holds.
-  static func monotonicNanoseconds() -> UInt64 {
+  public static func monotonicNanoseconds() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
   }
 
+  /// Milliseconds on the monotonic clock.
+  public static func monotonicMilliseconds() -> Int64 {
+    Int64(monotonicNanoseconds() / 1_000_000)
+  }
+
   /// Milliseconds since the Unix epoch on the wall clock: for records other processes read.
-  static func wallMilliseconds() -> Int64 {
+  public static func wallMilliseconds() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
   }
 
   /// An RFC 3339 timestamp in UTC with millisecond precision, e.g. `2026-11-29T14:21:45.123Z`.
-  static func iso8601(wallMilliseconds ms: Int64) -> String {
+  public static func iso8601(wallMilliseconds ms: Int64) -> String {
     var seconds = time_t(ms / 1000)
     var parts = tm()
     gmtime_r(&seconds, &parts)

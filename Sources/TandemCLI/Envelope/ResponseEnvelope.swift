@@ -1,0 +1,44 @@
+public import TandemState
+
+/// The CLI Agent Spec response envelope: the one JSON document a command prints in JSON
+/// mode, success or failure.
+///
+/// `ok`, `data`, `error`, `warnings` and `meta` are always present; `ok` is true exactly
+/// when the exit code is 0, `data` is null on failure and `error` null on success.
+public enum ResponseEnvelope {
+  /// The envelope schema version in `meta.schema_version`.
+  public static let schemaVersion = "1.0"
+
+  /// The envelope of a successful command.
+  public static func success(data: JSONValue, warnings: [String], meta: [(String, JSONValue)]) -> JSONValue {
+    .object([
+      ("ok", .bool(true)),
+      ("data", data),
+      ("error", .null),
+      ("warnings", .array(warnings.map(JSONValue.string))),
+      ("meta", .object(meta)),
+    ])
+  }
+
+  /// The envelope of a failed command.
+  public static func failure(_ failure: CommandFailure, warnings: [String], meta: [(String, JSONValue)]) -> JSONValue {
+    .object([
+      ("ok", .bool(false)),
+      ("data", .null),
+      ("error", failure.json),
+      ("warnings", .array(warnings.map(JSONValue.string))),
+      ("meta", .object(meta)),
+    ])
+  }
+
+  /// The `meta` object: duration, schema version, and the instance id when one is set.
+  public static func meta(durationMilliseconds: Int64, instanceID: String?, command: String?) -> [(String, JSONValue)] {
+    var members: [(String, JSONValue)] = [
+      ("duration_ms", .integer(max(0, durationMilliseconds))),
+      ("schema_version", .string(schemaVersion)),
+    ]
+    if let instanceID { members.append(("instance_id", .string(instanceID))) }
+    if let command { members.append(("command", .string(command))) }
+    return members
+  }
+}

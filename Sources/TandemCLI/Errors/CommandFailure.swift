@@ -1,0 +1,119 @@
+public import TandemState
+
+/// A failed command as the envelope reports it: a stable code, an exit code, a message and
+/// the hints an agent needs to decide what to do next.
+///
+/// Throw one from a command for failures of your own; errors from `TandemState` are
+/// converted with ``init(_:)``.
+public struct CommandFailure: Error, Sendable, CustomStringConvertible {
+  /// The stable, machine-readable identifier.
+  public var code: String
+  /// The process exit code.
+  public var exitCode: ExitStatus
+  /// A sentence a person can act on.
+  public var message: String
+  /// Whether running the identical command again may succeed (nothing was changed).
+  public var retryable: Bool
+  /// How long to wait before retrying, when known.
+  public var retryAfterMilliseconds: Int?
+  /// `immediate`, `linear_backoff` or `exponential_backoff`.
+  public var retryStrategy: String?
+  /// What the caller must change first, for failures a retry alone does not fix.
+  public var fixRequired: String?
+  /// A command that fixes it, runnable as it is.
+  public var fixCommand: String?
+  /// The next step, phrased for an agent.
+  public var suggestion: String?
+  /// Further fields of the error object, in order (e.g. `reason`, `holder`, `path`).
+  public var details: [(String, JSONValue)]
+
+  /// A failure with a code, an exit code and a message.
+  public init(code: String, exitCode: ExitStatus, message: String, retryable: Bool = false) {
+    self.code = code
+    self.exitCode = exitCode
+    self.message = message
+    self.retryable = retryable
+    self.details = []
+  }
+
+  /// Converts a state error through the ``ErrorCatalog``.
+  public init(_ error: StateError) {
+    let entry = ErrorCatalog.entry(for: error.code)
+    self.init(code: error.code.rawValue, exitCode: entry.exitCode, message: error.message, retryable: entry.retryable)
+    fixRequired = error.fixRequired
+    fixCommand = error.fixCommand
+    suggestion = error.suggestion
+    if let reason = error.conflictReason {
+      details.append(("reason", .string(reason.rawValue)))
+      retryStrategy = reason == .lockTimeout ? "exponential_backoff" : "immediate"
+    }
+    if entry.retryable {
+      retryAfterMilliseconds = error.retryAfterMilliseconds ?? 0
+    } else {
+      retryStrategy = nil
+    }
+    if let holder = error.holder {
+      details.append(
+        (
+          "holder",
+          .object([
+            ("pid", .integer(Int64(holder.pid))),
+            ("instance_id", .optional(holder.instanceID)),
+            ("command", .string(holder.command)),
+            ("held_ms", .integer(holder.heldMillisecondsNow)),
+          ])
+        ))
+    } else if error.conflictReason == .lockTimeout {
+      details.append(("holder", .null))
+    }
+    if let expected = error.expectedRevision { details.append(("expected_revision", .integer(Int64(expected)))) }
+    if let current = error.currentRevision { details.append(("current_revision", .integer(Int64(current)))) }
+    if let path = error.path { details.append(("path", .string(path))) }
+    if let system = error.systemError {
+      details.append(("errno", .integer(Int64(system.errno))))
+      details.append(("syscall", .string(system.call)))
+    }
+  }
+
+  /// A command-line usage error (exit 2).
+  public static func usage(_ message: String) -> CommandFailure {
+    var failure = CommandFailure(code: "INVALID_ARGUMENT", exitCode: .argumentError, message: message)
+    failure.fixRequired = "correct the command line; --help lists the arguments"
+    return failure
+  }
+
+  /// The error object of the envelope.
+  public var json: JSONValue {
+    var members: [(String, JSONValue)] = [
+      ("code", .string(code)),
+      ("message", .string(message)),
+      ("retryable", .bool(retryable)),
+    ]
+    if retryable {
+      if let retryAfterMilliseconds { members.append(("retry_after_ms", .integer(Int64(retryAfterMilliseconds)))) }
+      if let retryStrategy { members.append(("retry_strategy", .string(retryStrategy))) }
+    } else {
+      if let fixRequired { members.append(("fix_required", .string(fixRequired))) }
+      if let fixCommand { members.append(("fix_command", .string(fixCommand))) }
+    }
+    if let suggestion { members.append(("suggestion", .string(suggestion))) }
+    members.append(("exit_code", .integer(Int64(exitCode.rawValue))))
+    members.append(contentsOf: details)
+    return .object(members)
+  }
+
+  /// One line for standard error in text mode.
+  public var textLine: String {
+    var line = "error: \(message)"
+    if !retryable, let fixCommand {
+      line += " (fix: \(fixCommand))"
+    } else if !retryable, let fixRequired {
+      line += " (fix: \(fixRequired))"
+    } else if retryable, let suggestion {
+      line += " (\(suggestion))"
+    }
+    return line + " [\(code), exit \(exitCode.rawValue)]"
+  }
+
+  public var description: String { "\(code): \(message)" }
+}

@@ -1,0 +1,37 @@
+public import TandemState
+
+/// How each error code is reported: its exit code, whether a retry may help, and how to
+/// back off. One table, documented in the README as it is here.
+///
+/// | code | exit | retryable | strategy |
+/// |---|---|---|---|
+/// | `CONCURRENT_MODIFICATION` | 6 | yes | exponential back-off (lock timeout) or immediate (revision mismatch) |
+/// | `INVALID_ARGUMENT`, `LIMIT_EXCEEDED` | 2 | no | |
+/// | `STATE_CORRUPT`, `UNSAFE_STATE_PATH`, `DISK_FULL`, `READ_ONLY_FILESYSTEM` | 4 | no | |
+/// | `NOT_FOUND` | 5 | no | |
+/// | `PERMISSION_DENIED` | 7 | no | |
+/// | `IO_ERROR`, `INTERNAL_ERROR` | 1 | no | |
+///
+/// `CONCURRENT_MODIFICATION` departs from the spec's table, which lists conflicts as not
+/// retryable: nothing was written, and a retry (after re-reading, for a revision mismatch)
+/// is exactly what a caller should do.
+public enum ErrorCatalog {
+  /// How one code is reported.
+  public struct Entry: Sendable {
+    public var exitCode: ExitStatus
+    public var retryable: Bool
+  }
+
+  /// The entry for `code`; unknown codes are general errors, not retryable.
+  public static func entry(for code: StateError.Code) -> Entry {
+    switch code {
+    case .concurrentModification: return Entry(exitCode: .conflict, retryable: true)
+    case .invalidArgument, .limitExceeded: return Entry(exitCode: .argumentError, retryable: false)
+    case .stateCorrupt, .unsafeStatePath, .diskFull, .readOnlyFileSystem:
+      return Entry(exitCode: .precondition, retryable: false)
+    case .notFound: return Entry(exitCode: .notFound, retryable: false)
+    case .permissionDenied: return Entry(exitCode: .permissionDenied, retryable: false)
+    default: return Entry(exitCode: .generalError, retryable: false)
+    }
+  }
+}

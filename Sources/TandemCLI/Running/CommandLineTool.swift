@@ -1,0 +1,185 @@
+public import ArgumentParser
+public import TandemState
+
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// Runs a swift-argument-parser command tree under the Tandem contract: global options
+/// anywhere, one JSON envelope per invocation in JSON mode, and the CLI Agent Spec exit
+/// codes (parse errors exit 2, not 64).
+///
+/// ```swift
+/// @main struct MyTool: ParsableCommand { ... }   // instead, in main.swift:
+/// CommandLineTool.main(MyTool.self)
+/// ```
+public enum CommandLineTool {
+  /// What one invocation printed and how it exits.
+  public struct Response: Sendable {
+    public var exitStatus: ExitStatus
+    public var standardOutput: String
+    public var standardError: String
+  }
+
+  /// Runs `root` with the process's arguments, prints, and exits.
+  public static func main<Root: ParsableCommand>(_ root: Root.Type) -> Never {
+    let start = SystemClock.monotonicMilliseconds()
+    let arguments: [String]
+    do {
+      arguments = try validatedArguments()
+    } catch {
+      let raw = (try? GlobalOptions.extract(from: Array(CommandLine.arguments.dropFirst())).0) ?? .init()
+      let format = GlobalOptions.outputFormat(raw, environment: Environment.snapshot())
+      emit(respond(failure: error, format: format, instanceID: nil, command: nil, start: start, warnings: []))
+    }
+    emit(invoke(root, arguments: arguments, environment: Environment.snapshot(), start: start))
+  }
+
+  /// Runs `root` with `arguments` and returns what it would print, without exiting.
+  public static func invoke<Root: ParsableCommand>(
+    _ root: Root.Type, arguments: [String], environment: [String: String], start: Int64 = SystemClock.monotonicMilliseconds()
+  ) -> Response {
+    let toolName = Root.configuration.commandName ?? "tool"
+    let raw: GlobalOptions.Raw
+    let rest: [String]
+    do {
+      (raw, rest) = try GlobalOptions.extract(from: arguments)
+    } catch {
+      return respond(failure: error, format: .text, instanceID: nil, command: nil, start: start, warnings: [])
+    }
+    let format = GlobalOptions.outputFormat(raw, environment: environment)
+
+    var parsed: any ParsableCommand
+    do {
+      parsed = try Root.parseAsRoot(rest)
+    } catch {
+      return parseFailure(Root.self, error, format: format, start: start)
+    }
+    let path = commandPath(of: type(of: parsed), in: Root.self)
+
+    let options: GlobalOptions
+    do {
+      options = try GlobalOptions.resolve(raw, environment: environment)
+    } catch {
+      return respond(failure: error, format: format, instanceID: nil, command: path, start: start, warnings: [])
+    }
+
+    guard let command = parsed as? any TandemCommand else {
+      do {
+        try parsed.run()
+        return Response(exitStatus: .success, standardOutput: "", standardError: "")
+      } catch {
+        return parseFailure(Root.self, error, format: format, start: start)
+      }
+    }
+    let context = CommandContext(options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
+    do {
+      let output = try command.execute(in: context)
+      let instance = options.instanceID?.rawValue
+      switch format {
+      case .json:
+        let meta = ResponseEnvelope.meta(
+          durationMilliseconds: SystemClock.monotonicMilliseconds() - start, instanceID: instance, command: path)
+        let envelope = ResponseEnvelope.success(data: output.data, warnings: context.warnings, meta: meta)
+        return Response(exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
+      case .text:
+        let text = output.text.isEmpty || output.text.hasSuffix("\n") ? output.text : output.text + "\n"
+        let warnings = context.warnings.map { "warning: \($0)\n" }.joined()
+        return Response(exitStatus: .success, standardOutput: text, standardError: warnings)
+      }
+    } catch {
+      return respond(
+        failure: error, format: format, instanceID: options.instanceID?.rawValue, command: path, start: start,
+        warnings: context.warnings)
+    }
+  }
+
+  /// Builds the response for any error a command threw.
+  static func respond(
+    failure error: any Error, format: OutputFormat, instanceID: String?, command: String?, start: Int64,
+    warnings: [String]
+  ) -> Response {
+    let failure: CommandFailure
+    switch error {
+    case let error as CommandFailure: failure = error
+    case let error as StateError: failure = CommandFailure(error)
+    default:
+      failure = CommandFailure(code: "INTERNAL_ERROR", exitCode: .generalError, message: "\(error)")
+    }
+    switch format {
+    case .json:
+      let meta = ResponseEnvelope.meta(
+        durationMilliseconds: SystemClock.monotonicMilliseconds() - start, instanceID: instanceID, command: command)
+      let envelope = ResponseEnvelope.failure(failure, warnings: warnings, meta: meta)
+      return Response(exitStatus: failure.exitCode, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
+    case .text:
+      let lines = warnings.map { "warning: \($0)\n" }.joined() + failure.textLine + "\n"
+      return Response(exitStatus: failure.exitCode, standardOutput: "", standardError: lines)
+    }
+  }
+
+  /// Help and version requests print text and exit 0; anything else is a usage error (2).
+  private static func parseFailure<Root: ParsableCommand>(
+    _ root: Root.Type, _ error: any Error, format: OutputFormat, start: Int64
+  ) -> Response {
+    if Root.exitCode(for: error) == .success {
+      let text = Root.fullMessage(for: error)
+      return Response(exitStatus: .success, standardOutput: text.hasSuffix("\n") ? text : text + "\n", standardError: "")
+    }
+    var failure = CommandFailure.usage(Root.message(for: error))
+    failure.fixRequired = "correct the command line; run \(Root.configuration.commandName ?? "the tool") --help for usage"
+    return respond(failure: failure, format: format, instanceID: nil, command: nil, start: start, warnings: [])
+  }
+
+  /// `config set` for the command type `type` within `root`'s tree.
+  private static func commandPath<Root: ParsableCommand>(of type: any ParsableCommand.Type, in root: Root.Type) -> String {
+    func search(_ node: any ParsableCommand.Type, _ trail: [String]) -> [String]? {
+      if node == type { return trail }
+      for child in node.configuration.subcommands {
+        let name = child.configuration.commandName ?? String(describing: child).lowercased()
+        if let found = search(child, trail + [name]) { return found }
+      }
+      return nil
+    }
+    return search(root, [])?.joined(separator: " ") ?? ""
+  }
+
+  /// The process's arguments, refusing any that are not valid UTF-8 (which Swift would
+  /// otherwise repair silently, storing something the caller never sent).
+  private static func validatedArguments() throws(CommandFailure) -> [String] {
+    var result: [String] = []
+    for position in 1..<Int(CommandLine.argc) {
+      guard let pointer = CommandLine.unsafeArgv[position] else { continue }
+      let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
+      guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw .usage("argument \(position) is not valid UTF-8")
+      }
+      result.append(text)
+    }
+    return result
+  }
+
+  /// Writes a response and exits with its status.
+  public static func emit(_ response: Response) -> Never {
+    writeAll(response.standardOutput, to: STDOUT_FILENO)
+    writeAll(response.standardError, to: STDERR_FILENO)
+    exit(response.exitStatus.rawValue)
+  }
+
+  /// Writes all of `text` to a descriptor, unbuffered, so nothing is lost at `exit`.
+  public static func writeAll(_ text: String, to fd: Int32) {
+    guard !text.isEmpty else { return }
+    var copy = text
+    copy.withUTF8 { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let count = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+        if count < 0 && errno == EINTR { continue }
+        if count <= 0 { return }
+        offset += count
+      }
+    }
+  }
+}
