@@ -1,1 +1,3 @@
-print("placeholder")
+import TandemCLI
+
+CommandLineTool.main(Tandem.self)

@@ -109,7 +109,7 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
       line += " (fix: \(fixCommand))"
     } else if !retryable, let fixRequired {
       line += " (fix: \(fixRequired))"
-    } else if retryable, let suggestion {
+    } else if retryable, let suggestion, retryStrategy == "immediate" {
       line += " (\(suggestion))"
     }
     return line + " [\(code), exit \(exitCode.rawValue)]"

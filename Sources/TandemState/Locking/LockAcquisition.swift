@@ -132,7 +132,7 @@ enum LockAcquisition {
     error.conflictReason = .lockTimeout
     error.holder = holder
     error.retryAfterMilliseconds = retry
-    error.suggestion = "retry after retry_after_ms, or raise --lock-timeout"
+    error.suggestion = "run the same command again after retry_after_ms, or raise --lock-timeout"
     return error
   }
 

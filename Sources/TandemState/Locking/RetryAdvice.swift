@@ -12,8 +12,10 @@ public enum RetryAdvice {
   public static func afterLockTimeout(heldMilliseconds: Int64?, meanHoldMicroseconds: Int64?) -> Int {
     let typical = Double(max(meanHoldMicroseconds ?? 0, 1_000)) / 1000
     let held = Double(heldMilliseconds ?? 0)
-    // A holder past its usual time is likely near its end; one under it needs the rest.
-    let remaining = held < typical ? typical - held : typical / 2
+    // Under its usual time, a holder needs about the rest of it. Past it, the hold is an
+    // unusual one (a long `lock run`, say), and one that has lasted t tends to last about
+    // as long again, so the estimate grows with it instead of inviting a retry storm.
+    let remaining = held < typical ? typical - held : max(typical, held / 2)
     let base = min(max(remaining, 1), 30_000)
     return jittered(base)
   }

@@ -1,0 +1,40 @@
+import ArgumentParser
+import TandemCLI
+import TandemState
+
+/// `tandem config get KEY`
+struct ConfigGet: TandemCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "get",
+    abstract: "Print a value (the instance's, else the shared one). Exit 5 if missing."
+  )
+
+  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
+
+  @Argument(help: "The key.") var key: String
+
+  @Option(help: ArgumentHelp("Read only this document: instance or shared.", valueName: "scope"))
+  var scope: String?
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    try ConfigKey.validate(key)
+    let filter = try ConfigTarget.forReading(scope, in: context)
+    let layered = LayeredConfig(home: context.options.home, namespace: context.options.namespace)
+    let entry = try ConfigTarget.withRepairHint(context, layered: layered) { try layered.lookup(key, scope: filter) }
+    guard let entry else {
+      var failure = CommandFailure(
+        code: "NOT_FOUND", exitCode: .notFound,
+        message: "\(key) is not set" + (filter.map { " in the \($0.rawValue) document" } ?? ""))
+      failure.fixCommand = context.commandLine("config", "list")
+      failure.fixRequired = "set it first with config set \(key)=VALUE, or check the key with config list"
+      throw failure
+    }
+    let data: JSONValue = .object([
+      ("key", .string(entry.key)),
+      ("value", .string(entry.value)),
+      ("scope", .string(entry.scope.rawValue)),
+      ("revision", .integer(Int64(entry.revision))),
+    ])
+    return CommandOutput(data: data, text: entry.value)
+  }
+}

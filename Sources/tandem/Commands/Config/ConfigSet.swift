@@ -1,0 +1,86 @@
+import ArgumentParser
+import TandemCLI
+import TandemState
+
+/// `tandem config set KEY=VALUE ...`
+struct ConfigSet: TandemCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "set",
+    abstract: "Set keys in one locked transaction; the revision rises by 1.",
+    discussion: """
+      With --if-revision N the change applies only if the document is still at revision N; \
+      otherwise it exits 6 (CONCURRENT_MODIFICATION, reason revision_mismatch) with the \
+      current revision, and nothing is written.
+      """
+  )
+
+  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
+
+  @Argument(help: ArgumentHelp("Assignments, split at the first '='.", valueName: "key=value"))
+  var assignments: [String]
+
+  @Option(name: .customLong("if-revision"), help: "Apply only if the document is at this revision.")
+  var ifRevision: UInt64?
+
+  @Option(help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"))
+  var scope: String?
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    let pairs = try Self.parseAssignments(assignments)
+    let target = try ConfigTarget.forWriting(scope, in: context)
+    let keys = pairs.map(\.key)
+    let update = try ConfigTarget.withRepairHint(context, scope: target.scope) {
+      try target.store.update(
+        timeout: context.options.lockTimeout, ifRevision: ifRevision, intent: context.intent(keys.joined(separator: " "))
+      ) { document in
+        for pair in pairs { document[pair.key] = pair.value }
+      }
+    }
+    return ConfigWriteReport(target: target, update: update, keys: keys, verb: "set", context: context).output
+  }
+
+  /// Splits and validates `KEY=VALUE` arguments before anything is locked or written.
+  static func parseAssignments(_ arguments: [String]) throws -> [(key: String, value: String)] {
+    guard !arguments.isEmpty else { throw CommandFailure.usage("nothing to set: give KEY=VALUE") }
+    var pairs: [(key: String, value: String)] = []
+    for argument in arguments {
+      guard let equals = argument.firstIndex(of: "=") else {
+        throw CommandFailure.usage("\"\(argument)\" is not KEY=VALUE")
+      }
+      let key = String(argument[..<equals])
+      let value = String(argument[argument.index(after: equals)...])
+      try ConfigKey.validate(key)
+      try ConfigKey.validateValue(value, for: key)
+      guard !pairs.contains(where: { $0.key == key }) else {
+        throw CommandFailure.usage("\(key) is given more than once")
+      }
+      pairs.append((key, value))
+    }
+    return pairs
+  }
+}
+
+/// The result of a write, shared by `set` and `unset`.
+struct ConfigWriteReport {
+  let target: ConfigTarget
+  let update: ConfigUpdate<Void>
+  let keys: [String]
+  let verb: String
+  let context: CommandContext
+
+  var output: CommandOutput {
+    let document = update.document
+    let data: JSONValue = .object([
+      ("scope", .string(target.scope.rawValue)),
+      ("instance_id", .optional(target.store.namespace.instanceID?.rawValue)),
+      ("keys", .array(keys.map(JSONValue.string))),
+      ("changed", .bool(update.changed)),
+      ("revision", .integer(Int64(document.revision))),
+      ("previous_revision", .integer(Int64(update.previousRevision))),
+      ("path", .string(target.store.path)),
+      ("waited_ms", .integer(update.waitedMilliseconds)),
+    ])
+    let what = update.changed ? "\(verb) \(keys.joined(separator: ", "))" : "unchanged \(keys.joined(separator: ", "))"
+    return CommandOutput(data: data, text: "\(what) (\(target.scope.rawValue), revision \(document.revision))")
+  }
+}

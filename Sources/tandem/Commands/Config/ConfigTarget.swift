@@ -1,0 +1,66 @@
+import TandemCLI
+import TandemState
+
+/// Which document a config command reads or writes, from `--scope` and the instance id.
+struct ConfigTarget {
+  let scope: ConfigScope
+  let store: ConfigStore
+
+  /// The document writes go to: the instance's when an instance id is set, unless `--scope
+  /// shared`; `--scope instance` needs an instance id.
+  static func forWriting(_ scopeText: String?, in context: CommandContext) throws -> ConfigTarget {
+    let home = context.options.home
+    switch try parseScope(scopeText) {
+    case .shared?:
+      return ConfigTarget(scope: .shared, store: ConfigStore(home: home, namespace: .shared))
+    case .instance?:
+      guard let id = context.options.instanceID else { throw missingInstance() }
+      return ConfigTarget(scope: .instance, store: ConfigStore(home: home, namespace: .instance(id)))
+    case nil:
+      if let id = context.options.instanceID {
+        return ConfigTarget(scope: .instance, store: ConfigStore(home: home, namespace: .instance(id)))
+      }
+      return ConfigTarget(scope: .shared, store: ConfigStore(home: home, namespace: .shared))
+    }
+  }
+
+  /// The scope filter of a read: `nil` reads all layers.
+  static func forReading(_ scopeText: String?, in context: CommandContext) throws -> ConfigScope? {
+    let scope = try parseScope(scopeText)
+    if scope == .instance && context.options.instanceID == nil { throw missingInstance() }
+    return scope
+  }
+
+  static func parseScope(_ text: String?) throws -> ConfigScope? {
+    guard let text else { return nil }
+    guard let scope = ConfigScope(rawValue: text) else {
+      throw CommandFailure.usage("invalid scope \"\(text)\": use instance or shared")
+    }
+    return scope
+  }
+
+  private static func missingInstance() -> CommandFailure {
+    CommandFailure.usage("--scope instance needs an instance id: pass --instance-id ID or set TANDEM_INSTANCE_ID")
+  }
+
+  /// Runs `body`, adding the repair command to a corrupt-state error.
+  static func withRepairHint<T>(_ context: CommandContext, scope: ConfigScope, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch var error as StateError where error.code == .stateCorrupt {
+      error.fixCommand = context.commandLine("config", "repair", "--scope", scope.rawValue)
+      throw error
+    }
+  }
+
+  /// Both layers' repair hints, for reads that look at every layer.
+  static func withRepairHint<T>(_ context: CommandContext, layered: LayeredConfig, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch var error as StateError where error.code == .stateCorrupt {
+      let scope: ConfigScope = error.path == layered.shared.path ? .shared : .instance
+      error.fixCommand = context.commandLine("config", "repair", "--scope", scope.rawValue)
+      throw error
+    }
+  }
+}

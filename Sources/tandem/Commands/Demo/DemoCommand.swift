@@ -1,0 +1,89 @@
+import ArgumentParser
+import TandemCLI
+import TandemState
+
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// `tandem demo`: what the tool is for, shown with real concurrent processes.
+struct DemoCommand: TandemCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "demo",
+    abstract: "Show, with real concurrent processes in a temporary home, what tandem guarantees."
+  )
+
+  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
+
+  @Flag(help: "Keep the temporary home and print its path.") var keep = false
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    var template = Array("/tmp/tandem-demo-XXXXXX".utf8CString)
+    guard let created = mkdtemp(&template) else {
+      throw CommandFailure(code: "IO_ERROR", exitCode: .generalError, message: "cannot create a temporary directory in /tmp")
+    }
+    let home = String(cString: created)
+    defer { if !keep { Self.removeTree(home) } }
+
+    var report = DemoReport()
+    report.line("tandem demo: real processes, one temporary home (\(home))")
+    DemoScenarios(home: home).runAll(into: &report)
+    if keep { report.line("\nThe home is kept at \(home).") }
+
+    let failed = report.scenarios.filter { !$0.passed }
+    guard failed.isEmpty else {
+      var failure = CommandFailure(
+        code: "DEMO_FAILED", exitCode: .generalError,
+        message: "demo scenario failed: \(failed.map(\.name).joined(separator: ", "))")
+      failure.details = [("scenarios", report.json)]
+      throw failure
+    }
+    return CommandOutput(data: .object([("home", .string(home)), ("scenarios", report.json)]), text: report.text)
+  }
+
+  /// Deletes the demo's temporary home.
+  static func removeTree(_ path: String) {
+    _ = DemoProcess.runShell(["rm", "-rf", path])
+  }
+}
+
+/// The demo's narration and the outcome of each scenario.
+struct DemoReport {
+  struct Scenario {
+    var name: String
+    var passed: Bool
+    var detail: String
+  }
+
+  private(set) var text = ""
+  private(set) var scenarios: [Scenario] = []
+
+  mutating func line(_ text: String) { self.text += text + "\n" }
+
+  mutating func record(_ name: String, passed: Bool, _ detail: String) {
+    scenarios.append(Scenario(name: name, passed: passed, detail: detail))
+    line((passed ? "  ✓ " : "  ✗ ") + detail)
+  }
+
+  var json: JSONValue {
+    .array(
+      scenarios.map {
+        .object([("name", .string($0.name)), ("passed", .bool($0.passed)), ("detail", .string($0.detail))])
+      })
+  }
+}
+
+extension DemoProcess {
+  /// Runs a system program (not tandem) and waits for it.
+  static func runShell(_ arguments: [String]) -> Int32 {
+    var cArguments = arguments.map { strdup($0) } + [nil]
+    defer { for pointer in cArguments { free(pointer) } }
+    var pid: pid_t = 0
+    guard posix_spawnp(&pid, arguments[0], nil, nil, &cArguments, environ) == 0 else { return 127 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    return (status >> 8) & 0xff
+  }
+}

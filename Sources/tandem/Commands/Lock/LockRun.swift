@@ -1,0 +1,75 @@
+import ArgumentParser
+import TandemCLI
+import TandemState
+
+/// `tandem lock run [--name NAME] -- CMD ARGS...`
+struct LockRun: TandemCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "run",
+    abstract: "Run a command while holding a lock; exit with the command's status.",
+    discussion: """
+      Without --name the lock is the current namespace's config lock, so config writes wait \
+      while the command runs. With --name it is a named lock under the home, shared by all \
+      instances. A lock timeout exits 6. The command inherits the lock: if tandem is killed, \
+      the lock stays held until the command ends. Signals sent to tandem are passed on to it. \
+      In JSON mode the command's standard output goes to standard error, so that standard \
+      output carries exactly one JSON document.
+      """
+  )
+
+  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
+
+  @Option(help: ArgumentHelp("A named lock, shared by all instances.", valueName: "name"))
+  var name: String?
+
+  @Argument(parsing: .postTerminator, help: ArgumentHelp("The command, after --.", valueName: "command"))
+  var command: [String] = []
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    guard !command.isEmpty else {
+      throw CommandFailure.usage("no command to run: put it after --, e.g. tandem lock run -- git push")
+    }
+    let summary = command.joined(separator: " ")
+    let intent = context.intent("-- " + summary)
+    let lock: FileLock
+    if let name {
+      lock = try NamedLock(home: context.options.home, name: name).acquire(timeout: context.options.lockTimeout, intent: intent)
+    } else {
+      lock = try ConfigStore(home: context.options.home, namespace: context.options.namespace)
+        .acquireLock(timeout: context.options.lockTimeout, intent: intent)
+    }
+    defer { lock.release() }
+    _ = lock.makeInheritable()
+    let started = SystemClock.monotonicMilliseconds()
+    let termination = try ChildProcess.run(command, standardOutputToError: context.options.output == .json) { pid in
+      // The command is the holder for as long as it runs, even if tandem is killed.
+      lock.updateHolder(
+        LockHolder(
+          pid: pid, instanceID: intent.instanceID, command: intent.command, acquiredAtMilliseconds: SystemClock.wallMilliseconds()))
+    }
+    let held = SystemClock.monotonicMilliseconds() - started
+    switch termination {
+    case .exited(0):
+      let data: JSONValue = .object([
+        ("lock", .string(lock.path)),
+        ("command", .array(command.map(JSONValue.string))),
+        ("exit_code", .integer(0)),
+        ("waited_ms", .integer(lock.waitedMilliseconds)),
+        ("held_ms", .integer(held)),
+      ])
+      return CommandOutput(data: data, text: "")
+    case .exited(let status):
+      var failure = CommandFailure(
+        code: "COMMAND_FAILED", exitCode: .commandStatus(status),
+        message: "\(command[0]) exited with status \(status) (the lock was held \(held) ms)")
+      failure.details = [("command_exit_code", .integer(Int64(status))), ("lock", .string(lock.path))]
+      throw failure
+    case .signaled(let signal):
+      var failure = CommandFailure(
+        code: "COMMAND_KILLED", exitCode: .commandStatus(termination.shellStatus),
+        message: "\(command[0]) was killed by signal \(signal)")
+      failure.details = [("signal", .integer(Int64(signal))), ("lock", .string(lock.path))]
+      throw failure
+    }
+  }
+}
