@@ -1,0 +1,70 @@
+import Foundation
+import TandemTestSupport
+import Testing
+
+@testable import TandemState
+
+@Suite("Atomic, durable writes")
+struct AtomicFileTests {
+  let directory = TemporaryDirectory()
+
+  func open() throws -> DirectoryHandle {
+    try #require(try DirectoryHandle.openRoot(directory.path, create: false))
+  }
+
+  @Test("a new file is 0600 whatever the umask, and no temporary file remains")
+  func modeAndCleanup() throws {
+    let previous = umask(0)
+    defer { umask(previous) }
+    try AtomicFile.write(Array("hello".utf8), as: "doc.json", in: try open())
+    let attributes = try FileManager.default.attributesOfItem(atPath: directory.appending("doc.json"))
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    #expect(directory.entries() == ["doc.json"])
+  }
+
+  @Test("replacing keeps 0600 even when the old file was wider")
+  func replaceKeepsMode() throws {
+    try directory.write("doc.json", Data("old".utf8))
+    chmod(directory.appending("doc.json"), 0o644)
+    try AtomicFile.write(Array("new".utf8), as: "doc.json", in: try open())
+    let attributes = try FileManager.default.attributesOfItem(atPath: directory.appending("doc.json"))
+    #expect((attributes[.posixPermissions] as? Int) == 0o600)
+    #expect(directory.contents("doc.json") == Data("new".utf8))
+  }
+
+  static let faults: [(String, Int32, StateError.Code)] = [
+    ("write", ENOSPC, .diskFull), ("write", EDQUOT, .diskFull), ("fsync", EIO, .ioError), ("fsync", ENOSPC, .diskFull),
+    ("close", EIO, .ioError), ("rename", EROFS, .readOnlyFileSystem), ("rename", EACCES, .permissionDenied),
+    ("open", EACCES, .permissionDenied), ("open", EROFS, .readOnlyFileSystem),
+  ]
+
+  @Test("a failing system call leaves the old document and no temporary file", arguments: faults)
+  func injectedFault(_ call: String, _ errno: Int32, _ code: StateError.Code) throws {
+    try directory.write("doc.json", Data("old".utf8))
+    var calls = SystemCalls.live
+    let fail: @Sendable () -> Void = { Glibc.errno = errno }
+    switch call {
+    case "write": calls.write = { _, _, _ in fail(); return -1 }
+    case "fsync": calls.fsync = { _ in fail(); return -1 }
+    case "close": calls.close = { fd in Glibc.close(fd); fail(); return -1 }
+    case "rename": calls.renameat = { _, _, _, _ in fail(); return -1 }
+    default: calls.openat = { _, _, _, _ in fail(); return -1 }
+    }
+    let error = try #require(throws: StateError.self) {
+      try AtomicFile.write(Array("new".utf8), as: "doc.json", in: try open(), calls: calls)
+    }
+    #expect(error.code == code)
+    #expect(error.systemError?.errno == errno)
+    #expect(directory.contents("doc.json") == Data("old".utf8))
+    #expect(directory.entries() == ["doc.json"])
+  }
+
+  @Test("orphaned temporary files of a target are removed, others are not")
+  func orphans() throws {
+    try directory.write(".doc.json.tmp-dead1", Data())
+    try directory.write(".doc.json.tmp-dead2", Data())
+    try directory.write(".other.json.tmp-keep", Data())
+    #expect(AtomicFile.removeOrphans(of: "doc.json", in: try open()) == 2)
+    #expect(directory.entries() == [".other.json.tmp-keep"])
+  }
+}
