@@ -17,17 +17,17 @@ struct ConfigStoreTests {
     #expect(!FileManager.default.fileExists(atPath: home.path))
   }
 
-  @Test("each applied write raises the revision by one; an unchanged write writes nothing")
+  @Test("each applied write raises the revision by one, even one that changes no value")
   func revisions() throws {
     let store = ConfigStore(home: home)
     let first = try store.update { $0["a"] = "1"; $0["b"] = "2" }
     #expect(first.changed && first.document.revision == 1 && first.previousRevision == 0)
     let second = try store.update { $0["a"] = "3" }
     #expect(second.document.revision == 2)
-    let modified = try FileManager.default.attributesOfItem(atPath: store.path)[.modificationDate] as? Date
     let same = try store.update { $0["a"] = "3" }
-    #expect(!same.changed && same.document.revision == 2)
-    #expect(try FileManager.default.attributesOfItem(atPath: store.path)[.modificationDate] as? Date == modified)
+    #expect(!same.changed && same.document.revision == 3)
+    // So two writers expecting the same revision never both apply, even with equal values.
+    #expect(throws: StateError.self) { try store.update(ifRevision: 2) { $0["a"] = "3" } }
     #expect(try store.read().values == ["a": "3", "b": "2"])
   }
 

@@ -35,19 +35,14 @@ public enum SchemaValidator {
               problems.append("%s: ok does not match exit code %d" % (item["text"][:200], item["status"]))
       print(json.dumps(problems))
       """
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["python3", "-c", script, envelopeSchema]
-    let stdin = Pipe()
-    let stdout = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    try process.run()
-    stdin.fileHandleForWriting.write(input)
-    try stdin.fileHandleForWriting.close()
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
+    let inputFile = NSTemporaryDirectory() + "/tandem-envelopes-\(UUID().uuidString).json"
+    try input.write(to: URL(fileURLWithPath: inputFile))
+    defer { try? FileManager.default.removeItem(atPath: inputFile) }
+    let result = try TandemBinary.startProgram(
+      "/bin/sh", ["-c", "exec python3 -c \"$0\" \"$1\" < \"$2\"", script, envelopeSchema, inputFile]
+    ).wait()
+    let output = Data(result.standardOutput.utf8)
+    guard result.status == 0 else {
       return ["the schema check could not run (python3 with jsonschema is needed; scripts/test installs it)"]
     }
     return (try JSONSerialization.jsonObject(with: output) as? [String]) ?? ["unreadable validator output"]

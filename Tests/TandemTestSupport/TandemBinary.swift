@@ -38,49 +38,85 @@ public enum TandemBinary {
   }
 
   /// A started process.
+  ///
+  /// Spawned with `posix_spawn` directly rather than Foundation's `Process`: tests start
+  /// many processes from parallel threads, and every pipe here is close-on-exec and created
+  /// under one lock, so no child ever inherits another test's pipe (which would hold that
+  /// pipe open, and its reader waiting, for as long as the unrelated child lives).
   public final class Running: @unchecked Sendable {
-    public let process: Process
-    private let output = Pipe()
-    private let errors = Pipe()
+    /// The process id.
+    public let pid: Int32
     private var outputData = Data()
     private var errorData = Data()
     private let group = DispatchGroup()
+    private static let spawnLock = NSLock()
 
     init(_ arguments: [String], environment: [String: String], executable: String) throws {
-      process = Process()
-      process.executableURL = URL(fileURLWithPath: executable)
-      process.arguments = arguments
       var env = ProcessInfo.processInfo.environment
       for key in env.keys where key.hasPrefix("TANDEM_") && key != "TANDEM_BIN" { env[key] = nil }
       env.merge(environment) { $1 }
-      process.environment = env
-      process.standardOutput = output
-      process.standardError = errors
-      process.standardInput = FileHandle.nullDevice
-      try process.run()
-      // Drain both pipes concurrently so a chatty child never blocks on a full pipe.
-      group.enter()
-      DispatchQueue.global().async {
-        self.outputData = self.output.fileHandleForReading.readDataToEndOfFile()
-        self.group.leave()
+      let cEnvironment = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+      let cArguments = ([executable] + arguments).map { strdup($0) } + [nil]
+      defer {
+        cEnvironment.forEach { free($0) }
+        cArguments.forEach { free($0) }
       }
-      group.enter()
-      DispatchQueue.global().async {
-        self.errorData = self.errors.fileHandleForReading.readDataToEndOfFile()
-        self.group.leave()
+      var outPipe: [Int32] = [0, 0]
+      var errPipe: [Int32] = [0, 0]
+      var actions = posix_spawn_file_actions_t()
+      posix_spawn_file_actions_init(&actions)
+      defer { posix_spawn_file_actions_destroy(&actions) }
+      var child: pid_t = 0
+      Self.spawnLock.lock()
+      pipe(&outPipe)
+      pipe(&errPipe)
+      for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+      posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+      let result = posix_spawn(&child, executable, &actions, nil, cArguments, cEnvironment)
+      close(outPipe[1])
+      close(errPipe[1])
+      Self.spawnLock.unlock()
+      guard result == 0 else {
+        close(outPipe[0])
+        close(errPipe[0])
+        throw NSError(domain: NSPOSIXErrorDomain, code: Int(result))
+      }
+      pid = child
+      // One thread per pipe, not Dispatch's pool: with 2 cores its few threads would all sit
+      // in the blocking reads of long-running children while short ones wait their turn.
+      for (fd, isOutput) in [(outPipe[0], true), (errPipe[0], false)] {
+        group.enter()
+        Thread {
+          let data = Self.drain(fd)
+          if isOutput { self.outputData = data } else { self.errorData = data }
+          self.group.leave()
+        }.start()
       }
     }
 
-    /// The process id.
-    public var pid: Int32 { process.processIdentifier }
+    private static func drain(_ fd: Int32) -> Data {
+      var data = Data()
+      var buffer = [UInt8](repeating: 0, count: 65_536)
+      while true {
+        let count = read(fd, &buffer, buffer.count)
+        if count < 0 && errno == EINTR { continue }
+        if count <= 0 { break }
+        data.append(contentsOf: buffer[0..<count])
+      }
+      close(fd)
+      return data
+    }
 
     /// Waits for the end and returns the result.
     public func wait() -> Result {
-      process.waitUntilExit()
+      var status: Int32 = 0
+      while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
       group.wait()
-      let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+      let signal = status & 0x7f
       return Result(
-        status: status, standardOutput: String(decoding: outputData, as: UTF8.self),
+        status: signal == 0 ? (status >> 8) & 0xff : 128 + signal, standardOutput: String(decoding: outputData, as: UTF8.self),
         standardError: String(decoding: errorData, as: UTF8.self))
     }
   }

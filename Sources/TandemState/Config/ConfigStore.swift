@@ -61,8 +61,9 @@ public struct ConfigStore: Sendable {
   ///     `revision_mismatch` is thrown and nothing is written.
   ///   - intent: what to tell processes that wait for the lock meanwhile.
   ///   - body: the change. Throwing from it abandons the transaction; nothing is written.
-  /// - Returns: what `body` returned, the saved document and whether anything changed.
-  ///   A change that leaves the values as they were writes nothing and keeps the revision.
+  /// - Returns: what `body` returned, the saved document and whether the values changed.
+  ///   Every applied transaction writes a new revision, even one that leaves the values as
+  ///   they were: so of two writers holding the same expected revision, exactly one applies.
   @discardableResult
   public func update<Result>(
     timeout: LockTimeout = .default,
@@ -78,16 +79,9 @@ public struct ConfigStore: Sendable {
     }
     var changed = current
     let result = try body(&changed)
-    changed.revision = current.revision
-    changed.updatedAtMilliseconds = current.updatedAtMilliseconds
-    guard changed.values != current.values else {
-      return ConfigUpdate(
-        result: result, document: current, previousRevision: current.revision, changed: false,
-        waitedMilliseconds: locked.lock.waitedMilliseconds)
-    }
-    try validate(changed)
     changed.revision = current.revision + 1
     changed.updatedAtMilliseconds = SystemClock.wallMilliseconds()
+    try validate(changed)
     let bytes = changed.encode()
     guard bytes.count <= StateLimits.maximumDocumentBytes else {
       throw StateError(
@@ -97,7 +91,7 @@ public struct ConfigStore: Sendable {
     _ = AtomicFile.removeOrphans(of: Self.fileName, in: locked.directory)
     try AtomicFile.write(bytes, as: Self.fileName, in: locked.directory)
     return ConfigUpdate(
-      result: result, document: changed, previousRevision: current.revision, changed: true,
+      result: result, document: changed, previousRevision: current.revision, changed: changed.values != current.values,
       waitedMilliseconds: locked.lock.waitedMilliseconds)
   }
 
@@ -176,7 +170,7 @@ public struct ConfigUpdate<Result> {
   public let document: ConfigDocument
   /// The revision the transaction started from.
   public let previousRevision: UInt64
-  /// Whether the values changed and a new revision was written.
+  /// Whether the values differ from the previous revision's.
   public let changed: Bool
   /// How long the transaction waited for the lock, in milliseconds.
   public let waitedMilliseconds: Int64

@@ -114,7 +114,7 @@ enum LockAcquisition {
 
   /// The conflict error for a lock that stayed busy past the timeout.
   static func timeoutError(fd: Int32, path: String, timeout: LockTimeout) -> StateError {
-    let record = fd >= 0 ? LockRecord.read(from: fd) : nil
+    let record = fd >= 0 ? LockRecord.read(from: fd, expectingHolder: true) : nil
     let holder = record?.holder
     let now = SystemClock.wallMilliseconds()
     let held = holder?.heldMilliseconds(now: now)

@@ -21,8 +21,17 @@ struct LockRecord: Sendable, Equatable {
   /// The fixed size of the record on disk; longer commands are cut to fit.
   static let size = 512
 
-  /// Reads the record from an open lock file; `nil` if it is empty or unreadable.
-  static func read(from fd: Int32) -> LockRecord? {
+  /// Reads the record from an open lock file, reading again briefly if it catches a holder
+  /// halfway through rewriting it; `nil` if it stays empty or unreadable.
+  static func read(from fd: Int32, expectingHolder: Bool = false) -> LockRecord? {
+    for attempt in 0..<5 {
+      if let record = readOnce(from: fd), !expectingHolder || record.holder != nil { return record }
+      if attempt < 4 { usleep(500) }
+    }
+    return readOnce(from: fd)
+  }
+
+  private static func readOnce(from fd: Int32) -> LockRecord? {
     var buffer = [UInt8](repeating: 0, count: size)
     let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, size, 0) }
     guard count > 0 else { return nil }

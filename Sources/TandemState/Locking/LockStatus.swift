@@ -27,7 +27,7 @@ public struct LockStatus: Sendable {
     }
     defer { close(fd) }
     let held = OpenFileLock.isHeldElsewhere(fd)
-    let record = LockRecord.read(from: fd)
+    let record = LockRecord.read(from: fd, expectingHolder: held)
     return LockStatus(
       path: path, isHeld: held, holder: held ? record?.holder : nil,
       typicalHoldMicroseconds: record?.meanHoldMicroseconds ?? 0)

@@ -53,6 +53,8 @@ public enum ChildProcess {
     for signal in forwardedSignals { sigaddset(&blocked, signal) }
     pthread_sigmask(SIG_BLOCK, &blocked, &previous)
     defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    // A parent may have started this process with some of them blocked (the mask survives
+    // exec); they must be deliverable here for forwarding to work.
 
     var attributes = posix_spawnattr_t()
     posix_spawnattr_init(&attributes)
@@ -100,7 +102,7 @@ public enum ChildProcess {
       sigaction(signal, &action, &old)
       saved[signal] = old
     }
-    pthread_sigmask(SIG_SETMASK, &previous, nil)
+    pthread_sigmask(SIG_UNBLOCK, &blocked, nil)
 
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1 && lastErrno() == EINTR {}

@@ -80,7 +80,7 @@ struct ConfigWriteReport {
       ("path", .string(target.store.path)),
       ("waited_ms", .integer(update.waitedMilliseconds)),
     ])
-    let what = update.changed ? "\(verb) \(keys.joined(separator: ", "))" : "unchanged \(keys.joined(separator: ", "))"
-    return CommandOutput(data: data, text: "\(what) (\(target.scope.rawValue), revision \(document.revision))")
+    return CommandOutput(
+      data: data, text: "\(verb) \(keys.joined(separator: ", ")) (\(target.scope.rawValue), revision \(document.revision))")
   }
 }

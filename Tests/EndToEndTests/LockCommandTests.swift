@@ -1,0 +1,111 @@
+import Foundation
+import TandemTestSupport
+import Testing
+
+@Suite("lock run and lock status", .serialized)
+struct LockCommandTests {
+  @Test("a writer that times out gets exit 6 with the holder, the reason and a retry time; nothing is written")
+  func timeoutNamesHolder() throws {
+    let home = Home()
+    try home.run(["config", "set", "before=1"])
+    let holder = try home.start(["lock", "run", "--", "sleep", "1.5"], instance: nil, json: false)
+    #expect(try home.waitUntilHeld())
+    let status = try home.run(["lock", "status"])
+    let holderInfo = try #require(status.data?["holder"] as? [String: Any])
+    #expect((holderInfo["command"] as? String)?.contains("sleep 1.5") == true)
+    #expect(holderInfo["held_ms"] is Int)
+
+    let blocked = try home.run(["--lock-timeout", "200ms", "config", "set", "after=1"], instance: nil)
+    #expect(blocked.status == 6)
+    let error = try #require(blocked.error)
+    #expect(error["code"] as? String == "CONCURRENT_MODIFICATION")
+    #expect(error["reason"] as? String == "lock_timeout")
+    #expect((error["retry_after_ms"] as? Int ?? 0) >= 1)
+    #expect(error["retry_strategy"] as? String == "exponential_backoff")
+    let who = try #require(error["holder"] as? [String: Any])
+    #expect(who["pid"] is Int && who["held_ms"] is Int)
+    #expect((who["command"] as? String)?.contains("sleep 1.5") == true)
+
+    let text = try home.run(["--lock-timeout", "0", "config", "set", "after=1"], json: false)
+    #expect(text.status == 6)
+    #expect(text.standardError.contains("is locked by pid"))
+    #expect(text.standardError.contains("retry in about"))
+    #expect(text.standardError.split(separator: "\n").count == 1)
+
+    #expect(holder.wait().status == 0)
+    #expect(try home.values() == ["before": "1"])
+    #expect(try home.run(["lock", "status"]).data?["held"] as? Bool == false)
+  }
+
+  @Test("lock run exits with the command's status")
+  func exitStatus() throws {
+    let home = Home()
+    #expect(try home.run(["lock", "run", "--", "sh", "-c", "exit 3"], json: false).status == 3)
+    let json = try home.run(["lock", "run", "--name", "x", "--", "sh", "-c", "echo hi; exit 0"])
+    #expect(json.status == 0)
+    #expect(json.data?["exit_code"] as? Int == 0)
+    #expect(json.standardError.contains("hi"), "in JSON mode the command's output goes to stderr")
+    let failed = try home.run(["lock", "run", "--", "sh", "-c", "exit 9"])
+    #expect(failed.status == 9 && failed.errorCode == "COMMAND_FAILED")
+    let missing = try home.run(["lock", "run", "--", "/no/such/program"])
+    #expect(missing.status == 5 && missing.errorCode == "NOT_FOUND")
+    #expect(try home.run(["lock", "run"]).status == 2)
+  }
+
+  @Test("if tandem is killed with SIGKILL, the command keeps the lock until it ends")
+  func killedParentKeepsLock() throws {
+    let home = Home()
+    let marker = home.directory.appending("done")
+    let holder = try home.start(["lock", "run", "--name", "deploy", "--", "sh", "-c", "sleep 1.2; touch \(marker)"], json: false)
+    #expect(try home.waitUntilHeld(name: "deploy"))
+    kill(holder.pid, SIGKILL)
+    // (Not holder.wait(): its output pipes stay open in the orphaned command until it ends.)
+    usleep(100_000)
+    let blocked = try home.run(["--lock-timeout", "0", "lock", "run", "--name", "deploy", "--", "true"])
+    #expect(blocked.status == 6, "the orphaned command must still hold the lock")
+    #expect(!FileManager.default.fileExists(atPath: marker))
+    let waited = try home.run(["--lock-timeout", "10s", "lock", "run", "--name", "deploy", "--", "true"])
+    #expect(waited.status == 0)
+    #expect(FileManager.default.fileExists(atPath: marker), "the lock was free only after the command ended")
+  }
+
+  @Test("a holder killed with SIGKILL leaves no stale lock")
+  func noStaleLock() throws {
+    let home = Home()
+    let holder = try home.start(["lock", "run", "--", "sleep", "30"], json: false)
+    #expect(try home.waitUntilHeld())
+    let command = try #require((try home.run(["lock", "status"]).data?["holder"] as? [String: Any])?["pid"] as? Int)
+    #expect(Int32(command) != holder.pid, "the holder record names the command's own process")
+    kill(holder.pid, SIGKILL)
+    kill(Int32(command), SIGKILL)
+    _ = holder.wait()
+    let start = Date()
+    let write = try home.run(["--lock-timeout", "5s", "config", "set", "k=v"])
+    #expect(write.status == 0)
+    #expect(Date().timeIntervalSince(start) < 2)
+  }
+
+  @Test("signals sent to tandem reach the command")
+  func signalsForwarded() throws {
+    let home = Home()
+    // A bounded loop: it ends by itself after about 10 s with status 7 if no signal arrives.
+    let running = try home.start(
+      ["lock", "run", "--", "sh", "-c", "trap 'exit 42' TERM; i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; exit 7"],
+      json: false)
+    #expect(try home.waitUntilHeld())
+    usleep(100_000)
+    kill(running.pid, SIGTERM)
+    #expect(running.wait().status == 42)
+  }
+
+  @Test("instance writes are serialized by lock run on that instance only")
+  func perNamespace() throws {
+    let home = Home()
+    let holder = try home.start(["lock", "run", "--", "sleep", "1"], instance: "a", json: false)
+    #expect(try home.waitUntilHeld(instance: "a"))
+    #expect(try home.run(["--lock-timeout", "0", "config", "set", "k=1"], instance: "b").status == 0)
+    #expect(try home.run(["--lock-timeout", "0", "config", "set", "k=1"], instance: "a").status == 6)
+    #expect(try home.run(["--lock-timeout", "0", "config", "set", "k=1"]).status == 0)
+    #expect(holder.wait().status == 0)
+  }
+}
