@@ -1,3 +1,3 @@
 import TandemCLI
 
-CommandLineTool.main(Tandem.self)
+CommandLineTool.main(Tandem.self, fastRoutes: FastRoutes.all)

@@ -15,7 +15,7 @@ public enum Environment {
   /// The variables the global options fall back to, plus `HOME`.
   static func snapshot() -> [String: String] {
     var result: [String: String] = [:]
-    for name in GlobalOptions.Name.allCases.map(\.environmentVariable) + ["HOME"] {
+    for name in GlobalOptions.Name.allCases.map(\.environmentVariable) + ["HOME", "TANDEM_FAST_PATH"] {
       if let value = value(name) { result[name] = value }
     }
     return result

@@ -51,9 +51,36 @@ public struct GlobalOptions: Sendable {
   }
 
   /// The raw values found on a command line, before validation.
+  ///
+  /// Plain fields rather than a dictionary keyed by ``Name``: on the start-up path, each
+  /// distinct generic instantiation costs the runtime a scan of every protocol conformance.
   public struct Raw: Sendable, Equatable {
-    public var values: [Name: String] = [:]
+    public var home: String?
+    public var instanceID: String?
+    public var lockTimeout: String?
+    public var output: String?
+
     public init() {}
+
+    /// The value given for `name`, if any.
+    public subscript(name: Name) -> String? {
+      get {
+        switch name {
+        case .home: return home
+        case .instanceID: return instanceID
+        case .lockTimeout: return lockTimeout
+        case .output: return output
+        }
+      }
+      set {
+        switch name {
+        case .home: home = newValue
+        case .instanceID: instanceID = newValue
+        case .lockTimeout: lockTimeout = newValue
+        case .output: output = newValue
+        }
+      }
+    }
   }
 
   /// Takes the global options out of `arguments` (up to a `--`), in `--name value` and
@@ -71,10 +98,10 @@ public struct GlobalOptions: Sendable {
       }
       if argument.hasPrefix("--"), let name = match(argument) {
         if let equals = argument.firstIndex(of: "=") {
-          raw.values[name] = String(argument[argument.index(after: equals)...])
+          raw[name] = String(argument[argument.index(after: equals)...])
         } else {
           guard index + 1 < arguments.count else { throw .usage("missing value for \(name.flag)") }
-          raw.values[name] = arguments[index + 1]
+          raw[name] = arguments[index + 1]
           index += 1
         }
       } else {
@@ -93,19 +120,19 @@ public struct GlobalOptions: Sendable {
   /// The output format alone, resolved leniently so that even a bad command line can be
   /// answered in the format the caller asked for.
   public static func outputFormat(_ raw: Raw, environment: [String: String]) -> OutputFormat {
-    let text = raw.values[.output] ?? environment[Name.output.environmentVariable] ?? "text"
+    let text = raw.output ?? environment[Name.output.environmentVariable] ?? "text"
     return OutputFormat(rawValue: text) ?? .text
   }
 
   /// Validates the raw values, with flags before environment variables before defaults.
   public static func resolve(_ raw: Raw, environment: [String: String]) throws(CommandFailure) -> GlobalOptions {
     func value(_ name: Name) -> String? {
-      if let flag = raw.values[name] { return flag }
+      if let flag = raw[name] { return flag }
       if let variable = environment[name.environmentVariable], !variable.isEmpty { return variable }
       return nil
     }
     do {
-      let home = try StateHome.resolve(explicit: raw.values[.home], environment: environment)
+      let home = try StateHome.resolve(explicit: raw.home, environment: environment)
       let instance = try value(.instanceID).map { (id: String) throws(StateError) in try InstanceID(id) }
       let timeout = try value(.lockTimeout).map { (text: String) throws(StateError) in try LockTimeout(parsing: text) }
       let outputText = value(.output) ?? "text"

@@ -24,7 +24,9 @@ public enum CommandLineTool {
   }
 
   /// Runs `root` with the process's arguments, prints, and exits.
-  public static func main<Root: ParsableCommand>(_ root: Root.Type) -> Never {
+  ///
+  /// - Parameter fastRoutes: hand-parsed routes for hot commands; see ``FastRoute``.
+  public static func main<Root: ParsableCommand>(_ root: Root.Type, fastRoutes: [FastRoute] = []) -> Never {
     let start = SystemClock.monotonicMilliseconds()
     let arguments: [String]
     do {
@@ -34,12 +36,13 @@ public enum CommandLineTool {
       let format = GlobalOptions.outputFormat(raw, environment: Environment.snapshot())
       emit(respond(failure: error, format: format, instanceID: nil, command: nil, start: start, warnings: []))
     }
-    emit(invoke(root, arguments: arguments, environment: Environment.snapshot(), start: start))
+    emit(invoke(root, arguments: arguments, environment: Environment.snapshot(), fastRoutes: fastRoutes, start: start))
   }
 
   /// Runs `root` with `arguments` and returns what it would print, without exiting.
   public static func invoke<Root: ParsableCommand>(
-    _ root: Root.Type, arguments: [String], environment: [String: String], start: Int64 = SystemClock.monotonicMilliseconds()
+    _ root: Root.Type, arguments: [String], environment: [String: String], fastRoutes: [FastRoute] = [],
+    start: Int64 = SystemClock.monotonicMilliseconds()
   ) -> Response {
     let toolName = Root.configuration.commandName ?? "tool"
     let raw: GlobalOptions.Raw
@@ -50,6 +53,26 @@ public enum CommandLineTool {
       return respond(failure: error, format: .text, instanceID: nil, command: nil, start: start, warnings: [])
     }
     let format = GlobalOptions.outputFormat(raw, environment: environment)
+
+    // TANDEM_FAST_PATH=0 sends everything through swift-argument-parser (for diagnosis, and
+    // for the tests that check both paths agree).
+    let routes = environment["TANDEM_FAST_PATH"] == "0" ? [] : fastRoutes
+    for route in routes {
+      guard let arguments = route.match(rest) else { continue }
+      let path = route.path.joined(separator: " ")
+      guard let options = try? GlobalOptions.resolve(raw, environment: environment) else { break }
+      let context = CommandContext(options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
+      do {
+        let output = try route.run(arguments, context)
+        return respond(output: output, context: context, format: format, start: start)
+      } catch is FastRoute.Declined {
+        break
+      } catch {
+        return respond(
+          failure: error, format: format, instanceID: options.instanceID?.rawValue, command: path, start: start,
+          warnings: context.warnings)
+      }
+    }
 
     var parsed: any ParsableCommand
     do {
@@ -76,23 +99,27 @@ public enum CommandLineTool {
     }
     let context = CommandContext(options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
     do {
-      let output = try command.execute(in: context)
-      let instance = options.instanceID?.rawValue
-      switch format {
-      case .json:
-        let meta = ResponseEnvelope.meta(
-          durationMilliseconds: SystemClock.monotonicMilliseconds() - start, instanceID: instance, command: path)
-        let envelope = ResponseEnvelope.success(data: output.data, warnings: context.warnings, meta: meta)
-        return Response(exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
-      case .text:
-        let text = output.text.isEmpty || output.text.hasSuffix("\n") ? output.text : output.text + "\n"
-        let warnings = context.warnings.map { "warning: \($0)\n" }.joined()
-        return Response(exitStatus: .success, standardOutput: text, standardError: warnings)
-      }
+      return respond(output: try command.execute(in: context), context: context, format: format, start: start)
     } catch {
       return respond(
         failure: error, format: format, instanceID: options.instanceID?.rawValue, command: path, start: start,
         warnings: context.warnings)
+    }
+  }
+
+  /// Builds the response for a command's result.
+  static func respond(output: CommandOutput, context: CommandContext, format: OutputFormat, start: Int64) -> Response {
+    switch format {
+    case .json:
+      let meta = ResponseEnvelope.meta(
+        durationMilliseconds: SystemClock.monotonicMilliseconds() - start,
+        instanceID: context.options.instanceID?.rawValue, command: context.commandPath)
+      let envelope = ResponseEnvelope.success(data: output.data, warnings: context.warnings, meta: meta)
+      return Response(exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
+    case .text:
+      let text = output.text.isEmpty || output.text.hasSuffix("\n") ? output.text : output.text + "\n"
+      let warnings = context.warnings.map { "warning: \($0)\n" }.joined()
+      return Response(exitStatus: .success, standardOutput: text, standardError: warnings)
     }
   }
 

@@ -68,8 +68,8 @@ public final class CommandContext {
   /// and instance id in force when they came from flags.
   public func commandLine(_ words: String...) -> String {
     var parts = [toolName] + words
-    if let home = explicitGlobals.values[.home] { parts += ["--home", home] }
-    if let id = options.instanceID, explicitGlobals.values[.instanceID] != nil { parts += ["--instance-id", id.rawValue] }
+    if let home = explicitGlobals.home { parts += ["--home", home] }
+    if let id = options.instanceID, explicitGlobals.instanceID != nil { parts += ["--instance-id", id.rawValue] }
     return parts.map(ShellQuoting.quote).joined(separator: " ")
   }
 }

@@ -88,11 +88,14 @@ struct FileKey: Hashable, Sendable {
 /// nested handle instead of waiting on itself forever.
 enum LockRegistry {
   private struct Entry {
+    var key: FileKey
     var thread: UInt
     var depth: Int
   }
 
-  private static let held = Mutex<[FileKey: Entry]>([:])
+  // A short list, not a dictionary: a process holds one or two locks, and a dictionary keyed
+  // by a custom type costs a runtime conformance scan at start-up.
+  private static let held = Mutex<[Entry]>([])
 
   private static var currentThread: UInt { UInt(pthread_self()) }
 
@@ -100,23 +103,22 @@ enum LockRegistry {
   static func enterIfHeldByCurrentThread(_ key: FileKey) -> Bool {
     let thread = currentThread
     return held.withLock { table in
-      guard var entry = table[key], entry.thread == thread else { return false }
-      entry.depth += 1
-      table[key] = entry
+      guard let index = table.firstIndex(where: { $0.key == key && $0.thread == thread }) else { return false }
+      table[index].depth += 1
       return true
     }
   }
 
   static func register(_ key: FileKey) {
     let thread = currentThread
-    held.withLock { $0[key] = Entry(thread: thread, depth: 1) }
+    held.withLock { $0.append(Entry(key: key, thread: thread, depth: 1)) }
   }
 
   static func leave(_ key: FileKey) {
     held.withLock { table in
-      guard var entry = table[key] else { return }
-      entry.depth -= 1
-      table[key] = entry.depth > 0 ? entry : nil
+      guard let index = table.firstIndex(where: { $0.key == key }) else { return }
+      table[index].depth -= 1
+      if table[index].depth == 0 { table.remove(at: index) }
     }
   }
 }

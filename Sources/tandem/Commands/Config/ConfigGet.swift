@@ -17,6 +17,10 @@ struct ConfigGet: TandemCommand {
   var scope: String?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
+    try Self.perform(key: key, scope: scope, in: context)
+  }
+
+  static func perform(key: String, scope: String?, in context: CommandContext) throws -> CommandOutput {
     try ConfigKey.validate(key)
     let filter = try ConfigTarget.forReading(scope, in: context)
     let layered = LayeredConfig(home: context.options.home, namespace: context.options.namespace)

@@ -15,6 +15,10 @@ struct ConfigList: TandemCommand {
   var scope: String?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
+    try Self.perform(scope: scope, in: context)
+  }
+
+  static func perform(scope: String?, in context: CommandContext) throws -> CommandOutput {
     let filter = try ConfigTarget.forReading(scope, in: context)
     let layered = LayeredConfig(home: context.options.home, namespace: context.options.namespace)
     let documents = try ConfigTarget.withRepairHint(context, layered: layered) { try layered.documents(filter) }

@@ -26,6 +26,12 @@ struct ConfigSet: TandemCommand {
   var scope: String?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
+    try Self.perform(assignments: assignments, ifRevision: ifRevision, scope: scope, in: context)
+  }
+
+  static func perform(assignments: [String], ifRevision: UInt64?, scope: String?, in context: CommandContext) throws
+    -> CommandOutput
+  {
     let pairs = try Self.parseAssignments(assignments)
     let target = try ConfigTarget.forWriting(scope, in: context)
     let keys = pairs.map(\.key)

@@ -20,6 +20,12 @@ struct ConfigUnset: TandemCommand {
   var scope: String?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
+    try Self.perform(keys: keys, ifRevision: ifRevision, scope: scope, in: context)
+  }
+
+  static func perform(keys: [String], ifRevision: UInt64?, scope: String?, in context: CommandContext) throws
+    -> CommandOutput
+  {
     guard !keys.isEmpty else { throw CommandFailure.usage("nothing to unset: give KEY") }
     for key in keys { try ConfigKey.validate(key) }
     let target = try ConfigTarget.forWriting(scope, in: context)

@@ -15,6 +15,10 @@ struct LockStatusCommand: TandemCommand {
   var name: String?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
+    try Self.perform(name: name, in: context)
+  }
+
+  static func perform(name: String?, in context: CommandContext) throws -> CommandOutput {
     let status: LockStatus
     if let name {
       status = try NamedLock(home: context.options.home, name: name).status()

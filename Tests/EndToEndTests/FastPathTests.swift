@@ -1,0 +1,54 @@
+import Foundation
+import TandemTestSupport
+import Testing
+
+@Suite("The hand-parsed fast path agrees with swift-argument-parser", .serialized)
+struct FastPathTests {
+  /// Command lines in the fast routes' grammar, and some just outside it.
+  static let commandLines: [[String]] = [
+    ["config", "set", "a=1"], ["config", "set", "a=1", "b=2", "--if-revision", "1"], ["config", "set", "--scope=shared", "c=3"],
+    ["config", "set", "--if-revision", "999", "a=2"], ["config", "set", "--if-revision", "x", "a=2"],
+    ["config", "set", "--if-revision", "-1", "a=2"], ["config", "set"], ["config", "set", "novalue"],
+    ["config", "set", "bad key=1"], ["config", "set", "--", "a=--b"], ["config", "set", "a=1", "a=2"],
+    ["config", "get", "a"], ["config", "get", "missing"], ["config", "get"], ["config", "get", "a", "b"],
+    ["config", "get", "--scope", "instance", "a"], ["config", "get", "a", "--scope", "bogus"],
+    ["config", "unset", "b"], ["config", "unset", "missing"], ["config", "unset", "--if-revision", "0", "a"],
+    ["config", "list"], ["config", "list", "--scope", "shared"], ["config", "list", "extra"],
+    ["lock", "status"], ["lock", "status", "--name", "n1"], ["lock", "status", "--name", "../x"],
+    ["config", "set", "--unknown", "a=1"], ["config", "get", "-h"],
+  ]
+
+  @Test("same exit code and same envelope (but for timing) on both paths")
+  func agree() throws {
+    let fast = Home()
+    let full = Home()
+    for (index, line) in Self.commandLines.enumerated() {
+      let instance = index % 3 == 0 ? "agent-\(index % 2)" : nil
+      let a = try TandemBinary.run(fast.args(line, instance: instance))
+      let b = try TandemBinary.run(full.args(line, instance: instance), environment: ["TANDEM_FAST_PATH": "0"])
+      #expect(a.status == b.status, "\(line): \(a.status) vs \(b.status)")
+      #expect(normalize(a.standardOutput, fast.path) == normalize(b.standardOutput, full.path), "\(line)")
+    }
+  }
+
+  /// The envelope without its timing and with the home path made neutral.
+  private func normalize(_ text: String, _ home: String) -> String {
+    guard var object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return text }
+    var meta = object["meta"] as? [String: Any] ?? [:]
+    meta["duration_ms"] = nil
+    object["meta"] = meta
+    if var data = object["data"] as? [String: Any] {
+      data["waited_ms"] = nil
+      data["typical_hold_ms"] = nil
+      if var holder = data["holder"] as? [String: Any] { holder["held_ms"] = nil; data["holder"] = holder }
+      object["data"] = data
+    }
+    if var error = object["error"] as? [String: Any] {
+      error["retry_after_ms"] = nil
+      object["error"] = error
+    }
+    let encoded = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+    return String(decoding: encoded, as: UTF8.self).replacingOccurrences(of: "\\/", with: "/")
+      .replacingOccurrences(of: home, with: "HOME")
+  }
+}
