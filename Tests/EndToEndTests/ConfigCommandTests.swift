@@ -18,7 +18,9 @@ struct ConfigCommandTests {
     #expect(missing.error?["fix_command"] is String)
     let unsetMissing = try home.run(["config", "unset", "region", "nope"])
     #expect(unsetMissing.status == 5)
-    #expect(try home.values() == ["region": "us-east-1", "url": "https://x?a=b=c"], "a failed unset removes nothing")
+    #expect(
+      try home.values() == ["region": "us-east-1", "url": "https://x?a=b=c"], "a failed unset removes nothing"
+    )
     #expect(try home.run(["config", "unset", "region", "--if-revision", "1"]).data?["revision"] as? Int == 2)
     #expect(try home.run(["config", "unset", "url", "--if-revision", "1"]).status == 6)
     #expect(try home.values() == ["url": "https://x?a=b=c"])
@@ -27,12 +29,17 @@ struct ConfigCommandTests {
   @Test("global options before or after the subcommand; flags beat environment variables")
   func globalPositions() throws {
     let home = Home()
-    #expect(try TandemBinary.run(["--home", home.path, "--instance-id", "a", "config", "set", "k=before"]).status == 0)
-    #expect(try TandemBinary.run(["config", "set", "k=after", "--instance-id", "b", "--home", home.path]).status == 0)
+    #expect(
+      try TandemBinary.run(["--home", home.path, "--instance-id", "a", "config", "set", "k=before"]).status
+        == 0)
+    #expect(
+      try TandemBinary.run(["config", "set", "k=after", "--instance-id", "b", "--home", home.path]).status
+        == 0)
     #expect(try home.run(["config", "get", "k"], instance: "a").data?["value"] as? String == "before")
     #expect(try home.run(["config", "get", "k"], instance: "b").data?["value"] as? String == "after")
     let viaEnv = try TandemBinary.run(
-      ["config", "get", "k"], environment: ["TANDEM_HOME": home.path, "TANDEM_INSTANCE_ID": "a", "TANDEM_OUTPUT": "json"])
+      ["config", "get", "k"],
+      environment: ["TANDEM_HOME": home.path, "TANDEM_INSTANCE_ID": "a", "TANDEM_OUTPUT": "json"])
     #expect(viaEnv.data?["value"] as? String == "before")
     let flagWins = try TandemBinary.run(
       ["config", "get", "k", "--instance-id", "b"],
@@ -70,7 +77,9 @@ struct ConfigCommandTests {
     #expect(!FileManager.default.fileExists(atPath: home.path), "nothing may be created")
   }
 
-  @Test("hostile keys are refused with exit 2", arguments: ["../x", "-x", "a..b", "a/b", "", String(repeating: "k", count: 300)])
+  @Test(
+    "hostile keys are refused with exit 2",
+    arguments: ["../x", "-x", "a..b", "a/b", "", String(repeating: "k", count: 300)])
   func hostileKeys(_ key: String) throws {
     let home = Home()
     let result = try home.run(["config", "set", "\(key)=v"])
@@ -82,7 +91,11 @@ struct ConfigCommandTests {
   func invalidUTF8() throws {
     let home = Home()
     let result = try TandemBinary.startProgram(
-      "/bin/sh", ["-c", "\"$0\" --home \"$1\" --output json config set \"k=$(printf '\\377\\376')\"", TandemBinary.path, home.path]
+      "/bin/sh",
+      [
+        "-c", "\"$0\" --home \"$1\" --output json config set \"k=$(printf '\\377\\376')\"", TandemBinary.path,
+        home.path,
+      ]
     ).wait()
     #expect(result.status == 2)
     #expect(result.errorCode == "INVALID_ARGUMENT")
@@ -91,7 +104,10 @@ struct ConfigCommandTests {
   @Test("parse errors exit 2 with an envelope; unknown commands too")
   func parseErrors() throws {
     let home = Home()
-    for arguments in [["config", "set", "--if-revision", "x", "k=v"], ["config", "bogus"], ["nothing"], ["config", "set", "novalue"]] {
+    for arguments in [
+      ["config", "set", "--if-revision", "x", "k=v"], ["config", "bogus"], ["nothing"],
+      ["config", "set", "novalue"],
+    ] {
       let result = try home.run(arguments)
       #expect(result.status == 2, "\(arguments)")
       #expect(result.errorCode == "INVALID_ARGUMENT")
@@ -115,8 +131,10 @@ struct ConfigCommandTests {
     // The fix command names `tandem`; put the built one on PATH, as an installed one would be.
     let binDirectory = URL(fileURLWithPath: TandemBinary.path).deletingLastPathComponent().path
     let path = binDirectory + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
-    let repaired = try TandemBinary.startProgram("/bin/sh", ["-c", fix + " --output json"], environment: ["PATH": path])
-      .wait()
+    let repaired = try TandemBinary.startProgram(
+      "/bin/sh", ["-c", fix + " --output json"], environment: ["PATH": path]
+    )
+    .wait()
     #expect(repaired.status == 0)
     #expect(repaired.data?["repaired"] as? Bool == true)
     #expect(try home.run(["config", "set", "k=new"]).data?["revision"] as? Int == 1)

@@ -24,7 +24,8 @@ struct CoreGuaranteeTests {
     let home = Home()
     try home.run(["config", "set", "seed=0"])
     for round in 0..<20 {
-      let current = try #require((try home.run(["config", "list"]).data?["revisions"] as? [String: Any])?["shared"] as? Int)
+      let current = try #require(
+        (try home.run(["config", "list"]).data?["revisions"] as? [String: Any])?["shared"] as? Int)
       #expect(current == round + 1)
       let results = try TandemBinary.runTogether([
         home.args(["config", "set", "--if-revision", String(current), "winner=first"]),
@@ -64,7 +65,8 @@ struct CoreGuaranteeTests {
     }
     let results = agents.map { $0.wait() }
     #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.standardOutput))")
-    let conflicts = results.map { $0.standardOutput.components(separatedBy: "conflict").count - 1 }.reduce(0, +)
+    let conflicts = results.map { $0.standardOutput.components(separatedBy: "conflict").count - 1 }.reduce(
+      0, +)
     let values = try home.values()
     #expect(values.count == 200 - conflicts)
     #expect(conflicts == 0, "no call should time out at the default 5 s timeout")

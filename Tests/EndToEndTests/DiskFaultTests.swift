@@ -15,8 +15,10 @@ final class SmallFileSystem {
   }
 
   func remount(readOnly: Bool) -> Bool {
-    (try? TandemBinary.startProgram("/bin/mount", ["-o", "remount,\(readOnly ? "ro" : "rw")", mountPoint.path]).wait())?
-      .status == 0
+    (try? TandemBinary.startProgram(
+      "/bin/mount", ["-o", "remount,\(readOnly ? "ro" : "rw")", mountPoint.path]
+    ).wait())?
+    .status == 0
   }
 
   deinit {
@@ -37,7 +39,8 @@ struct DiskFaultTests {
     #expect(try tandem(["config", "set", "keep=1"]).status == 0)
     let before = FileManager.default.contents(atPath: home + "/config.json")
     // Fill the file system.
-    _ = try TandemBinary.startProgram("/bin/sh", ["-c", "cat /dev/zero > \(fs.mountPoint.path)/filler"]).wait()
+    _ = try TandemBinary.startProgram("/bin/sh", ["-c", "cat /dev/zero > \(fs.mountPoint.path)/filler"])
+      .wait()
     let value = String(repeating: "v", count: 60_000)
     let result = try tandem(["config", "set", "a=\(value)", "b=\(value)"])
     #expect(result.status == 4 && result.errorCode == "DISK_FULL", "\(result.standardOutput)")
@@ -76,8 +79,11 @@ struct DiskFaultTests {
     chmod(home.path + "/config.json", 0o644)
     let result = try TandemBinary.startProgram(
       "/usr/bin/setpriv",
-      ["--reuid=65534", "--regid=65534", "--clear-groups", TandemBinary.path, "--home", home.path, "--output", "json",
-       "config", "set", "k=v"]
+      [
+        "--reuid=65534", "--regid=65534", "--clear-groups", TandemBinary.path, "--home", home.path,
+        "--output", "json",
+        "config", "set", "k=v",
+      ]
     ).wait()
     guard !result.standardError.contains("Permission denied") || result.status != 126 else {
       print("skipped: the test binary is not executable by another user here")

@@ -6,7 +6,8 @@ import Testing
 struct FastPathTests {
   /// Command lines in the fast routes' grammar, and some just outside it.
   static let commandLines: [[String]] = [
-    ["config", "set", "a=1"], ["config", "set", "a=1", "b=2", "--if-revision", "1"], ["config", "set", "--scope=shared", "c=3"],
+    ["config", "set", "a=1"], ["config", "set", "a=1", "b=2", "--if-revision", "1"],
+    ["config", "set", "--scope=shared", "c=3"],
     ["config", "set", "--if-revision", "999", "a=2"], ["config", "set", "--if-revision", "x", "a=2"],
     ["config", "set", "--if-revision", "-1", "a=2"], ["config", "set"], ["config", "set", "novalue"],
     ["config", "set", "bad key=1"], ["config", "set", "--", "a=--b"], ["config", "set", "a=1", "a=2"],
@@ -25,7 +26,8 @@ struct FastPathTests {
     for (index, line) in Self.commandLines.enumerated() {
       let instance = index % 3 == 0 ? "agent-\(index % 2)" : nil
       let a = try TandemBinary.run(fast.args(line, instance: instance))
-      let b = try TandemBinary.run(full.args(line, instance: instance), environment: ["TANDEM_FAST_PATH": "0"])
+      let b = try TandemBinary.run(
+        full.args(line, instance: instance), environment: ["TANDEM_FAST_PATH": "0"])
       #expect(a.status == b.status, "\(line): \(a.status) vs \(b.status)")
       #expect(normalize(a.standardOutput, fast.path) == normalize(b.standardOutput, full.path), "\(line)")
     }
@@ -33,7 +35,9 @@ struct FastPathTests {
 
   /// The envelope without its timing and with the home path made neutral.
   private func normalize(_ text: String, _ home: String) -> String {
-    guard var object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return text }
+    guard var object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+      return text
+    }
     var meta = object["meta"] as? [String: Any] ?? [:]
     meta["duration_ms"] = nil
     object["meta"] = meta

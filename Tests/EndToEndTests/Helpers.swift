@@ -9,7 +9,8 @@ struct Home {
 
   /// `tandem --home HOME ARGS...`
   func args(_ arguments: [String], instance: String? = nil, json: Bool = true) -> [String] {
-    ["--home", path] + (instance.map { ["--instance-id", $0] } ?? []) + (json ? ["--output", "json"] : []) + arguments
+    ["--home", path] + (instance.map { ["--instance-id", $0] } ?? []) + (json ? ["--output", "json"] : [])
+      + arguments
   }
 
   @discardableResult
@@ -17,7 +18,8 @@ struct Home {
     try TandemBinary.run(args(arguments, instance: instance, json: json))
   }
 
-  func start(_ arguments: [String], instance: String? = nil, json: Bool = true) throws -> TandemBinary.Running {
+  func start(_ arguments: [String], instance: String? = nil, json: Bool = true) throws -> TandemBinary.Running
+  {
     try TandemBinary.start(args(arguments, instance: instance, json: json))
   }
 

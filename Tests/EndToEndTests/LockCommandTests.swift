@@ -4,7 +4,8 @@ import Testing
 
 @Suite("lock run and lock status", .serialized)
 struct LockCommandTests {
-  @Test("a writer that times out gets exit 6 with the holder, the reason and a retry time; nothing is written")
+  @Test(
+    "a writer that times out gets exit 6 with the holder, the reason and a retry time; nothing is written")
   func timeoutNamesHolder() throws {
     let home = Home()
     try home.run(["config", "set", "before=1"])
@@ -56,7 +57,8 @@ struct LockCommandTests {
   func killedParentKeepsLock() throws {
     let home = Home()
     let marker = home.directory.appending("done")
-    let holder = try home.start(["lock", "run", "--name", "deploy", "--", "sh", "-c", "sleep 1.2; touch \(marker)"], json: false)
+    let holder = try home.start(
+      ["lock", "run", "--name", "deploy", "--", "sh", "-c", "sleep 1.2; touch \(marker)"], json: false)
     #expect(try home.waitUntilHeld(name: "deploy"))
     kill(holder.pid, SIGKILL)
     // (Not holder.wait(): its output pipes stay open in the orphaned command until it ends.)
@@ -74,7 +76,8 @@ struct LockCommandTests {
     let home = Home()
     let holder = try home.start(["lock", "run", "--", "sleep", "30"], json: false)
     #expect(try home.waitUntilHeld())
-    let command = try #require((try home.run(["lock", "status"]).data?["holder"] as? [String: Any])?["pid"] as? Int)
+    let command = try #require(
+      (try home.run(["lock", "status"]).data?["holder"] as? [String: Any])?["pid"] as? Int)
     #expect(Int32(command) != holder.pid, "the holder record names the command's own process")
     kill(holder.pid, SIGKILL)
     kill(Int32(command), SIGKILL)
@@ -90,7 +93,10 @@ struct LockCommandTests {
     let home = Home()
     // A bounded loop: it ends by itself after about 10 s with status 7 if no signal arrives.
     let running = try home.start(
-      ["lock", "run", "--", "sh", "-c", "trap 'exit 42' TERM; i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; exit 7"],
+      [
+        "lock", "run", "--", "sh", "-c",
+        "trap 'exit 42' TERM; i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; exit 7",
+      ],
       json: false)
     #expect(try home.waitUntilHeld())
     usleep(100_000)

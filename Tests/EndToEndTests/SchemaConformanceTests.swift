@@ -36,7 +36,9 @@ struct SchemaConformanceTests {
 
     let documents = results.map { ($0.standardOutput, $0.status) }
     for (text, status) in documents {
-      #expect(text.split(separator: "\n").count == 1, "exactly one JSON document per invocation (exit \(status)): \(text)")
+      #expect(
+        text.split(separator: "\n").count == 1,
+        "exactly one JSON document per invocation (exit \(status)): \(text)")
     }
     let problems = try SchemaValidator.validateEnvelopes(documents)
     #expect(problems.isEmpty, "\(problems)")

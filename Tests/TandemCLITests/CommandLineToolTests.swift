@@ -41,7 +41,8 @@ struct CommandLineToolTests {
   let environment = ["HOME": "/home/test"]
 
   func invoke(_ arguments: [String], environment extra: [String: String] = [:]) -> CommandLineTool.Response {
-    CommandLineTool.invoke(SampleTool.self, arguments: arguments, environment: environment.merging(extra) { $1 })
+    CommandLineTool.invoke(
+      SampleTool.self, arguments: arguments, environment: environment.merging(extra) { $1 })
   }
 
   func json(_ response: CommandLineTool.Response) throws -> [String: Any] {
@@ -66,13 +67,18 @@ struct CommandLineToolTests {
 
   @Test("a flag beats its environment variable, which beats the default")
   func precedence() throws {
-    let env = ["TANDEM_INSTANCE_ID": "from-env", "TANDEM_LOCK_TIMEOUT": "250ms", "TANDEM_OUTPUT": "json", "TANDEM_HOME": "/h"]
+    let env = [
+      "TANDEM_INSTANCE_ID": "from-env", "TANDEM_LOCK_TIMEOUT": "250ms", "TANDEM_OUTPUT": "json",
+      "TANDEM_HOME": "/h",
+    ]
     let fromEnv = try #require(try json(invoke(["echo"], environment: env))["data"] as? [String: Any])
     #expect(fromEnv["instance"] as? String == "from-env")
     #expect(fromEnv["timeout_ms"] as? Int == 250)
     #expect(fromEnv["home"] as? String == "/h")
     let fromFlags = try #require(
-      try json(invoke(["echo", "--instance-id", "flag", "--lock-timeout", "0", "--home", "/f"], environment: env))["data"]
+      try json(
+        invoke(["echo", "--instance-id", "flag", "--lock-timeout", "0", "--home", "/f"], environment: env))[
+          "data"]
         as? [String: Any])
     #expect(fromFlags["instance"] as? String == "flag")
     #expect(fromFlags["timeout_ms"] as? Int == 0)
@@ -104,9 +110,12 @@ struct CommandLineToolTests {
     #expect(text.standardError.split(separator: "\n").count == 1)
   }
 
-  @Test("invalid global values exit 2 before any command runs", arguments: [
-    ["--instance-id", "../x", "echo"], ["--lock-timeout", "soon", "echo"], ["--output", "yaml", "echo"], ["echo", "--home"],
-  ])
+  @Test(
+    "invalid global values exit 2 before any command runs",
+    arguments: [
+      ["--instance-id", "../x", "echo"], ["--lock-timeout", "soon", "echo"], ["--output", "yaml", "echo"],
+      ["echo", "--home"],
+    ])
   func invalidGlobals(_ arguments: [String]) {
     #expect(invoke(arguments).exitStatus.rawValue == 2)
   }
@@ -139,7 +148,8 @@ struct CommandLineToolTests {
       invoke(["--output", "json", "echo", "x"]), invoke(["--output", "json", "fail"]),
       invoke(["--output", "json", "bogus"]), invoke(["--output", "json", "--instance-id", "a", "echo"]),
     ]
-    let problems = try SchemaValidator.validateEnvelopes(responses.map { ($0.standardOutput, $0.exitStatus.rawValue) })
+    let problems = try SchemaValidator.validateEnvelopes(
+      responses.map { ($0.standardOutput, $0.exitStatus.rawValue) })
     #expect(problems.isEmpty, "\(problems)")
   }
 }

@@ -19,9 +19,12 @@ struct ExitStatusTests {
   @Test(
     "each error code maps to its documented exit code",
     arguments: [
-      (StateError.Code.concurrentModification, 6, true), (.invalidArgument, 2, false), (.limitExceeded, 2, false),
-      (.stateCorrupt, 4, false), (.unsafeStatePath, 4, false), (.diskFull, 4, false), (.readOnlyFileSystem, 4, false),
-      (.notFound, 5, false), (.permissionDenied, 7, false), (.ioError, 1, false), (StateError.Code("SOMETHING_ELSE"), 1, false),
+      (StateError.Code.concurrentModification, 6, true), (.invalidArgument, 2, false),
+      (.limitExceeded, 2, false),
+      (.stateCorrupt, 4, false), (.unsafeStatePath, 4, false), (.diskFull, 4, false),
+      (.readOnlyFileSystem, 4, false),
+      (.notFound, 5, false), (.permissionDenied, 7, false), (.ioError, 1, false),
+      (StateError.Code("SOMETHING_ELSE"), 1, false),
     ] as [(StateError.Code, Int32, Bool)])
   func catalog(_ code: StateError.Code, _ exit: Int32, _ retryable: Bool) {
     let entry = ErrorCatalog.entry(for: code)
@@ -35,7 +38,8 @@ struct ExitStatusTests {
       .deletingLastPathComponent().appendingPathComponent("README.md")
     let text = try String(contentsOf: readme, encoding: .utf8)
     for status in ExitStatus.reserved {
-      #expect(text.contains("| \(status.rawValue) | `\(status.name)` |"), "README lacks the row for \(status)")
+      #expect(
+        text.contains("| \(status.rawValue) | `\(status.name)` |"), "README lacks the row for \(status)")
     }
   }
 }

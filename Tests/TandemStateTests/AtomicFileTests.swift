@@ -33,7 +33,8 @@ struct AtomicFileTests {
   }
 
   static let faults: [(String, Int32, StateError.Code)] = [
-    ("write", ENOSPC, .diskFull), ("write", EDQUOT, .diskFull), ("fsync", EIO, .ioError), ("fsync", ENOSPC, .diskFull),
+    ("write", ENOSPC, .diskFull), ("write", EDQUOT, .diskFull), ("fsync", EIO, .ioError),
+    ("fsync", ENOSPC, .diskFull),
     ("close", EIO, .ioError), ("rename", EROFS, .readOnlyFileSystem), ("rename", EACCES, .permissionDenied),
     ("open", EACCES, .permissionDenied), ("open", EROFS, .readOnlyFileSystem),
   ]
@@ -44,11 +45,26 @@ struct AtomicFileTests {
     var calls = SystemCalls.live
     let fail: @Sendable () -> Void = { Glibc.errno = errno }
     switch call {
-    case "write": calls.write = { _, _, _ in fail(); return -1 }
-    case "fsync": calls.fsync = { _ in fail(); return -1 }
-    case "close": calls.close = { fd in Glibc.close(fd); fail(); return -1 }
-    case "rename": calls.renameat = { _, _, _, _ in fail(); return -1 }
-    default: calls.openat = { _, _, _, _ in fail(); return -1 }
+    case "write":
+      calls.write = { _, _, _ in
+        fail(); return -1
+      }
+    case "fsync":
+      calls.fsync = { _ in
+        fail(); return -1
+      }
+    case "close":
+      calls.close = { fd in
+        Glibc.close(fd); fail(); return -1
+      }
+    case "rename":
+      calls.renameat = { _, _, _, _ in
+        fail(); return -1
+      }
+    default:
+      calls.openat = { _, _, _, _ in
+        fail(); return -1
+      }
     }
     let error = try #require(throws: StateError.self) {
       try AtomicFile.write(Array("new".utf8), as: "doc.json", in: try open(), calls: calls)

@@ -20,7 +20,9 @@ struct ConfigStoreTests {
   @Test("each applied write raises the revision by one, even one that changes no value")
   func revisions() throws {
     let store = ConfigStore(home: home)
-    let first = try store.update { $0["a"] = "1"; $0["b"] = "2" }
+    let first = try store.update {
+      $0["a"] = "1"; $0["b"] = "2"
+    }
     #expect(first.changed && first.document.revision == 1 && first.previousRevision == 0)
     let second = try store.update { $0["a"] = "3" }
     #expect(second.document.revision == 2)
@@ -67,14 +69,19 @@ struct ConfigStoreTests {
     ("truncated", Array(#"{"format":"tandem.config/1","revision":3,"values":{"a":"#.utf8)),
     ("trailing garbage", Array(#"{"format":"tandem.config/1","revision":3,"values":{}}garbage"#.utf8)),
     ("not JSON", Array("region = us-east-1\n".utf8)),
-    ("invalid UTF-8", Array(#"{"format":"tandem.config/1","revision":3,"values":{"a":""#.utf8) + [0xFF, 0xFE] + Array(#""}}"#.utf8)),
+    (
+      "invalid UTF-8",
+      Array(#"{"format":"tandem.config/1","revision":3,"values":{"a":""#.utf8) + [0xFF, 0xFE]
+        + Array(#""}}"#.utf8)
+    ),
     ("wrong value type", Array(#"{"format":"tandem.config/1","revision":3,"values":{"a":1}}"#.utf8)),
     ("negative revision", Array(#"{"format":"tandem.config/1","revision":-1,"values":{}}"#.utf8)),
     ("array at top", Array("[]".utf8)),
     ("missing format", Array(#"{"revision":1,"values":{}}"#.utf8)),
   ]
 
-  @Test("a corrupt document is reported, never overwritten, and repair moves it aside", arguments: corruptions)
+  @Test(
+    "a corrupt document is reported, never overwritten, and repair moves it aside", arguments: corruptions)
   func corrupt(_ label: String, _ bytes: [UInt8]) throws {
     let store = ConfigStore(home: home)
     try directory.write("home/config.json", Data(bytes))
@@ -105,7 +112,8 @@ struct ConfigStoreTests {
     let canary = directory.appending("canary.txt")
     try Data("canary".utf8).write(to: URL(fileURLWithPath: canary))
     try FileManager.default.createDirectory(atPath: home.path, withIntermediateDirectories: true)
-    try FileManager.default.createSymbolicLink(atPath: home.path + "/config.json", withDestinationPath: canary)
+    try FileManager.default.createSymbolicLink(
+      atPath: home.path + "/config.json", withDestinationPath: canary)
     let error = try #require(throws: StateError.self) { try ConfigStore(home: home).update { $0["a"] = "1" } }
     #expect(error.code == .unsafeStatePath)
     #expect(try String(contentsOfFile: canary, encoding: .utf8) == "canary")
@@ -114,8 +122,10 @@ struct ConfigStoreTests {
   @Test("a symbolic link planted at an instance directory is refused")
   func plantedDirectorySymlink() throws {
     let outside = TemporaryDirectory()
-    try FileManager.default.createDirectory(atPath: home.path + "/instances", withIntermediateDirectories: true)
-    try FileManager.default.createSymbolicLink(atPath: home.path + "/instances/agent", withDestinationPath: outside.path)
+    try FileManager.default.createDirectory(
+      atPath: home.path + "/instances", withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      atPath: home.path + "/instances/agent", withDestinationPath: outside.path)
     let store = ConfigStore(home: home, namespace: .instance(try InstanceID("agent")))
     let error = try #require(throws: StateError.self) { try store.update { $0["a"] = "1" } }
     #expect(error.code == .unsafeStatePath)
@@ -135,7 +145,9 @@ struct ConfigStoreTests {
   @Test("layered reads prefer the instance and fall back to shared")
   func layered() throws {
     let id = try InstanceID("agent-1")
-    try ConfigStore(home: home).update { $0["region"] = "eu"; $0["model"] = "base" }
+    try ConfigStore(home: home).update {
+      $0["region"] = "eu"; $0["model"] = "base"
+    }
     try ConfigStore(home: home, namespace: .instance(id)).update { $0["model"] = "large" }
     let view = LayeredConfig(home: home, namespace: .instance(id))
     #expect(try view.lookup("model")?.value == "large")

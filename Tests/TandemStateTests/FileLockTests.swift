@@ -15,7 +15,8 @@ struct FileLockTests {
   func holdElsewhere(_ lock: NamedLock, for milliseconds: UInt32) -> Thread {
     let held = DispatchSemaphore(value: 0)
     let thread = Thread {
-      let handle = try! lock.acquire(timeout: .default, intent: LockIntent(instanceID: "other", command: "other holder"))
+      let handle = try! lock.acquire(
+        timeout: .default, intent: LockIntent(instanceID: "other", command: "other holder"))
       held.signal()
       usleep(milliseconds * 1000)
       handle.release()
@@ -77,7 +78,8 @@ struct FileLockTests {
     getrusage(RUSAGE_SELF.rawValue, &after)
     handle.release()
     func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-    let cpu = seconds(after.ru_utime) + seconds(after.ru_stime) - seconds(before.ru_utime) - seconds(before.ru_stime)
+    let cpu =
+      seconds(after.ru_utime) + seconds(after.ru_stime) - seconds(before.ru_utime) - seconds(before.ru_stime)
     #expect(waited > 0.4 && waited < 1.5, "waited \(waited) s for a lock released after about 0.6 s")
     #expect(cpu < 0.15, "used \(cpu) s of CPU while waiting")
   }
@@ -86,7 +88,9 @@ struct FileLockTests {
   func timeoutThenFree() throws {
     let lock = try NamedLock(home: home, name: "later")
     let holder = holdElsewhere(lock, for: 300)
-    #expect(throws: StateError.self) { try lock.acquire(timeout: LockTimeout(milliseconds: 50), intent: intent) }
+    #expect(throws: StateError.self) {
+      try lock.acquire(timeout: LockTimeout(milliseconds: 50), intent: intent)
+    }
     while holder.isExecuting { usleep(10_000) }
     usleep(100_000)
     let handle = try lock.acquire(timeout: LockTimeout(milliseconds: 1000), intent: intent)
@@ -132,9 +136,13 @@ struct FileLockTests {
 
   @Test("retry advice grows with the holder's hold and carries jitter")
   func retryAdvice() {
-    let short = (0..<50).map { _ in RetryAdvice.afterLockTimeout(heldMilliseconds: 2, meanHoldMicroseconds: 10_000) }
+    let short = (0..<50).map { _ in
+      RetryAdvice.afterLockTimeout(heldMilliseconds: 2, meanHoldMicroseconds: 10_000)
+    }
     #expect(short.allSatisfy { (4...12).contains($0) })
-    let long = (0..<50).map { _ in RetryAdvice.afterLockTimeout(heldMilliseconds: 4000, meanHoldMicroseconds: 1_000) }
+    let long = (0..<50).map { _ in
+      RetryAdvice.afterLockTimeout(heldMilliseconds: 4000, meanHoldMicroseconds: 1_000)
+    }
     #expect(long.allSatisfy { (1000...3000).contains($0) })
     #expect(Set(long).count > 5)
   }

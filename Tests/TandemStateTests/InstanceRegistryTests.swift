@@ -21,7 +21,9 @@ struct InstanceRegistryTests {
     try registry.remove(try InstanceID("a"), intent: intent)
     #expect(try registry.list().map(\.id) == ["b"])
     #expect(directory.entries("home/instances") == ["b"])
-    let error = try #require(throws: StateError.self) { try registry.remove(try InstanceID("a"), intent: intent) }
+    let error = try #require(throws: StateError.self) {
+      try registry.remove(try InstanceID("a"), intent: intent)
+    }
     #expect(error.code == .notFound)
   }
 

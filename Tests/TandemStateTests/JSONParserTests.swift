@@ -19,7 +19,8 @@ struct JSONParserTests {
     "refuses what is not exactly one JSON value",
     arguments: [
       "", "{", "{\"a\":1", "{\"a\":1}x", "{\"a\":1}{}", "[1,]", "{\"a\" 1}", "nul", "01", "1.", "\"\\x\"",
-      "\"a\u{01}b\"", "{\"a\":1,\"a\":2}", "\"\\ud800\"", String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
+      "\"a\u{01}b\"", "{\"a\":1,\"a\":2}", "\"\\ud800\"",
+      String(repeating: "[", count: 100) + String(repeating: "]", count: 100),
     ])
   func refusesInvalid(_ text: String) {
     #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }

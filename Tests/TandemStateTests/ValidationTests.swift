@@ -4,7 +4,8 @@ import Testing
 
 @Suite("Validation of ids, keys and durations")
 struct ValidationTests {
-  @Test("accepts valid instance ids", arguments: ["a", "agent-1", "A.b_c-9", String(repeating: "x", count: 64)])
+  @Test(
+    "accepts valid instance ids", arguments: ["a", "agent-1", "A.b_c-9", String(repeating: "x", count: 64)])
   func validInstanceIDs(_ id: String) throws {
     #expect(try InstanceID(id).rawValue == id)
   }
@@ -27,7 +28,10 @@ struct ValidationTests {
 
   @Test(
     "refuses malformed keys",
-    arguments: ["", ".", "a.", ".a", "a..b", "-a", "a.-b", "a/b", "a=b", "a b", "ключ", String(repeating: "k", count: 257)])
+    arguments: [
+      "", ".", "a.", ".a", "a..b", "-a", "a.-b", "a/b", "a=b", "a b", "ключ",
+      String(repeating: "k", count: 257),
+    ])
   func invalidKeys(_ key: String) {
     #expect(!ConfigKey.isValid(key))
     #expect(throws: StateError.self) { try ConfigKey.validate(key) }
@@ -35,7 +39,8 @@ struct ValidationTests {
 
   @Test(
     "parses lock timeouts",
-    arguments: [("0", 0), ("250ms", 250), ("5s", 5000), ("2m", 120_000), ("1500", 1500), ("1.5s", 1500)] as [(String, Int64)])
+    arguments: [("0", 0), ("250ms", 250), ("5s", 5000), ("2m", 120_000), ("1500", 1500), ("1.5s", 1500)]
+      as [(String, Int64)])
   func timeouts(_ text: String, _ milliseconds: Int64) throws {
     #expect(try LockTimeout(parsing: text).milliseconds == milliseconds)
   }

@@ -116,7 +116,8 @@ public enum TandemBinary {
       group.wait()
       let signal = status & 0x7f
       return Result(
-        status: signal == 0 ? (status >> 8) & 0xff : 128 + signal, standardOutput: String(decoding: outputData, as: UTF8.self),
+        status: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
+        standardOutput: String(decoding: outputData, as: UTF8.self),
         standardError: String(decoding: errorData, as: UTF8.self))
     }
   }
@@ -128,7 +129,9 @@ public enum TandemBinary {
   }
 
   /// Starts any program.
-  public static func startProgram(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws
+  public static func startProgram(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:]
+  ) throws
     -> Running
   {
     try Running(arguments, environment: environment, executable: executable)
@@ -143,7 +146,9 @@ public enum TandemBinary {
   }
 
   /// Runs several `tandem` processes at the same moment and waits for all.
-  public static func runTogether(_ invocations: [[String]], environment: [String: String] = [:]) throws -> [Result] {
+  public static func runTogether(_ invocations: [[String]], environment: [String: String] = [:]) throws
+    -> [Result]
+  {
     let started = try invocations.map { try start($0, environment: environment) }
     let results = started.map { $0.wait() }
     results.forEach(EnvelopeLog.shared.record)

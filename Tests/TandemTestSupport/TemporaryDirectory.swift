@@ -30,12 +30,14 @@ public final class TemporaryDirectory: @unchecked Sendable {
   /// Writes a file, creating parent directories.
   public func write(_ relative: String, _ data: Data) throws {
     let url = URL(fileURLWithPath: appending(relative))
-    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
     try data.write(to: url)
   }
 
   /// Names in a subdirectory (empty if missing).
   public func entries(_ relative: String = "") -> [String] {
-    (try? FileManager.default.contentsOfDirectory(atPath: relative.isEmpty ? path : appending(relative))) ?? []
+    (try? FileManager.default.contentsOfDirectory(atPath: relative.isEmpty ? path : appending(relative)))
+      ?? []
   }
 }

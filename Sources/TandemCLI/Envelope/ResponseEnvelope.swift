@@ -21,7 +21,9 @@ public enum ResponseEnvelope {
   }
 
   /// The envelope of a failed command.
-  public static func failure(_ failure: CommandFailure, warnings: [String], meta: [(String, JSONValue)]) -> JSONValue {
+  public static func failure(_ failure: CommandFailure, warnings: [String], meta: [(String, JSONValue)])
+    -> JSONValue
+  {
     .object([
       ("ok", .bool(false)),
       ("data", .null),
@@ -32,7 +34,9 @@ public enum ResponseEnvelope {
   }
 
   /// The `meta` object: duration, schema version, and the instance id when one is set.
-  public static func meta(durationMilliseconds: Int64, instanceID: String?, command: String?) -> [(String, JSONValue)] {
+  public static func meta(durationMilliseconds: Int64, instanceID: String?, command: String?) -> [(
+    String, JSONValue
+  )] {
     var members: [(String, JSONValue)] = [
       ("duration_ms", .integer(max(0, durationMilliseconds))),
       ("schema_version", .string(schemaVersion)),

@@ -39,7 +39,8 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
   /// Converts a state error through the ``ErrorCatalog``.
   public init(_ error: StateError) {
     let entry = ErrorCatalog.entry(for: error.code)
-    self.init(code: error.code.rawValue, exitCode: entry.exitCode, message: error.message, retryable: entry.retryable)
+    self.init(
+      code: error.code.rawValue, exitCode: entry.exitCode, message: error.message, retryable: entry.retryable)
     fixRequired = error.fixRequired
     fixCommand = error.fixCommand
     suggestion = error.suggestion
@@ -66,7 +67,9 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
     } else if error.conflictReason == .lockTimeout {
       details.append(("holder", .null))
     }
-    if let expected = error.expectedRevision { details.append(("expected_revision", .integer(Int64(expected)))) }
+    if let expected = error.expectedRevision {
+      details.append(("expected_revision", .integer(Int64(expected))))
+    }
     if let current = error.currentRevision { details.append(("current_revision", .integer(Int64(current)))) }
     if let path = error.path { details.append(("path", .string(path))) }
     if let system = error.systemError {
@@ -90,7 +93,9 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
       ("retryable", .bool(retryable)),
     ]
     if retryable {
-      if let retryAfterMilliseconds { members.append(("retry_after_ms", .integer(Int64(retryAfterMilliseconds)))) }
+      if let retryAfterMilliseconds {
+        members.append(("retry_after_ms", .integer(Int64(retryAfterMilliseconds))))
+      }
       if let retryStrategy { members.append(("retry_strategy", .string(retryStrategy))) }
     } else {
       if let fixRequired { members.append(("fix_required", .string(fixRequired))) }

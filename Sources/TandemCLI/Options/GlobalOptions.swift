@@ -43,7 +43,10 @@ public struct GlobalOptions: Sendable {
   public var namespace: Namespace { instanceID.map(Namespace.instance) ?? .shared }
 
   /// Creates options directly (for tests and embedding).
-  public init(home: StateHome, instanceID: InstanceID? = nil, lockTimeout: LockTimeout = .default, output: OutputFormat = .text) {
+  public init(
+    home: StateHome, instanceID: InstanceID? = nil, lockTimeout: LockTimeout = .default,
+    output: OutputFormat = .text
+  ) {
     self.home = home
     self.instanceID = instanceID
     self.lockTimeout = lockTimeout
@@ -125,7 +128,9 @@ public struct GlobalOptions: Sendable {
   }
 
   /// Validates the raw values, with flags before environment variables before defaults.
-  public static func resolve(_ raw: Raw, environment: [String: String]) throws(CommandFailure) -> GlobalOptions {
+  public static func resolve(_ raw: Raw, environment: [String: String]) throws(CommandFailure)
+    -> GlobalOptions
+  {
     func value(_ name: Name) -> String? {
       if let flag = raw[name] { return flag }
       if let variable = environment[name.environmentVariable], !variable.isEmpty { return variable }
@@ -134,7 +139,9 @@ public struct GlobalOptions: Sendable {
     do {
       let home = try StateHome.resolve(explicit: raw.home, environment: environment)
       let instance = try value(.instanceID).map { (id: String) throws(StateError) in try InstanceID(id) }
-      let timeout = try value(.lockTimeout).map { (text: String) throws(StateError) in try LockTimeout(parsing: text) }
+      let timeout = try value(.lockTimeout).map { (text: String) throws(StateError) in
+        try LockTimeout(parsing: text)
+      }
       let outputText = value(.output) ?? "text"
       guard let output = OutputFormat(rawValue: outputText) else {
         throw CommandFailure.usage("invalid output format \"\(outputText)\": use text or json")

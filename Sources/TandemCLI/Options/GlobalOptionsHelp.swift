@@ -6,7 +6,9 @@ public import ArgumentParser
 /// GlobalOptionsHelp`. The values are read by ``GlobalOptions/extract(from:)`` before
 /// parsing, so these properties stay empty; they exist for the help text.
 public struct GlobalOptionsHelp: ParsableArguments {
-  @Option(name: .long, help: ArgumentHelp("State directory (env TANDEM_HOME; default ~/.tandem).", valueName: "dir"))
+  @Option(
+    name: .long, help: ArgumentHelp("State directory (env TANDEM_HOME; default ~/.tandem).", valueName: "dir")
+  )
   public var home: String?
 
   @Option(
@@ -16,10 +18,13 @@ public struct GlobalOptionsHelp: ParsableArguments {
 
   @Option(
     name: .customLong("lock-timeout"),
-    help: ArgumentHelp("How long writes wait for a lock: 0, 250ms, 5s, 2m (env TANDEM_LOCK_TIMEOUT; default 5s).", valueName: "duration"))
+    help: ArgumentHelp(
+      "How long writes wait for a lock: 0, 250ms, 5s, 2m (env TANDEM_LOCK_TIMEOUT; default 5s).",
+      valueName: "duration"))
   public var lockTimeout: String?
 
-  @Option(name: .long, help: ArgumentHelp("text or json (env TANDEM_OUTPUT; default text).", valueName: "format"))
+  @Option(
+    name: .long, help: ArgumentHelp("text or json (env TANDEM_OUTPUT; default text).", valueName: "format"))
   public var output: String?
 
   public init() {}

@@ -36,7 +36,10 @@ public enum CommandLineTool {
       let format = GlobalOptions.outputFormat(raw, environment: Environment.snapshot())
       emit(respond(failure: error, format: format, instanceID: nil, command: nil, start: start, warnings: []))
     }
-    emit(invoke(root, arguments: arguments, environment: Environment.snapshot(), fastRoutes: fastRoutes, start: start))
+    emit(
+      invoke(
+        root, arguments: arguments, environment: Environment.snapshot(), fastRoutes: fastRoutes, start: start)
+    )
   }
 
   /// Runs `root` with `arguments` and returns what it would print, without exiting.
@@ -61,7 +64,8 @@ public enum CommandLineTool {
       guard let arguments = route.match(rest) else { continue }
       let path = route.path.joined(separator: " ")
       guard let options = try? GlobalOptions.resolve(raw, environment: environment) else { break }
-      let context = CommandContext(options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
+      let context = CommandContext(
+        options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
       do {
         let output = try route.run(arguments, context)
         return respond(output: output, context: context, format: format, start: start)
@@ -69,7 +73,8 @@ public enum CommandLineTool {
         break
       } catch {
         return respond(
-          failure: error, format: format, instanceID: options.instanceID?.rawValue, command: path, start: start,
+          failure: error, format: format, instanceID: options.instanceID?.rawValue, command: path,
+          start: start,
           warnings: context.warnings)
       }
     }
@@ -86,7 +91,8 @@ public enum CommandLineTool {
     do {
       options = try GlobalOptions.resolve(raw, environment: environment)
     } catch {
-      return respond(failure: error, format: format, instanceID: nil, command: path, start: start, warnings: [])
+      return respond(
+        failure: error, format: format, instanceID: nil, command: path, start: start, warnings: [])
     }
 
     guard let command = parsed as? any TandemCommand else {
@@ -97,7 +103,8 @@ public enum CommandLineTool {
         return parseFailure(Root.self, error, format: format, start: start)
       }
     }
-    let context = CommandContext(options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
+    let context = CommandContext(
+      options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
     do {
       return respond(output: try command.execute(in: context), context: context, format: format, start: start)
     } catch {
@@ -108,14 +115,17 @@ public enum CommandLineTool {
   }
 
   /// Builds the response for a command's result.
-  static func respond(output: CommandOutput, context: CommandContext, format: OutputFormat, start: Int64) -> Response {
+  static func respond(output: CommandOutput, context: CommandContext, format: OutputFormat, start: Int64)
+    -> Response
+  {
     switch format {
     case .json:
       let meta = ResponseEnvelope.meta(
         durationMilliseconds: SystemClock.monotonicMilliseconds() - start,
         instanceID: context.options.instanceID?.rawValue, command: context.commandPath)
       let envelope = ResponseEnvelope.success(data: output.data, warnings: context.warnings, meta: meta)
-      return Response(exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
+      return Response(
+        exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
     case .text:
       let text = output.text.isEmpty || output.text.hasSuffix("\n") ? output.text : output.text + "\n"
       let warnings = context.warnings.map { "warning: \($0)\n" }.joined()
@@ -138,9 +148,11 @@ public enum CommandLineTool {
     switch format {
     case .json:
       let meta = ResponseEnvelope.meta(
-        durationMilliseconds: SystemClock.monotonicMilliseconds() - start, instanceID: instanceID, command: command)
+        durationMilliseconds: SystemClock.monotonicMilliseconds() - start, instanceID: instanceID,
+        command: command)
       let envelope = ResponseEnvelope.failure(failure, warnings: warnings, meta: meta)
-      return Response(exitStatus: failure.exitCode, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
+      return Response(
+        exitStatus: failure.exitCode, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
     case .text:
       let lines = warnings.map { "warning: \($0)\n" }.joined() + failure.textLine + "\n"
       return Response(exitStatus: failure.exitCode, standardOutput: "", standardError: lines)
@@ -153,15 +165,20 @@ public enum CommandLineTool {
   ) -> Response {
     if Root.exitCode(for: error) == .success {
       let text = Root.fullMessage(for: error)
-      return Response(exitStatus: .success, standardOutput: text.hasSuffix("\n") ? text : text + "\n", standardError: "")
+      return Response(
+        exitStatus: .success, standardOutput: text.hasSuffix("\n") ? text : text + "\n", standardError: "")
     }
     var failure = CommandFailure.usage(Root.message(for: error))
-    failure.fixRequired = "correct the command line; run \(Root.configuration.commandName ?? "the tool") --help for usage"
-    return respond(failure: failure, format: format, instanceID: nil, command: nil, start: start, warnings: [])
+    failure.fixRequired =
+      "correct the command line; run \(Root.configuration.commandName ?? "the tool") --help for usage"
+    return respond(
+      failure: failure, format: format, instanceID: nil, command: nil, start: start, warnings: [])
   }
 
   /// `config set` for the command type `type` within `root`'s tree.
-  private static func commandPath<Root: ParsableCommand>(of type: any ParsableCommand.Type, in root: Root.Type) -> String {
+  private static func commandPath<Root: ParsableCommand>(
+    of type: any ParsableCommand.Type, in root: Root.Type
+  ) -> String {
     func search(_ node: any ParsableCommand.Type, _ trail: [String]) -> [String]? {
       if node == type { return trail }
       for child in node.configuration.subcommands {
@@ -179,7 +196,8 @@ public enum CommandLineTool {
     var result: [String] = []
     for position in 1..<Int(CommandLine.argc) {
       guard let pointer = CommandLine.unsafeArgv[position] else { continue }
-      let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
+      let bytes = UnsafeBufferPointer(
+        start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
       guard let text = String(validating: bytes, as: UTF8.self) else {
         throw .usage("argument \(position) is not valid UTF-8")
       }

@@ -69,7 +69,9 @@ public final class CommandContext {
   public func commandLine(_ words: String...) -> String {
     var parts = [toolName] + words
     if let home = explicitGlobals.home { parts += ["--home", home] }
-    if let id = options.instanceID, explicitGlobals.instanceID != nil { parts += ["--instance-id", id.rawValue] }
+    if let id = options.instanceID, explicitGlobals.instanceID != nil {
+      parts += ["--instance-id", id.rawValue]
+    }
     return parts.map(ShellQuoting.quote).joined(separator: " ")
   }
 }
@@ -78,10 +80,13 @@ public final class CommandContext {
 public enum ShellQuoting {
   /// `word` as the shell would need it: unchanged when safe, else in single quotes.
   public static func quote(_ word: String) -> String {
-    let safe = !word.isEmpty && word.utf8.allSatisfy { byte in
-      (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-_./=:,@%+".utf8.contains(byte)
-    }
+    let safe =
+      !word.isEmpty
+      && word.utf8.allSatisfy { byte in
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+          || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+          || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-_./=:,@%+".utf8.contains(byte)
+      }
     if safe { return word }
     return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
   }

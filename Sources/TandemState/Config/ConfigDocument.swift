@@ -48,10 +48,14 @@ public struct ConfigDocument: Sendable, Equatable {
     var document = ConfigDocument()
     document.revision = UInt64(revision)
     for (key, value) in members {
-      guard let text = value.stringValue else { throw DecodingFailure("the value of \"\(key)\" is not a string") }
+      guard let text = value.stringValue else {
+        throw DecodingFailure("the value of \"\(key)\" is not a string")
+      }
       document.values[key] = text
     }
-    if case .string(let stamp)? = json["updated_at"] { document.updatedAtMilliseconds = Self.parseStamp(stamp) }
+    if case .string(let stamp)? = json["updated_at"] {
+      document.updatedAtMilliseconds = Self.parseStamp(stamp)
+    }
     return document
   }
 
@@ -61,7 +65,10 @@ public struct ConfigDocument: Sendable, Equatable {
     let json = JSONValue.object([
       ("format", .string(Self.format)),
       ("revision", .integer(Int64(revision))),
-      ("updated_at", updatedAtMilliseconds.map { .string(SystemClock.iso8601(wallMilliseconds: $0)) } ?? .null),
+      (
+        "updated_at",
+        updatedAtMilliseconds.map { .string(SystemClock.iso8601(wallMilliseconds: $0)) } ?? .null
+      ),
       ("values", .object(sortedValues)),
     ])
     return Array((JSONWriter.pretty(json) + "\n").utf8)

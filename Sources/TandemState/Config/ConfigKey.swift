@@ -23,7 +23,8 @@ public enum ConfigKey {
     var previousWasDot = true
     for (position, byte) in bytes.enumerated() {
       let isWordByte =
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+        || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
         || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_")
       if byte == UInt8(ascii: ".") {
         if previousWasDot { return false }
@@ -42,7 +43,8 @@ public enum ConfigKey {
     guard value.utf8.count <= StateLimits.maximumValueBytes else {
       throw StateError(
         .limitExceeded,
-        "the value of \(key) is \(value.utf8.count) bytes; the limit is \(StateLimits.maximumValueBytes) bytes")
+        "the value of \(key) is \(value.utf8.count) bytes; the limit is \(StateLimits.maximumValueBytes) bytes"
+      )
     }
   }
 }

@@ -71,7 +71,8 @@ public struct ConfigStore: Sendable {
     intent: LockIntent? = nil,
     _ body: (inout ConfigDocument) throws -> Result
   ) throws -> ConfigUpdate<Result> {
-    let locked = try lock(timeout: timeout, intent: intent ?? LockIntent(instanceID: nil, command: "config update"))
+    let locked = try lock(
+      timeout: timeout, intent: intent ?? LockIntent(instanceID: nil, command: "config update"))
     defer { locked.lock.release() }
     let current = try read(in: locked.directory)
     if let expectedRevision, expectedRevision != current.revision {
@@ -86,18 +87,21 @@ public struct ConfigStore: Sendable {
     guard bytes.count <= StateLimits.maximumDocumentBytes else {
       throw StateError(
         .limitExceeded,
-        "the document would be \(bytes.count) bytes; the limit is \(StateLimits.maximumDocumentBytes) bytes", path: path)
+        "the document would be \(bytes.count) bytes; the limit is \(StateLimits.maximumDocumentBytes) bytes",
+        path: path)
     }
     _ = AtomicFile.removeOrphans(of: Self.fileName, in: locked.directory)
     try AtomicFile.write(bytes, as: Self.fileName, in: locked.directory)
     return ConfigUpdate(
-      result: result, document: changed, previousRevision: current.revision, changed: changed.values != current.values,
+      result: result, document: changed, previousRevision: current.revision,
+      changed: changed.values != current.values,
       waitedMilliseconds: locked.lock.waitedMilliseconds)
   }
 
   /// Holds this namespace's lock until the returned lock is released: every write to the
   /// document waits meanwhile. Used to run another tool while the configuration is frozen.
-  public func acquireLock(timeout: LockTimeout = .default, intent: LockIntent) throws(StateError) -> FileLock {
+  public func acquireLock(timeout: LockTimeout = .default, intent: LockIntent) throws(StateError) -> FileLock
+  {
     try lock(timeout: timeout, intent: intent).lock
   }
 
@@ -109,7 +113,8 @@ public struct ConfigStore: Sendable {
   /// Moves a corrupt document aside (to `config.json.corrupt-TIMESTAMP`) so that the
   /// namespace starts again from an empty document at revision 0. A valid document is left
   /// alone. Nothing is ever deleted.
-  public func repair(timeout: LockTimeout = .default, intent: LockIntent) throws(StateError) -> RepairOutcome {
+  public func repair(timeout: LockTimeout = .default, intent: LockIntent) throws(StateError) -> RepairOutcome
+  {
     guard try home.openDirectory(namespace.components, create: false) != nil else {
       return RepairOutcome(path: path, movedTo: nil, reason: nil)
     }
@@ -124,7 +129,8 @@ public struct ConfigStore: Sendable {
     }
     let aside = Self.fileName + ".corrupt-" + String(SystemClock.wallMilliseconds())
     guard renameat(locked.directory.fd, Self.fileName, locked.directory.fd, aside) == 0 else {
-      throw StateError.system(SystemCallError("renameat", errno: lastErrno()), path: path, doing: "move aside")
+      throw StateError.system(
+        SystemCallError("renameat", errno: lastErrno()), path: path, doing: "move aside")
     }
     try locked.directory.synchronize()
     return RepairOutcome(path: path, movedTo: locked.directory.displayPath(aside), reason: reason)
@@ -152,7 +158,8 @@ public struct ConfigStore: Sendable {
   private func validate(_ document: ConfigDocument) throws(StateError) {
     guard document.values.count <= StateLimits.maximumKeys else {
       throw StateError(
-        .limitExceeded, "the document would hold \(document.values.count) keys; the limit is \(StateLimits.maximumKeys)",
+        .limitExceeded,
+        "the document would hold \(document.values.count) keys; the limit is \(StateLimits.maximumKeys)",
         path: path)
     }
     for (key, value) in document.values {

@@ -39,7 +39,9 @@ public struct LayeredConfig: Sendable {
   }
 
   /// Reads the layers of `scope` once each, nearest first.
-  public func documents(_ scope: ConfigScope?) throws(StateError) -> [(ConfigScope, ConfigStore, ConfigDocument)] {
+  public func documents(_ scope: ConfigScope?) throws(StateError) -> [(
+    ConfigScope, ConfigStore, ConfigDocument
+  )] {
     var result: [(ConfigScope, ConfigStore, ConfigDocument)] = []
     for (layer, store) in layers(scope) { result.append((layer, store, try store.read())) }
     return result

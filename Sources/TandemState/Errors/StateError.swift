@@ -124,7 +124,8 @@ extension StateError {
     error.expectedRevision = expected
     error.currentRevision = current
     error.retryAfterMilliseconds = RetryAdvice.afterRevisionMismatch()
-    error.suggestion = "read the document again (it is at revision \(current)), reapply your change, and retry with --if-revision \(current)"
+    error.suggestion =
+      "read the document again (it is at revision \(current)), reapply your change, and retry with --if-revision \(current)"
     return error
   }
 }

@@ -26,7 +26,8 @@ enum AtomicFile {
     let temporary = temporaryPrefix(for: name) + suffix
     let target = directory.displayPath(name)
 
-    let fd = calls.openat(directory.fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+    let fd = calls.openat(
+      directory.fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
     guard fd >= 0 else {
       throw StateError.system(SystemCallError("openat", errno: lastErrno()), path: target, doing: "write")
     }
@@ -59,7 +60,8 @@ enum AtomicFile {
     }
     // The new content is in place; only its durability across a crash depends on this.
     guard calls.fsync(directory.fd) == 0 || lastErrno() == EINVAL else {
-      throw StateError.system(SystemCallError("fsync", errno: lastErrno()), path: directory.path, doing: "flush")
+      throw StateError.system(
+        SystemCallError("fsync", errno: lastErrno()), path: directory.path, doing: "flush")
     }
   }
 

@@ -35,7 +35,8 @@ final class DirectoryHandle {
     try makeDirectories(path)
     let created = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard created >= 0 else {
-      throw StateError.system(SystemCallError("open", errno: lastErrno()), path: path, doing: "open the state home")
+      throw StateError.system(
+        SystemCallError("open", errno: lastErrno()), path: path, doing: "open the state home")
     }
     return DirectoryHandle(fd: created, path: path)
   }
@@ -67,7 +68,8 @@ final class DirectoryHandle {
       if mkdirat(fd, name, 0o700) == 0 {
         createdNow = true
       } else if lastErrno() != EEXIST {
-        throw StateError.system(SystemCallError("mkdirat", errno: lastErrno()), path: displayPath(name), doing: "create")
+        throw StateError.system(
+          SystemCallError("mkdirat", errno: lastErrno()), path: displayPath(name), doing: "create")
       }
     }
     let sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
@@ -97,12 +99,14 @@ final class DirectoryHandle {
     defer { close(file) }
     var info = stat()
     guard fstat(file, &info) == 0 else {
-      throw StateError.system(SystemCallError("fstat", errno: lastErrno()), path: displayPath(name), doing: "read")
+      throw StateError.system(
+        SystemCallError("fstat", errno: lastErrno()), path: displayPath(name), doing: "read")
     }
     guard (info.st_mode & S_IFMT) == S_IFREG else { throw refusal(name, "is not a regular file") }
     guard Int(info.st_size) <= limit else {
       var error = StateError(
-        .stateCorrupt, "\(displayPath(name)) is \(info.st_size) bytes, over the \(limit)-byte limit of a state document",
+        .stateCorrupt,
+        "\(displayPath(name)) is \(info.st_size) bytes, over the \(limit)-byte limit of a state document",
         path: displayPath(name))
       error.fixRequired = "move \(displayPath(name)) aside"
       throw error
@@ -114,7 +118,8 @@ final class DirectoryHandle {
         retryingOnInterrupt { Glibc.read(file, buffer.baseAddress! + total, buffer.count - total) }
       }
       if count < 0 {
-        throw StateError.system(SystemCallError("read", errno: lastErrno()), path: displayPath(name), doing: "read")
+        throw StateError.system(
+          SystemCallError("read", errno: lastErrno()), path: displayPath(name), doing: "read")
       }
       if count == 0 { break }
       total += count
@@ -155,7 +160,8 @@ final class DirectoryHandle {
   /// Removes the file `name`; a missing file is not an error.
   func removeFile(_ name: String) throws(StateError) {
     if unlinkat(fd, name, 0) != 0 && lastErrno() != ENOENT {
-      throw StateError.system(SystemCallError("unlinkat", errno: lastErrno()), path: displayPath(name), doing: "remove")
+      throw StateError.system(
+        SystemCallError("unlinkat", errno: lastErrno()), path: displayPath(name), doing: "remove")
     }
   }
 
@@ -168,7 +174,8 @@ final class DirectoryHandle {
 
   private func refusal(_ name: String, _ what: String) -> StateError {
     var error = StateError(
-      .unsafeStatePath, "refusing \(displayPath(name)): it \(what); state paths must be plain files and directories",
+      .unsafeStatePath,
+      "refusing \(displayPath(name)): it \(what); state paths must be plain files and directories",
       path: displayPath(name))
     error.fixRequired = "remove or move \(displayPath(name)) and try again"
     return error

@@ -9,14 +9,21 @@ public struct InstanceID: Hashable, Sendable, CustomStringConvertible {
   /// Validates `rawValue`, throwing ``StateError/Code/invalidArgument`` for anything that
   /// could escape the home directory or collide with its layout.
   public init(_ rawValue: String) throws(StateError) {
-    guard Self.isValid(rawValue) else {
+    try Self.validateName(rawValue, kind: "instance id")
+    self.rawValue = rawValue
+  }
+
+  /// Throws ``StateError/Code/invalidArgument`` unless `text` is a valid name of `kind`
+  /// (instance ids and lock names follow the same rule).
+  static func validateName(_ text: String, kind: String) throws(StateError) {
+    guard isValid(text) else {
       var error = StateError(
         .invalidArgument,
-        "invalid instance id \(Self.quoted(rawValue)): use 1 to 64 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit")
-      error.fixRequired = "pass an instance id matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+        "invalid \(kind) \(quoted(text)): use 1 to 64 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit"
+      )
+      error.fixRequired = "pass a \(kind) matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
       throw error
     }
-    self.rawValue = rawValue
   }
 
   public var description: String { rawValue }
@@ -27,12 +34,15 @@ public struct InstanceID: Hashable, Sendable, CustomStringConvertible {
     guard (1...64).contains(bytes.count), text != ".", text != ".." else { return false }
     for (position, byte) in bytes.enumerated() {
       let isAlphanumeric =
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+        || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
         || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
       if position == 0 {
         guard isAlphanumeric else { return false }
       } else {
-        guard isAlphanumeric || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+        guard
+          isAlphanumeric || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+            || byte == UInt8(ascii: "-")
         else { return false }
       }
     }
@@ -41,7 +51,9 @@ public struct InstanceID: Hashable, Sendable, CustomStringConvertible {
 
   /// Quotes untrusted text for a message, escaping control characters and cutting it short.
   static func quoted(_ text: String) -> String {
-    let shown = text.unicodeScalars.count > 80 ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(80))) + "…" : text
+    let shown =
+      text.unicodeScalars.count > 80
+      ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(80))) + "…" : text
     return JSONWriter.compact(.string(shown))
   }
 }

@@ -18,13 +18,15 @@ public struct StateHome: Hashable, Sendable, CustomStringConvertible {
 
   /// The home an invocation uses: an explicit path first, then `TANDEM_HOME`, then
   /// `~/.tandem`.
-  public static func resolve(explicit: String?, environment: [String: String]) throws(StateError) -> StateHome {
+  public static func resolve(explicit: String?, environment: [String: String]) throws(StateError) -> StateHome
+  {
     if let explicit, !explicit.isEmpty { return StateHome(path: explicit) }
     if let fromEnvironment = environment["TANDEM_HOME"], !fromEnvironment.isEmpty {
       return StateHome(path: fromEnvironment)
     }
     guard let userHome = environment["HOME"], !userHome.isEmpty else {
-      var error = StateError(.invalidArgument, "no state home: HOME is not set; pass --home DIR or set TANDEM_HOME")
+      var error = StateError(
+        .invalidArgument, "no state home: HOME is not set; pass --home DIR or set TANDEM_HOME")
       error.fixRequired = "pass --home DIR or set TANDEM_HOME"
       throw error
     }

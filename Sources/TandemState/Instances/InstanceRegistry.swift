@@ -27,7 +27,9 @@ public struct InstanceRegistry: Sendable {
   /// The instances, sorted by id. Entries that are not valid instance ids (such as leftovers
   /// of an interrupted removal) are skipped.
   public func list() throws(StateError) -> [Summary] {
-    guard let directory = try home.openDirectory([StateHome.instancesDirectoryName], create: false) else { return [] }
+    guard let directory = try home.openDirectory([StateHome.instancesDirectoryName], create: false) else {
+      return []
+    }
     var result: [Summary] = []
     for name in try directory.entries().sorted() where InstanceID.isValid(name) {
       guard let info = directory.status(name), (info.st_mode & S_IFMT) == S_IFDIR else { continue }
@@ -46,10 +48,12 @@ public struct InstanceRegistry: Sendable {
   /// directory out of the way and deletes it. A writer that was waiting on the removed
   /// namespace notices and starts a fresh one instead of writing into the removed one.
   /// Throws ``StateError/Code/notFound`` if there is no such instance.
-  public func remove(_ id: InstanceID, timeout: LockTimeout = .default, intent: LockIntent) throws(StateError) {
+  public func remove(_ id: InstanceID, timeout: LockTimeout = .default, intent: LockIntent) throws(StateError)
+  {
     let components = [StateHome.instancesDirectoryName, id.rawValue]
     guard try home.openDirectory(components, create: false) != nil else {
-      var error = StateError(.notFound, "no instance \(id.rawValue) in \(home.path)", path: home.displayPath(components))
+      var error = StateError(
+        .notFound, "no instance \(id.rawValue) in \(home.path)", path: home.displayPath(components))
       error.fixCommand = nil
       error.suggestion = "list instances with `instances list`"
       throw error
@@ -57,7 +61,9 @@ public struct InstanceRegistry: Sendable {
     let locked = try LockAcquisition.acquire(
       home: home, directory: components, name: ConfigStore.lockFileName, timeout: timeout, intent: intent)
     defer { locked.lock.release() }
-    guard let parent = try home.openDirectory([StateHome.instancesDirectoryName], create: false) else { return }
+    guard let parent = try home.openDirectory([StateHome.instancesDirectoryName], create: false) else {
+      return
+    }
     var random = SystemRandomNumberGenerator()
     let aside = ".removed-\(id.rawValue)-\(String(random.next(), radix: 16))"
     guard renameat(parent.fd, id.rawValue, parent.fd, aside) == 0 else {

@@ -1,9 +1,10 @@
+import Synchronization
+
 #if canImport(Glibc)
   import Glibc
 #else
   import Darwin
 #endif
-import Synchronization
 
 /// An exclusive kernel lock on a lock file, held until ``release()`` (or until the process
 /// dies: the kernel then releases it, so there are no stale locks to clean up).
@@ -48,7 +49,8 @@ public final class FileLock: @unchecked Sendable {
     }
     var record = LockRecord.read(from: fd) ?? LockRecord()
     record.holder = nil
-    record.recordHold(microseconds: Int64((SystemClock.monotonicNanoseconds() - acquiredAtNanoseconds) / 1000))
+    record.recordHold(
+      microseconds: Int64((SystemClock.monotonicNanoseconds() - acquiredAtNanoseconds) / 1000))
     record.write(to: fd)
     LockRegistry.leave(key)
     // Closing the last descriptor of the open file releases the lock; no explicit unlock, so
@@ -103,7 +105,9 @@ enum LockRegistry {
   static func enterIfHeldByCurrentThread(_ key: FileKey) -> Bool {
     let thread = currentThread
     return held.withLock { table in
-      guard let index = table.firstIndex(where: { $0.key == key && $0.thread == thread }) else { return false }
+      guard let index = table.firstIndex(where: { $0.key == key && $0.thread == thread }) else {
+        return false
+      }
       table[index].depth += 1
       return true
     }

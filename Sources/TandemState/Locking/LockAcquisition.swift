@@ -25,7 +25,8 @@ enum LockAcquisition {
     let start = SystemClock.monotonicNanoseconds()
     while true {
       guard let directory = try home.openDirectory(components, create: true) else {
-        throw StateError(.ioError, "cannot create \(home.displayPath(components))", path: home.displayPath(components))
+        throw StateError(
+          .ioError, "cannot create \(home.displayPath(components))", path: home.displayPath(components))
       }
       let path = directory.displayPath(name)
       let fd = try openLockFile(name, in: directory)
@@ -64,7 +65,8 @@ enum LockAcquisition {
       }
       guard result == 0 else {
         close(fd)
-        throw StateError.system(SystemCallError("fcntl(F_OFD_SETLKW)", errno: result), path: path, doing: "lock")
+        throw StateError.system(
+          SystemCallError("fcntl(F_OFD_SETLKW)", errno: result), path: path, doing: "lock")
       }
 
       // Still linked at the same path? If not, the namespace was removed while we waited.
@@ -98,7 +100,8 @@ enum LockAcquisition {
         error.fixRequired = "remove the symbolic link at \(directory.displayPath(name))"
         throw error
       }
-      throw StateError.system(SystemCallError("openat", errno: code), path: directory.displayPath(name), doing: "open")
+      throw StateError.system(
+        SystemCallError("openat", errno: code), path: directory.displayPath(name), doing: "open")
     }
     var info = stat()
     fstat(fd, &info)
@@ -118,7 +121,8 @@ enum LockAcquisition {
     let holder = record?.holder
     let now = SystemClock.wallMilliseconds()
     let held = holder?.heldMilliseconds(now: now)
-    let retry = RetryAdvice.afterLockTimeout(heldMilliseconds: held, meanHoldMicroseconds: record?.meanHoldMicroseconds)
+    let retry = RetryAdvice.afterLockTimeout(
+      heldMilliseconds: held, meanHoldMicroseconds: record?.meanHoldMicroseconds)
 
     var message = "\(path) is locked"
     if let holder {

@@ -15,14 +15,18 @@ public struct LockStatus: Sendable {
   /// How long holds of this lock usually take, in microseconds (0 when unknown).
   public let typicalHoldMicroseconds: Int64
 
-  static func read(home: StateHome, directory components: [String], name: String) throws(StateError) -> LockStatus {
+  static func read(home: StateHome, directory components: [String], name: String) throws(StateError)
+    -> LockStatus
+  {
     let path = home.displayPath(components + [name])
     guard let directory = try home.openDirectory(components, create: false) else {
       return LockStatus(path: path, isHeld: false, holder: nil, typicalHoldMicroseconds: 0)
     }
     let fd = openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
     guard fd >= 0 else {
-      if lastErrno() == ENOENT { return LockStatus(path: path, isHeld: false, holder: nil, typicalHoldMicroseconds: 0) }
+      if lastErrno() == ENOENT {
+        return LockStatus(path: path, isHeld: false, holder: nil, typicalHoldMicroseconds: 0)
+      }
       throw StateError.system(SystemCallError("openat", errno: lastErrno()), path: path, doing: "read")
     }
     defer { close(fd) }

@@ -33,7 +33,8 @@ public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
     else {
       var error = StateError(
         .invalidArgument,
-        "invalid lock timeout \(InstanceID.quoted(text)): use a duration such as 0, 250ms, 5s or 2m (at most 60m)")
+        "invalid lock timeout \(InstanceID.quoted(text)): use a duration such as 0, 250ms, 5s or 2m (at most 60m)"
+      )
       error.fixRequired = "pass --lock-timeout with a duration such as 5s"
       throw error
     }

@@ -10,13 +10,7 @@ public struct NamedLock: Sendable {
 
   /// A named lock; throws ``StateError/Code/invalidArgument`` for an invalid name.
   public init(home: StateHome, name: String) throws(StateError) {
-    guard InstanceID.isValid(name) else {
-      var error = StateError(
-        .invalidArgument,
-        "invalid lock name \(InstanceID.quoted(name)): use 1 to 64 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit")
-      error.fixRequired = "pass a lock name matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-      throw error
-    }
+    try InstanceID.validateName(name, kind: "lock name")
     self.home = home
     self.name = name
   }

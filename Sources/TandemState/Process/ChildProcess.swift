@@ -30,7 +30,9 @@ public enum ChildProcess {
   }
 
   /// Signals passed on to the child when another process sends them to this one.
-  public static let forwardedSignals: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM]
+  public static let forwardedSignals: [Int32] = [
+    SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM,
+  ]
 
   /// Starts `arguments` (searched in `PATH`), forwards signals to it, and waits for it.
   ///

@@ -24,7 +24,9 @@ struct ConfigGet: TandemCommand {
     try ConfigKey.validate(key)
     let filter = try ConfigTarget.forReading(scope, in: context)
     let layered = LayeredConfig(home: context.options.home, namespace: context.options.namespace)
-    let entry = try ConfigTarget.withRepairHint(context, layered: layered) { try layered.lookup(key, scope: filter) }
+    let entry = try ConfigTarget.withRepairHint(context, layered: layered) {
+      try layered.lookup(key, scope: filter)
+    }
     guard let entry else {
       var failure = CommandFailure(
         code: "NOT_FOUND", exitCode: .notFound,

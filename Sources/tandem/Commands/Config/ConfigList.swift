@@ -21,7 +21,9 @@ struct ConfigList: TandemCommand {
   static func perform(scope: String?, in context: CommandContext) throws -> CommandOutput {
     let filter = try ConfigTarget.forReading(scope, in: context)
     let layered = LayeredConfig(home: context.options.home, namespace: context.options.namespace)
-    let documents = try ConfigTarget.withRepairHint(context, layered: layered) { try layered.documents(filter) }
+    let documents = try ConfigTarget.withRepairHint(context, layered: layered) {
+      try layered.documents(filter)
+    }
     // Nearest layer wins; documents are read once, so the list is one consistent snapshot
     // per document.
     var winners: [String: (String, ConfigScope)] = [:]
@@ -30,7 +32,10 @@ struct ConfigList: TandemCommand {
     }
     let keys = winners.keys.sorted()
     let entries: [JSONValue] = keys.map { key in
-      .object([("key", .string(key)), ("value", .string(winners[key]!.0)), ("scope", .string(winners[key]!.1.rawValue))])
+      .object([
+        ("key", .string(key)), ("value", .string(winners[key]!.0)),
+        ("scope", .string(winners[key]!.1.rawValue)),
+      ])
     }
     let revisions: [(String, JSONValue)] = documents.map { ($0.0.rawValue, .integer(Int64($0.2.revision))) }
     let data: JSONValue = .object([("entries", .array(entries)), ("revisions", .object(revisions))])

@@ -25,7 +25,9 @@ struct ConfigRepair: TandemCommand {
       ("moved_to", .optional(outcome.movedTo)),
       ("reason", .optional(outcome.reason)),
     ])
-    let text = outcome.movedTo.map { "moved the corrupt \(outcome.path) to \($0)" } ?? "\(outcome.path) is fine; nothing to do"
+    let text =
+      outcome.movedTo.map { "moved the corrupt \(outcome.path) to \($0)" }
+      ?? "\(outcome.path) is fine; nothing to do"
     return CommandOutput(data: data, text: text)
   }
 }

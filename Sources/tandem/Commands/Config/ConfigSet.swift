@@ -29,20 +29,16 @@ struct ConfigSet: TandemCommand {
     try Self.perform(assignments: assignments, ifRevision: ifRevision, scope: scope, in: context)
   }
 
-  static func perform(assignments: [String], ifRevision: UInt64?, scope: String?, in context: CommandContext) throws
+  static func perform(assignments: [String], ifRevision: UInt64?, scope: String?, in context: CommandContext)
+    throws
     -> CommandOutput
   {
     let pairs = try Self.parseAssignments(assignments)
     let target = try ConfigTarget.forWriting(scope, in: context)
-    let keys = pairs.map(\.key)
-    let update = try ConfigTarget.withRepairHint(context, scope: target.scope) {
-      try target.store.update(
-        timeout: context.options.lockTimeout, ifRevision: ifRevision, intent: context.intent(keys.joined(separator: " "))
-      ) { document in
-        for pair in pairs { document[pair.key] = pair.value }
-      }
+    return try target.write(keys: pairs.map(\.key), ifRevision: ifRevision, verb: "set", in: context) {
+      document in
+      for pair in pairs { document[pair.key] = pair.value }
     }
-    return ConfigWriteReport(target: target, update: update, keys: keys, verb: "set", context: context).output
   }
 
   /// Splits and validates `KEY=VALUE` arguments before anything is locked or written.
@@ -72,7 +68,6 @@ struct ConfigWriteReport {
   let update: ConfigUpdate<Void>
   let keys: [String]
   let verb: String
-  let context: CommandContext
 
   var output: CommandOutput {
     let document = update.document
@@ -87,6 +82,8 @@ struct ConfigWriteReport {
       ("waited_ms", .integer(update.waitedMilliseconds)),
     ])
     return CommandOutput(
-      data: data, text: "\(verb) \(keys.joined(separator: ", ")) (\(target.scope.rawValue), revision \(document.revision))")
+      data: data,
+      text:
+        "\(verb) \(keys.joined(separator: ", ")) (\(target.scope.rawValue), revision \(document.revision))")
   }
 }

@@ -40,11 +40,28 @@ struct ConfigTarget {
   }
 
   private static func missingInstance() -> CommandFailure {
-    CommandFailure.usage("--scope instance needs an instance id: pass --instance-id ID or set TANDEM_INSTANCE_ID")
+    CommandFailure.usage(
+      "--scope instance needs an instance id: pass --instance-id ID or set TANDEM_INSTANCE_ID")
+  }
+
+  /// One locked write of `keys` to this target, reported the same way by `set` and `unset`.
+  func write(
+    keys: [String], ifRevision: UInt64?, verb: String, in context: CommandContext,
+    _ body: (inout ConfigDocument) throws -> Void
+  ) throws -> CommandOutput {
+    let update = try Self.withRepairHint(context, scope: scope) {
+      try store.update(
+        timeout: context.options.lockTimeout, ifRevision: ifRevision,
+        intent: context.intent(keys.joined(separator: " ")),
+        body)
+    }
+    return ConfigWriteReport(target: self, update: update, keys: keys, verb: verb).output
   }
 
   /// Runs `body`, adding the repair command to a corrupt-state error.
-  static func withRepairHint<T>(_ context: CommandContext, scope: ConfigScope, _ body: () throws -> T) throws -> T {
+  static func withRepairHint<T>(_ context: CommandContext, scope: ConfigScope, _ body: () throws -> T) throws
+    -> T
+  {
     do {
       return try body()
     } catch var error as StateError where error.code == .stateCorrupt {
@@ -54,7 +71,9 @@ struct ConfigTarget {
   }
 
   /// Both layers' repair hints, for reads that look at every layer.
-  static func withRepairHint<T>(_ context: CommandContext, layered: LayeredConfig, _ body: () throws -> T) throws -> T {
+  static func withRepairHint<T>(_ context: CommandContext, layered: LayeredConfig, _ body: () throws -> T)
+    throws -> T
+  {
     do {
       return try body()
     } catch var error as StateError where error.code == .stateCorrupt {

@@ -29,20 +29,15 @@ struct ConfigUnset: TandemCommand {
     guard !keys.isEmpty else { throw CommandFailure.usage("nothing to unset: give KEY") }
     for key in keys { try ConfigKey.validate(key) }
     let target = try ConfigTarget.forWriting(scope, in: context)
-    let update = try ConfigTarget.withRepairHint(context, scope: target.scope) {
-      try target.store.update(
-        timeout: context.options.lockTimeout, ifRevision: ifRevision, intent: context.intent(keys.joined(separator: " "))
-      ) { document in
-        if let missing = keys.first(where: { document[$0] == nil }) {
-          var failure = CommandFailure(
-            code: "NOT_FOUND", exitCode: .notFound,
-            message: "\(missing) is not set in the \(target.scope.rawValue) document; nothing was removed")
-          failure.fixCommand = context.commandLine("config", "list", "--scope", target.scope.rawValue)
-          throw failure
-        }
-        for key in keys { document[key] = nil }
+    return try target.write(keys: keys, ifRevision: ifRevision, verb: "unset", in: context) { document in
+      if let missing = keys.first(where: { document[$0] == nil }) {
+        var failure = CommandFailure(
+          code: "NOT_FOUND", exitCode: .notFound,
+          message: "\(missing) is not set in the \(target.scope.rawValue) document; nothing was removed")
+        failure.fixCommand = context.commandLine("config", "list", "--scope", target.scope.rawValue)
+        throw failure
       }
+      for key in keys { document[key] = nil }
     }
-    return ConfigWriteReport(target: target, update: update, keys: keys, verb: "unset", context: context).output
   }
 }

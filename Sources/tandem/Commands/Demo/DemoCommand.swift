@@ -22,7 +22,8 @@ struct DemoCommand: TandemCommand {
   func execute(in context: CommandContext) throws -> CommandOutput {
     var template = Array("/tmp/tandem-demo-XXXXXX".utf8CString)
     guard let created = mkdtemp(&template) else {
-      throw CommandFailure(code: "IO_ERROR", exitCode: .generalError, message: "cannot create a temporary directory in /tmp")
+      throw CommandFailure(
+        code: "IO_ERROR", exitCode: .generalError, message: "cannot create a temporary directory in /tmp")
     }
     let home = String(cString: created)
     defer { if !keep { Self.removeTree(home) } }
@@ -40,7 +41,8 @@ struct DemoCommand: TandemCommand {
       failure.details = [("scenarios", report.json)]
       throw failure
     }
-    return CommandOutput(data: .object([("home", .string(home)), ("scenarios", report.json)]), text: report.text)
+    return CommandOutput(
+      data: .object([("home", .string(home)), ("scenarios", report.json)]), text: report.text)
   }
 
   /// Deletes the demo's temporary home.

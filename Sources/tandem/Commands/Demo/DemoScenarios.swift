@@ -27,7 +27,9 @@ struct DemoScenarios {
     let writes = 20
     // Each agent is a shell loop of separate `tandem config set` processes, like an agent.
     let agents = ["agent-1", "agent-2"].map { agent in
-      let loop = (1...writes).map { "\"$1\" --home \"$2\" config set \(agent).key\($0)=value\($0) >/dev/null || exit 1" }
+      let loop = (1...writes).map {
+        "\"$1\" --home \"$2\" config set \(agent).key\($0)=value\($0) >/dev/null || exit 1"
+      }
       return DemoProcess(
         ["-c", loop.joined(separator: "; "), "sh", DemoProcess.executablePath, home], executable: "/bin/sh")
     }
@@ -45,7 +47,8 @@ struct DemoScenarios {
   func sameRevisionWritersGetOneConflict(_ report: inout DemoReport) {
     report.line("\n2. Two agents read revision N and both write `config set --if-revision N` at once.")
     let current = DemoProcess.run(tandem(["--output", "json", "config", "list"]))
-    let revision = (try? JSONParser.parse(current.standardOutput))?["data"]?["revisions"]?["shared"]?.integerValue ?? 0
+    let revision =
+      (try? JSONParser.parse(current.standardOutput))?["data"]?["revisions"]?["shared"]?.integerValue ?? 0
     let results = DemoProcess.runTogether([
       tandem(["--output", "json", "config", "set", "--if-revision", String(revision), "deploy.target=blue"]),
       tandem(["--output", "json", "config", "set", "--if-revision", String(revision), "deploy.target=green"]),
@@ -65,7 +68,9 @@ struct DemoScenarios {
 
   /// 3. A held lock: a writer with a short timeout is told who holds it and when to retry.
   func heldLockTimesOutWithHolder(_ report: inout DemoReport) {
-    report.line("\n3. One agent holds the config lock for 1.5 s (`lock run -- sleep 1.5`); another writes with --lock-timeout 300ms.")
+    report.line(
+      "\n3. One agent holds the config lock for 1.5 s (`lock run -- sleep 1.5`); another writes with --lock-timeout 300ms."
+    )
     let holder = DemoProcess(tandem(["lock", "run", "--", "sleep", "1.5"], instance: nil))
     // Wait until the holder has the lock, bounded.
     for _ in 0..<200 {
@@ -92,8 +97,10 @@ struct DemoScenarios {
       tandem(["config", "set", "model=small"], instance: "agent-a"),
       tandem(["config", "set", "model=large"], instance: "agent-b"),
     ])
-    let a = DemoProcess.run(tandem(["config", "get", "model"], instance: "agent-a")).standardOutput.trimmingCharacters()
-    let b = DemoProcess.run(tandem(["config", "get", "model"], instance: "agent-b")).standardOutput.trimmingCharacters()
+    let a = DemoProcess.run(tandem(["config", "get", "model"], instance: "agent-a")).standardOutput
+      .trimmingCharacters()
+    let b = DemoProcess.run(tandem(["config", "get", "model"], instance: "agent-b")).standardOutput
+      .trimmingCharacters()
     let shared = DemoProcess.run(tandem(["config", "get", "deploy.paused"], instance: "agent-a"))
       .standardOutput.trimmingCharacters()
     report.line("   \(home)/instances/agent-a/config.json: model=\(a)")
@@ -106,7 +113,9 @@ struct DemoScenarios {
   }
 
   private func countEntries(_ envelope: String) -> Int {
-    guard case .array(let entries)? = (try? JSONParser.parse(envelope))?["data"]?["entries"] else { return -1 }
+    guard case .array(let entries)? = (try? JSONParser.parse(envelope))?["data"]?["entries"] else {
+      return -1
+    }
     return entries.count
   }
 }

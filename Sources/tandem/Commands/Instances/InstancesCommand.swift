@@ -13,7 +13,8 @@ struct InstancesCommand: ParsableCommand {
 
 /// `tandem instances list`
 struct InstancesList: TandemCommand {
-  static let configuration = CommandConfiguration(commandName: "list", abstract: "List instances with their last write.")
+  static let configuration = CommandConfiguration(
+    commandName: "list", abstract: "List instances with their last write.")
 
   @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
@@ -27,13 +28,18 @@ struct InstancesList: TandemCommand {
             .object([
               ("id", .string(instance.id)),
               ("path", .string(instance.path)),
-              ("last_write", instance.lastWriteMilliseconds.map { .string(SystemClock.iso8601(wallMilliseconds: $0)) } ?? .null),
+              (
+                "last_write",
+                instance.lastWriteMilliseconds.map { .string(SystemClock.iso8601(wallMilliseconds: $0)) }
+                  ?? .null
+              ),
             ])
           })
       )
     ])
     let text = instances.map { instance in
-      let stamp = instance.lastWriteMilliseconds.map { SystemClock.iso8601(wallMilliseconds: $0) } ?? "never written"
+      let stamp =
+        instance.lastWriteMilliseconds.map { SystemClock.iso8601(wallMilliseconds: $0) } ?? "never written"
       return "\(instance.id)\t\(stamp)\t\(instance.path)"
     }.joined(separator: "\n")
     return CommandOutput(data: data, text: text)

@@ -8,4 +8,3 @@ struct LockCommand: ParsableCommand {
     subcommands: [LockRun.self, LockStatusCommand.self]
   )
 }
-

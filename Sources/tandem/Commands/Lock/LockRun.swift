@@ -33,7 +33,8 @@ struct LockRun: TandemCommand {
     let intent = context.intent("-- " + summary)
     let lock: FileLock
     if let name {
-      lock = try NamedLock(home: context.options.home, name: name).acquire(timeout: context.options.lockTimeout, intent: intent)
+      lock = try NamedLock(home: context.options.home, name: name).acquire(
+        timeout: context.options.lockTimeout, intent: intent)
     } else {
       lock = try ConfigStore(home: context.options.home, namespace: context.options.namespace)
         .acquireLock(timeout: context.options.lockTimeout, intent: intent)
@@ -41,11 +42,13 @@ struct LockRun: TandemCommand {
     defer { lock.release() }
     _ = lock.makeInheritable()
     let started = SystemClock.monotonicMilliseconds()
-    let termination = try ChildProcess.run(command, standardOutputToError: context.options.output == .json) { pid in
+    let termination = try ChildProcess.run(command, standardOutputToError: context.options.output == .json) {
+      pid in
       // The command is the holder for as long as it runs, even if tandem is killed.
       lock.updateHolder(
         LockHolder(
-          pid: pid, instanceID: intent.instanceID, command: intent.command, acquiredAtMilliseconds: SystemClock.wallMilliseconds()))
+          pid: pid, instanceID: intent.instanceID, command: intent.command,
+          acquiredAtMilliseconds: SystemClock.wallMilliseconds()))
     }
     let held = SystemClock.monotonicMilliseconds() - started
     switch termination {
