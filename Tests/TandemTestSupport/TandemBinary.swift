@@ -51,7 +51,7 @@ public enum TandemBinary {
     private let group = DispatchGroup()
     private static let spawnLock = NSLock()
 
-    init(_ arguments: [String], environment: [String: String], executable: String) throws {
+    init(_ arguments: [String], environment: [String: String], executable: String, input: String? = nil) throws {
       var env = ProcessInfo.processInfo.environment
       for key in env.keys where key.hasPrefix("TANDEM_") && key != "TANDEM_BIN" { env[key] = nil }
       env.merge(environment) { $1 }
@@ -71,10 +71,22 @@ public enum TandemBinary {
       pipe(&outPipe)
       pipe(&errPipe)
       for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-      posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+      posix_spawn_file_actions_addopen(&actions, 0, input ?? "/dev/null", O_RDONLY, 0)
       posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
       posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-      let result = posix_spawn(&child, executable, &actions, nil, cArguments, cEnvironment)
+      // Children start with default signal handling and nothing blocked, whatever the test
+      // runner set for itself (an ignored SIGTERM would survive exec).
+      var attributes = posix_spawnattr_t()
+      posix_spawnattr_init(&attributes)
+      defer { posix_spawnattr_destroy(&attributes) }
+      var all = sigset_t()
+      sigfillset(&all)
+      var none = sigset_t()
+      sigemptyset(&none)
+      posix_spawnattr_setsigdefault(&attributes, &all)
+      posix_spawnattr_setsigmask(&attributes, &none)
+      posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+      let result = posix_spawn(&child, executable, &actions, &attributes, cArguments, cEnvironment)
       close(outPipe[1])
       close(errPipe[1])
       Self.spawnLock.unlock()
@@ -124,8 +136,10 @@ public enum TandemBinary {
 
   /// Starts `tandem` with `arguments`; `TANDEM_*` variables of the test process are cleared
   /// first, then `environment` is applied.
-  public static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Running {
-    try Running(arguments, environment: environment, executable: path)
+  public static func start(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws
+    -> Running
+  {
+    try Running(arguments, environment: environment, executable: path, input: input)
   }
 
   /// Starts any program.
@@ -139,8 +153,10 @@ public enum TandemBinary {
 
   /// Runs `tandem` to the end.
   @discardableResult
-  public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-    let result = try start(arguments, environment: environment).wait()
+  public static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws
+    -> Result
+  {
+    let result = try start(arguments, environment: environment, input: input).wait()
     EnvelopeLog.shared.record(result)
     return result
   }

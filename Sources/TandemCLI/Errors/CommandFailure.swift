@@ -47,6 +47,8 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
     if let reason = error.conflictReason {
       details.append(("reason", .string(reason.rawValue)))
       retryStrategy = reason == .lockTimeout ? "exponential_backoff" : "immediate"
+    } else if entry.retryable {
+      retryStrategy = "exponential_backoff"
     }
     if entry.retryable {
       retryAfterMilliseconds = error.retryAfterMilliseconds ?? 0

@@ -9,8 +9,11 @@ public import TandemState
 /// | `INVALID_ARGUMENT`, `LIMIT_EXCEEDED` | 2 | no | |
 /// | `STATE_CORRUPT`, `UNSAFE_STATE_PATH`, `DISK_FULL`, `READ_ONLY_FILESYSTEM` | 4 | no | |
 /// | `NOT_FOUND` | 5 | no | |
-/// | `PERMISSION_DENIED` | 7 | no | |
-/// | `IO_ERROR`, `INTERNAL_ERROR` | 1 | no | |
+/// | `PERMISSION_DENIED`, `ACCESS_DENIED` | 7 | no | |
+/// | `CREDENTIALS_MISSING`, `CREDENTIALS_EXPIRED`, `REFRESH_REVOKED` | 8 | no | |
+/// | `REFRESH_TIMEOUT` | 10 | no | |
+/// | `UNAVAILABLE` | 12 | yes | exponential back-off |
+/// | `IO_ERROR`, `REFRESH_FAILED`, `INTERNAL_ERROR` | 1 | no | |
 ///
 /// `CONCURRENT_MODIFICATION` departs from the spec's table, which lists conflicts as not
 /// retryable: nothing was written, and a retry (after re-reading, for a revision mismatch)
@@ -30,7 +33,10 @@ public enum ErrorCatalog {
     case .stateCorrupt, .unsafeStatePath, .diskFull, .readOnlyFileSystem:
       return Entry(exitCode: .precondition, retryable: false)
     case .notFound: return Entry(exitCode: .notFound, retryable: false)
-    case .permissionDenied: return Entry(exitCode: .permissionDenied, retryable: false)
+    case .permissionDenied, .accessDenied: return Entry(exitCode: .permissionDenied, retryable: false)
+    case .credentialsMissing, .credentialsExpired, .refreshRevoked: return Entry(exitCode: .authRequired, retryable: false)
+    case .unavailable: return Entry(exitCode: .unavailable, retryable: true)
+    case .refreshTimeout: return Entry(exitCode: .timeout, retryable: false)
     default: return Entry(exitCode: .generalError, retryable: false)
     }
   }

@@ -67,6 +67,11 @@ public final class CommandContext {
   /// A command line of this tool that can be run verbatim: the words given, plus the home
   /// and instance id in force when they came from flags.
   public func commandLine(_ words: String...) -> String {
+    commandLine(words)
+  }
+
+  /// ``commandLine(_:)-(String...)`` for a list of words.
+  public func commandLine(_ words: [String]) -> String {
     var parts = [toolName] + words
     if let home = explicitGlobals.home { parts += ["--home", home] }
     if let id = options.instanceID, explicitGlobals.instanceID != nil {

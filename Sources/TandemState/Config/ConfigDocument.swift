@@ -54,7 +54,7 @@ public struct ConfigDocument: Sendable, Equatable {
       document.values[key] = text
     }
     if case .string(let stamp)? = json["updated_at"] {
-      document.updatedAtMilliseconds = Self.parseStamp(stamp)
+      document.updatedAtMilliseconds = SystemClock.parseRFC3339(stamp)
     }
     return document
   }
@@ -78,24 +78,5 @@ public struct ConfigDocument: Sendable, Equatable {
   struct DecodingFailure: Error {
     var reason: String
     init(_ reason: String) { self.reason = reason }
-  }
-
-  /// Reads back the millisecond timestamp ``SystemClock/iso8601(wallMilliseconds:)`` writes.
-  private static func parseStamp(_ stamp: String) -> Int64? {
-    let digits = stamp.unicodeScalars.filter { $0.properties.numericType != nil }.map { Int64($0.value - 48) }
-    guard digits.count == 17 else { return nil }
-    func number(_ range: Range<Int>) -> Int64 { digits[range].reduce(0) { $0 * 10 + $1 } }
-    let year = number(0..<4)
-    let month = number(4..<6)
-    let day = number(6..<8)
-    // Days from civil date (Howard Hinnant's algorithm).
-    let shiftedYear = month <= 2 ? year - 1 : year
-    let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-    let yearOfEra = shiftedYear - era * 400
-    let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
-    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-    let days = era * 146_097 + dayOfEra - 719_468
-    let seconds = days * 86_400 + number(8..<10) * 3600 + number(10..<12) * 60 + number(12..<14)
-    return seconds * 1000 + number(14..<17)
   }
 }

@@ -25,22 +25,29 @@ public struct ConfigStore: Sendable {
   /// The namespace whose document this store reads and writes.
   public let namespace: Namespace
 
-  /// The document's file name inside its namespace directory.
+  /// The configuration document's file name inside its namespace directory.
   public static let fileName = "config.json"
   /// The lock file beside it.
   public static let lockFileName = "config.json.lock"
 
-  /// A store for `namespace` under `home`.
-  public init(home: StateHome, namespace: Namespace = .shared) {
+  /// This store's file name (``fileName`` unless another document was named).
+  public let fileName: String
+  /// This store's lock file name: the file name plus `.lock`.
+  public var lockFileName: String { fileName + ".lock" }
+
+  /// A store for `namespace` under `home`. `fileName` names another document of the same
+  /// format in the namespace directory, such as `auth.json`.
+  public init(home: StateHome, namespace: Namespace = .shared, fileName: String = ConfigStore.fileName) {
     self.home = home
     self.namespace = namespace
+    self.fileName = fileName
   }
 
   /// The document's path, for messages.
-  public var path: String { home.displayPath(namespace.components + [Self.fileName]) }
+  public var path: String { home.displayPath(namespace.components + [fileName]) }
 
   /// The lock file's path, for messages.
-  public var lockPath: String { home.displayPath(namespace.components + [Self.lockFileName]) }
+  public var lockPath: String { home.displayPath(namespace.components + [lockFileName]) }
 
   /// Reads the current document without taking the lock. A namespace never written reads
   /// as an empty document at revision 0; a corrupt file throws
@@ -90,8 +97,8 @@ public struct ConfigStore: Sendable {
         "the document would be \(bytes.count) bytes; the limit is \(StateLimits.maximumDocumentBytes) bytes",
         path: path)
     }
-    _ = AtomicFile.removeOrphans(of: Self.fileName, in: locked.directory)
-    try AtomicFile.write(bytes, as: Self.fileName, in: locked.directory)
+    _ = AtomicFile.removeOrphans(of: fileName, in: locked.directory)
+    try AtomicFile.write(bytes, as: fileName, in: locked.directory)
     return ConfigUpdate(
       result: result, document: changed, previousRevision: current.revision,
       changed: changed.values != current.values,
@@ -107,7 +114,7 @@ public struct ConfigStore: Sendable {
 
   /// Who holds this namespace's lock, read without taking it.
   public func lockStatus() throws(StateError) -> LockStatus {
-    try LockStatus.read(home: home, directory: namespace.components, name: Self.lockFileName)
+    try LockStatus.read(home: home, directory: namespace.components, name: lockFileName)
   }
 
   /// Moves a corrupt document aside (to `config.json.corrupt-TIMESTAMP`) so that the
@@ -127,8 +134,8 @@ public struct ConfigStore: Sendable {
     } catch let error where error.code == .stateCorrupt || error.code == .unsafeStatePath {
       reason = error.message
     }
-    let aside = Self.fileName + ".corrupt-" + String(SystemClock.wallMilliseconds())
-    guard renameat(locked.directory.fd, Self.fileName, locked.directory.fd, aside) == 0 else {
+    let aside = fileName + ".corrupt-" + String(SystemClock.wallMilliseconds())
+    guard renameat(locked.directory.fd, fileName, locked.directory.fd, aside) == 0 else {
       throw StateError.system(
         SystemCallError("renameat", errno: lastErrno()), path: path, doing: "move aside")
     }
@@ -138,11 +145,11 @@ public struct ConfigStore: Sendable {
 
   private func lock(timeout: LockTimeout, intent: LockIntent) throws(StateError) -> LockedDirectory {
     try LockAcquisition.acquire(
-      home: home, directory: namespace.components, name: Self.lockFileName, timeout: timeout, intent: intent)
+      home: home, directory: namespace.components, name: lockFileName, timeout: timeout, intent: intent)
   }
 
   private func read(in directory: DirectoryHandle) throws(StateError) -> ConfigDocument {
-    guard let bytes = try directory.readFile(Self.fileName, limit: StateLimits.maximumDocumentBytes) else {
+    guard let bytes = try directory.readFile(fileName, limit: StateLimits.maximumDocumentBytes) else {
       return ConfigDocument()
     }
     do {

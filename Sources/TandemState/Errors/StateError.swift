@@ -38,6 +38,24 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
     public static let permissionDenied = Code("PERMISSION_DENIED")
     /// Any other input/output failure.
     public static let ioError = Code("IO_ERROR")
+
+    /// No such account, or no active account to use.
+    public static let credentialsMissing = Code("CREDENTIALS_MISSING")
+    /// The refresh token has expired: log in again.
+    public static let credentialsExpired = Code("CREDENTIALS_EXPIRED")
+    /// The provider refused the refresh token (revoked, rotated away, reuse detected): log
+    /// in again.
+    public static let refreshRevoked = Code("REFRESH_REVOKED")
+    /// The provider denies this client for good (`invalid_client`, `unauthorized_client`,
+    /// `access_denied`); logging in again does not help.
+    public static let accessDenied = Code("ACCESS_DENIED")
+    /// The token endpoint or helper could not be reached or failed temporarily.
+    public static let unavailable = Code("UNAVAILABLE")
+    /// The refresh did not answer within its timeout: the provider may or may not have
+    /// rotated the token.
+    public static let refreshTimeout = Code("REFRESH_TIMEOUT")
+    /// The token endpoint or helper answered something that is not a token.
+    public static let refreshFailed = Code("REFRESH_FAILED")
   }
 
   /// Why a ``Code/concurrentModification`` happened.

@@ -18,6 +18,12 @@ public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
 
   /// Parses a duration such as `250ms`, `5s`, `1.5s` or `2m`.
   public init(parsing text: String) throws(StateError) {
+    self.init(milliseconds: try Self.milliseconds(parsing: text, what: "lock timeout", option: "--lock-timeout"))
+  }
+
+  /// Parses a duration (`0`, `250ms`, `5s`, `1.5s`, `2m`; a bare integer is milliseconds) of
+  /// at most an hour, naming `what` and `option` in the error.
+  public static func milliseconds(parsing text: String, what: String, option: String) throws(StateError) -> Int64 {
     let trimmed = text.trimmingSpaces()
     let units: [(suffix: String, factor: Double)] = [("ms", 1), ("s", 1000), ("m", 60_000)]
     var number = Substring(trimmed)
@@ -33,12 +39,12 @@ public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
     else {
       var error = StateError(
         .invalidArgument,
-        "invalid lock timeout \(InstanceID.quoted(text)): use a duration such as 0, 250ms, 5s or 2m (at most 60m)"
+        "invalid \(what) \(InstanceID.quoted(text)): use a duration such as 0, 250ms, 5s or 2m (at most 60m)"
       )
-      error.fixRequired = "pass --lock-timeout with a duration such as 5s"
+      error.fixRequired = "pass \(option) with a duration such as 5s"
       throw error
     }
-    self.init(milliseconds: Int64((value * factor).rounded()))
+    return Int64((value * factor).rounded())
   }
 
   public var description: String {

@@ -38,4 +38,59 @@ public enum SystemClock {
       + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
       + "\(pad(Int32(ms % 1000), 3))Z"
   }
+
+  /// Parses an RFC 3339 timestamp (`2026-11-29T14:21:45Z`, with optional fraction and
+  /// `Z` or `±HH:MM`) into milliseconds since the epoch.
+  public static func parseRFC3339(_ text: String) -> Int64? {
+    let bytes = Array(text.utf8)
+    func number(_ start: Int, _ count: Int) -> Int64? {
+      guard start + count <= bytes.count else { return nil }
+      var value: Int64 = 0
+      for byte in bytes[start..<(start + count)] {
+        guard (48...57).contains(byte) else { return nil }
+        value = value * 10 + Int64(byte - 48)
+      }
+      return value
+    }
+    guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+      bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") || bytes[10] == UInt8(ascii: " "),
+      bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+      let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+      let minute = number(14, 2), let second = number(17, 2), (1...12).contains(month), (1...31).contains(day)
+    else { return nil }
+    var index = 19
+    var milliseconds: Int64 = 0
+    if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
+      index += 1
+      var scale: Int64 = 100
+      while index < bytes.count, (48...57).contains(bytes[index]) {
+        milliseconds += Int64(bytes[index] - 48) * scale
+        scale /= 10
+        index += 1
+      }
+    }
+    var offsetMinutes: Int64 = 0
+    guard index < bytes.count else { return nil }
+    if bytes[index] == UInt8(ascii: "Z") || bytes[index] == UInt8(ascii: "z") {
+      index += 1
+    } else if bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+      guard let hours = number(index + 1, 2), bytes.count > index + 3, bytes[index + 3] == UInt8(ascii: ":"),
+        let minutes = number(index + 4, 2)
+      else { return nil }
+      offsetMinutes = (hours * 60 + minutes) * (bytes[index] == UInt8(ascii: "-") ? -1 : 1)
+      index += 6
+    } else {
+      return nil
+    }
+    guard index == bytes.count else { return nil }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let shiftedYear = month <= 2 ? year - 1 : year
+    let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+    let yearOfEra = shiftedYear - era * 400
+    let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+    let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+    let days = era * 146_097 + dayOfEra - 719_468
+    let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60
+    return seconds * 1000 + milliseconds
+  }
 }

@@ -1,0 +1,99 @@
+/// Refreshes with an HTTP form POST of the `refresh_token` grant (RFC 6749 §6).
+///
+/// The request goes through the system's `curl`, with the form (refresh token and client
+/// secret included) on its standard input, never in its arguments. A refresh is rare, and
+/// keeping HTTP and TLS out of the binary keeps every other command's start-up as small as
+/// it was (docs/benchmarks.md).
+public struct OAuthRefresher: TokenRefresher {
+  /// The `curl` to run.
+  public var curl: String
+  /// Reads an environment variable (the client secret); injectable for tests.
+  public var environment: @Sendable (String) -> String?
+
+  /// A refresher using `curl` from `PATH`.
+  public init(curl: String = "curl", environment: @escaping @Sendable (String) -> String? = { _ in nil }) {
+    self.curl = curl
+    self.environment = environment
+  }
+
+  public func refresh(_ request: RefreshRequest) throws(RefreshFailure) -> TokenSet {
+    guard case .oauth(let client) = request.source else {
+      throw RefreshFailure(.malformed, "account \(request.account) is not an OAuth account")
+    }
+    guard let refreshToken = request.refreshToken, !refreshToken.isEmpty else {
+      throw RefreshFailure(.invalidGrant, "no refresh token is stored")
+    }
+    var form = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", client.clientID)]
+    if let variable = client.clientSecretEnvironmentVariable {
+      guard let secret = environment(variable), !secret.isEmpty else {
+        throw RefreshFailure(.accessDenied, "the client secret variable \(variable) is not set")
+      }
+      form.append(("client_secret", secret))
+    }
+    if let scope = client.scope { form.append(("scope", scope)) }
+    let body = form.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
+
+    let seconds = Double(max(request.timeoutMilliseconds, 100)) / 1000
+    let arguments = [
+      curl, "--silent", "--show-error", "--proto", "=http,https", "--max-time", String(seconds),
+      "--header", "Content-Type: application/x-www-form-urlencoded", "--header", "Accept: application/json",
+      "--data-binary", "@-", "--write-out", "\n%{http_code}", client.tokenURL,
+    ]
+    let result: CapturedProcess.Result
+    do {
+      result = try CapturedProcess.run(
+        arguments, input: Array(body.utf8), timeoutMilliseconds: request.timeoutMilliseconds + 1000)
+    } catch {
+      throw RefreshFailure(.unavailable, "cannot run curl (\(error.message)); install curl")
+    }
+    guard let termination = result.termination else {
+      throw RefreshFailure(.timeout, "no answer from \(client.tokenURL) within \(seconds) s")
+    }
+    switch termination {
+    case .exited(0): break
+    case .exited(28): throw RefreshFailure(.timeout, "no answer from \(client.tokenURL) within \(seconds) s")
+    case .exited(let status):
+      throw RefreshFailure(.unavailable, "cannot reach \(client.tokenURL) (curl exit \(status))")
+    case .signaled(let signal):
+      throw RefreshFailure(.unavailable, "curl was killed by signal \(signal)")
+    }
+    var output = result.standardOutput
+    guard let newline = output.lastIndex(of: 0x0A), let status = Int(String(decoding: output[(newline + 1)...], as: UTF8.self))
+    else { throw RefreshFailure(.malformed, "no HTTP status from \(client.tokenURL)") }
+    output.removeSubrange(newline...)
+    switch status {
+    case 200...299:
+      return try TokenResponse.parse(output, keeping: refreshToken)
+    case 429, 500...599:
+      throw RefreshFailure(.unavailable, "\(client.tokenURL) answered HTTP \(status)")
+    default:
+      let json = try? JSONParser.parse(output)
+      let code = json?["error"]?.stringValue ?? "HTTP \(status)"
+      let description = json?["error_description"]?.stringValue.map { ": \($0)" } ?? ""
+      let detail = "\(client.tokenURL) refused the refresh (\(code)\(description))"
+      switch code {
+      case "invalid_grant": throw RefreshFailure(.invalidGrant, detail)
+      case "invalid_client", "unauthorized_client", "access_denied", "unsupported_grant_type", "invalid_scope":
+        throw RefreshFailure(.accessDenied, detail)
+      default:
+        throw RefreshFailure(status == 401 || status == 403 ? .accessDenied : .malformed, detail)
+      }
+    }
+  }
+
+  /// `application/x-www-form-urlencoded` encoding of one name or value.
+  static func formEncode(_ text: String) -> String {
+    var out = ""
+    for byte in text.utf8 {
+      switch byte {
+      case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+        UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+        out.unicodeScalars.append(Unicode.Scalar(byte))
+      default:
+        let hex = String(byte, radix: 16, uppercase: true)
+        out += "%" + (hex.count == 1 ? "0" + hex : hex)
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import TandemCLI
+import TandemState
+
+/// `tandem auth switch`
+struct AuthSwitch: TandemCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "switch",
+    abstract: "Choose the active account: this instance's only (with --instance-id), else the shared default."
+  )
+
+  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
+
+  @Option(help: "The account.") var account: String
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    try InstanceID.validateName(account, kind: "account name")
+    _ = try AuthSupport.withReauthHint(account: account, context: context) {
+      try CredentialStore(home: context.options.home).record(account)
+    }
+    try ActiveAccount(home: context.options.home, namespace: context.options.namespace)
+      .switchTo(account, timeout: context.options.lockTimeout, intent: context.intent(account))
+    let scope = context.options.instanceID == nil ? "shared" : "instance"
+    let data: JSONValue = .object([
+      ("account", .string(account)), ("scope", .string(scope)),
+      ("instance_id", .optional(context.options.instanceID?.rawValue)),
+    ])
+    return CommandOutput(data: data, text: "active account: \(account) (\(scope))")
+  }
+}
+
+/// `tandem auth status`
+struct AuthStatus: TandemCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "status", abstract: "Show the active account and its token's state (no secrets).")
+
+  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
+
+  @Option(help: "The account (default: the active one).") var account: String?
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    let (name, origin) = try AuthSupport.account(account, in: context)
+    let record = try AuthSupport.withReauthHint(account: name, context: context) {
+      try CredentialStore(home: context.options.home).record(name)
+    }
+    let summary = AccountSummary(record)
+    var members = summary.members
+    members.append(("origin", .string(origin.rawValue)))
+    return CommandOutput(data: .object(members), text: "\(name) (\(origin.rawValue)): \(summary.state)")
+  }
+}
+
+/// `tandem auth list`
+struct AuthList: TandemCommand {
+  static let configuration = CommandConfiguration(commandName: "list", abstract: "List stored accounts (no secrets).")
+
+  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    let records = try CredentialStore(home: context.options.home).records()
+    let active = try? ActiveAccount(home: context.options.home, namespace: context.options.namespace)
+      .resolve(explicit: nil).name
+    let entries: [JSONValue] = records.map { record in
+      var members = AccountSummary(record).members
+      members.append(("active", .bool(record.name == active)))
+      return .object(members)
+    }
+    let text = records.map { "\($0.name == active ? "* " : "  ")\($0.name)\t\(AccountSummary($0).state)" }
+    return CommandOutput(data: .object([("accounts", .array(entries))]), text: text.joined(separator: "\n"))
+  }
+}
+
+/// `tandem auth logout`
+struct AuthLogout: TandemCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "logout", abstract: "Remove an account's stored tokens (default: the active account).")
+
+  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
+
+  @Option(help: "The account (default: the active one).") var account: String?
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    let name = try AuthSupport.account(account, in: context).name
+    try AuthSupport.withReauthHint(account: name, context: context) {
+      try CredentialStore(home: context.options.home)
+        .logout(account: name, timeout: context.options.lockTimeout, intent: context.intent(name))
+    }
+    return CommandOutput(data: .object([("account", .string(name)), ("removed", .bool(true))]), text: "logged out \(name)")
+  }
+}
+
+/// What `auth status` and `auth list` show of an account: never a token.
+struct AccountSummary {
+  let record: AccountRecord
+
+  init(_ record: AccountRecord) { self.record = record }
+
+  var state: String {
+    guard let tokens = record.tokens, !tokens.accessToken.isEmpty else { return "no access token yet" }
+    let left = tokens.expiresAtMilliseconds - SystemClock.wallMilliseconds()
+    return left > 0 ? "valid for \(left / 1000) s (generation \(record.generation))" : "expired (generation \(record.generation))"
+  }
+
+  var members: [(String, JSONValue)] {
+    var members: [(String, JSONValue)] = [("account", .string(record.name))]
+    switch record.source {
+    case .oauth(let client):
+      members += [("kind", "oauth"), ("token_url", .string(client.tokenURL)), ("client_id", .string(client.clientID))]
+    case .command(let command):
+      members += [("kind", "command"), ("command", .string(command))]
+    }
+    let tokens = record.tokens.flatMap { $0.accessToken.isEmpty ? nil : $0 }
+    members += [
+      ("generation", .integer(Int64(record.generation))),
+      ("expires_at", tokens.map { .string(SystemClock.iso8601(wallMilliseconds: $0.expiresAtMilliseconds)) } ?? .null),
+      ("valid", .bool(tokens?.isValid(forAtLeast: 0) ?? false)),
+      ("has_refresh_token", .bool(record.tokens?.refreshToken != nil)),
+      ("refresh_interrupted", .bool(record.interruptedRefresh != nil)),
+    ]
+    return members
+  }
+}

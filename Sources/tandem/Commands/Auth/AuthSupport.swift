@@ -1,0 +1,92 @@
+import TandemCLI
+import TandemState
+
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// What the `auth` commands share: which account, which refresher, how errors read.
+enum AuthSupport {
+  /// The account to act on and where the choice came from.
+  static func account(_ explicit: String?, in context: CommandContext) throws -> (
+    name: String, origin: ActiveAccount.Origin
+  ) {
+    if let explicit { try InstanceID.validateName(explicit, kind: "account name") }
+    return try ActiveAccount(home: context.options.home, namespace: context.options.namespace).resolve(explicit: explicit)
+  }
+
+  /// The built-in refresher for an account's source.
+  static func refresher(for source: CredentialSource) -> any TokenRefresher {
+    switch source {
+    case .oauth: return OAuthRefresher(environment: { Environment.value($0) })
+    case .command: return CommandRefresher()
+    }
+  }
+
+  /// The `auth login` command line that recreates `record` (the refresh token still goes on
+  /// standard input).
+  static func reauthCommand(_ record: AccountRecord?, account: String, context: CommandContext) -> String {
+    guard let record else { return context.commandLine("auth", "login", "--account", account) }
+    switch record.source {
+    case .oauth(let client):
+      var words = ["auth", "login", "--account", account, "--token-url", client.tokenURL, "--client-id", client.clientID]
+      if let variable = client.clientSecretEnvironmentVariable { words += ["--client-secret-env", variable] }
+      if let scope = client.scope { words += ["--scope", scope] }
+      return context.commandLine(words) + " < REFRESH_TOKEN_FILE"
+    case .command(let command):
+      return context.commandLine(["auth", "login", "--account", account, "--refresh-command", command])
+    }
+  }
+
+  /// Runs `body`; credential errors gain a `reauth_command`.
+  static func withReauthHint<T>(account: String, context: CommandContext, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as StateError
+      where [.credentialsMissing, .credentialsExpired, .refreshRevoked].contains(error.code)
+    {
+      let record = try? CredentialStore(home: context.options.home).record(account)
+      var failure = CommandFailure(error)
+      failure.details.append(("reauth_command", .string(reauthCommand(record, account: account, context: context))))
+      failure.details.append(("account", .string(account)))
+      throw failure
+    }
+  }
+
+  /// The `data` of `auth token` and `auth refresh`.
+  static func tokenOutput(_ result: CredentialStore.TokenResult) -> CommandOutput {
+    let data: JSONValue = .object([
+      ("access_token", .string(result.tokens.accessToken)),
+      ("expires_at", .string(SystemClock.iso8601(wallMilliseconds: result.tokens.expiresAtMilliseconds))),
+      ("account", .string(result.account)),
+      ("refreshed", .bool(result.refreshed)),
+      ("generation", .integer(Int64(result.generation))),
+    ])
+    return CommandOutput(data: data, text: result.tokens.accessToken)
+  }
+
+  /// Reads a secret from standard input, refusing a terminal: nothing may wait for a person.
+  static func readSecretFromStandardInput(what: String) throws -> String {
+    guard isatty(STDIN_FILENO) == 0 else {
+      throw CommandFailure.usage("pipe the \(what) on standard input (it is never taken from the command line)")
+    }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while bytes.count <= 65_536 {
+      let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress!, $0.count) }
+      if count < 0 && errno == EINTR { continue }
+      if count <= 0 { break }
+      bytes += buffer[0..<count]
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+      throw CommandFailure.usage("the \(what) on standard input is not valid UTF-8")
+    }
+    let trimmed = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == " " || $0 == "\t" })
+    guard trimmed.count == 1 else {
+      throw CommandFailure.usage("expected exactly one \(what) on standard input, got \(trimmed.count) words")
+    }
+    return String(trimmed[0])
+  }
+}

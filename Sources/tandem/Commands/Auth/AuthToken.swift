@@ -1,0 +1,63 @@
+import ArgumentParser
+import TandemCLI
+import TandemState
+
+/// `tandem auth token`
+struct AuthToken: TandemCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "token",
+    abstract: "Print a valid access token, refreshing first (once across all processes) if it expires soon."
+  )
+
+  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
+
+  @Option(help: "The account (default: the active one).") var account: String?
+
+  @Option(name: .customLong("min-ttl"), help: "Refresh if the token expires within this (default 60s).")
+  var minTTL: String = "60s"
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    let minimum = try LockTimeout.milliseconds(parsing: minTTL, what: "minimum validity", option: "--min-ttl")
+    let name = try AuthSupport.account(account, in: context).name
+    return try AuthSupport.withReauthHint(account: name, context: context) {
+      let store = CredentialStore(home: context.options.home)
+      let record = try store.record(name)
+      let result = try store.token(
+        account: name, minimumValidity: minimum, timeout: context.options.lockTimeout,
+        intent: context.intent("--account \(name)"), refresher: AuthSupport.refresher(for: record.source))
+      return AuthSupport.tokenOutput(result)
+    }
+  }
+}
+
+/// `tandem auth refresh`
+struct AuthRefresh: TandemCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "refresh",
+    abstract: "The 401 recovery step: refresh unless another process already did since generation N.",
+    discussion: """
+      With --if-generation N it refreshes only if the cache still holds generation N; if another \
+      process has refreshed since, it returns the newer token without contacting the provider. \
+      Without it, it refreshes unconditionally, still one process at a time.
+      """
+  )
+
+  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
+
+  @Option(help: "The account (default: the active one).") var account: String?
+
+  @Option(name: .customLong("if-generation"), help: "Refresh only if the cache is still at this generation.")
+  var ifGeneration: UInt64?
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    let name = try AuthSupport.account(account, in: context).name
+    return try AuthSupport.withReauthHint(account: name, context: context) {
+      let store = CredentialStore(home: context.options.home)
+      let record = try store.record(name)
+      let result = try store.refresh(
+        account: name, ifGeneration: ifGeneration, timeout: context.options.lockTimeout,
+        intent: context.intent("--account \(name)"), refresher: AuthSupport.refresher(for: record.source))
+      return AuthSupport.tokenOutput(result)
+    }
+  }
+}
