@@ -1,111 +1,259 @@
 #!/usr/bin/env python3
-"""Benchmarks for tandem's per-invocation cost and behaviour under contention.
+"""Side-by-side benchmark of tandem against git config, the sqlite3 command line, a Python
+filelock + JSON writer and a naive JSON writer. Run it with scripts/bench.
 
-Usage: scripts/bench [--runs N] [--agents N] [--writes N]
-
-1. Per invocation: `tandem config set` / `config get` against `git config` (plain and with
-   core.fsync=all), median and p99 over N runs each, all in the same run (hyperfine).
-2. Contention: N agent processes, each a loop of M `tandem config set` calls of distinct
-   keys into one namespace at the default 5 s lock timeout; counts lost updates, timeouts
-   (exit 6) and other failures.
-Prints a Markdown report on stdout.
+1. Per invocation: one write (and one read) per process, median and p99 over --runs runs of
+   each contender, all in the same run (hyperfine).
+2. Contention: 1, 4, 16 and 64 agents x --writes writes of distinct keys, for every
+   contender: throughput, p50 and p99 call latency (waiting included), timeouts, other
+   failures and lost updates (writes that reported success but whose key is missing).
+3. In-process (Benchmarks/Sources/tandem-bench): the lock's hand-off latency between
+   processes, and ConfigStore's transaction rate against the raw durable-write rate of the
+   disk (write + fsync + rename + fsync of the directory), in the same run.
+Prints Markdown; --plot writes a PNG of throughput and p99 latency against agents.
 """
 import argparse
 import json
+import multiprocessing
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 
-def hyperfine(commands, runs, workdir):
-    out = os.path.join(workdir, "hyperfine.json")
-    subprocess.run(
-        ["hyperfine", "-N", "--warmup", "30", "--runs", str(runs), "--export-json", out, *commands],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with open(out) as handle:
-        results = json.load(handle)["results"]
+
+def percentile(values, fraction):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+class Contender:
+    """How to write one key, and how to count the keys that are there."""
+
+    def __init__(self, name, tandem, workdir):
+        self.name = name
+        self.tandem = tandem
+        self.dir = os.path.join(workdir, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.home = os.path.join(self.dir, "home")
+        self.gitfile = os.path.join(self.dir, "config")
+        self.db = os.path.join(self.dir, "kv.db")
+        self.json = os.path.join(self.dir, "state.json")
+        if name == "sqlite3":
+            with sqlite3.connect(self.db) as connection:
+                connection.execute("CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT)")
+
+    def write_command(self, key, value):
+        if self.name == "tandem":
+            return [self.tandem, "--home", self.home, "config", "set", f"{key}={value}"]
+        if self.name == "git config":
+            return ["git", "config", "--file", self.gitfile, key, value]
+        if self.name == "git config (fsync)":
+            return ["git", "-c", "core.fsync=all", "-c", "core.fsyncMethod=fsync", "config", "--file", self.gitfile,
+                    key, value]
+        if self.name == "sqlite3":
+            return ["sqlite3", "-batch", "-cmd", ".timeout 5000", self.db,
+                    f"INSERT INTO kv(k, v) VALUES('{key}', '{value}') ON CONFLICT(k) DO UPDATE SET v = excluded.v;"]
+        if self.name == "python filelock":
+            return [sys.executable, os.path.join(HERE, "contenders", "filelock_set.py"), self.json, key, value]
+        if self.name == "naive JSON write":
+            return [sys.executable, os.path.join(HERE, "contenders", "naive_set.py"), self.json, key, value]
+        raise ValueError(self.name)
+
+    def read_command(self, key):
+        if self.name == "tandem":
+            return [self.tandem, "--home", self.home, "config", "get", key]
+        if self.name.startswith("git config"):
+            return ["git", "config", "--file", self.gitfile, key]
+        if self.name == "sqlite3":
+            return ["sqlite3", "-batch", "-cmd", ".timeout 5000", self.db, f"SELECT v FROM kv WHERE k = '{key}';"]
+        return [sys.executable, "-c", f"import json; print(json.load(open({self.json!r}))[{key!r}])"]
+
+    def present_keys(self):
+        if self.name == "tandem":
+            out = subprocess.run([self.tandem, "--home", self.home, "--output", "json", "config", "list"],
+                                 capture_output=True, text=True, check=True).stdout
+            return {entry["key"] for entry in json.loads(out)["data"]["entries"]}
+        if self.name.startswith("git config"):
+            out = subprocess.run(["git", "config", "--file", self.gitfile, "--list"], capture_output=True, text=True)
+            return {line.split("=", 1)[0] for line in out.stdout.splitlines()}
+        if self.name == "sqlite3":
+            with sqlite3.connect(self.db) as connection:
+                return {row[0] for row in connection.execute("SELECT k FROM kv")}
+        try:
+            with open(self.json) as handle:
+                return set(json.load(handle))
+        except (FileNotFoundError, json.JSONDecodeError):
+            return set()
+
+
+def per_invocation(contenders, runs, workdir, rounds=3):
+    """Each command's median and p99 over `rounds` hyperfine runs in alternating order, so that
+    a drift of the machine during the run does not favour whichever command came first."""
     rows = []
-    for result in results:
-        times = sorted(result["times"])
-        p99 = times[min(len(times) - 1, int(round(0.99 * (len(times) - 1))))]
-        rows.append((result["command"], result["median"] * 1000, p99 * 1000, result["mean"] * 1000))
+    commands = []
+    for contender in contenders:
+        subprocess.run(contender.write_command("bench.key", "0"), check=True, capture_output=True)
+        commands.append((contender.name + ", write", contender.write_command("bench.key", "1")))
+    for contender in contenders:
+        if contender.name not in ("git config (fsync)", "naive JSON write"):
+            commands.append((contender.name + ", read", contender.read_command("bench.key")))
+    export = os.path.join(workdir, "hyperfine.json")
+    times = {label: [] for label, _ in commands}
+    for round_ in range(rounds):
+        ordered = commands if round_ % 2 == 0 else list(reversed(commands))
+        quoted = [" ".join("'" + part.replace("'", "'\\''") + "'" for part in command) for _, command in ordered]
+        subprocess.run(["hyperfine", "-N", "--warmup", "20", "--runs", str(max(1, runs // rounds)), "--export-json",
+                        export, *quoted], check=True, capture_output=True)
+        with open(export) as handle:
+            results = json.load(handle)["results"]
+        for (label, _), result in zip(ordered, results):
+            times[label] += [t * 1000 for t in result["times"]]
+    for label, _ in commands:
+        rows.append((label, percentile(times[label], 0.5), percentile(times[label], 0.99)))
     return rows
 
 
-def per_invocation(tandem, runs, workdir):
-    home = os.path.join(workdir, "home")
-    git_plain = os.path.join(workdir, "plain.gitconfig")
-    git_fsync = os.path.join(workdir, "fsync.gitconfig")
-    subprocess.run([tandem, "--home", home, "config", "set", "bench.key=0"], check=True, stdout=subprocess.DEVNULL)
-    for path in (git_plain, git_fsync):
-        subprocess.run(["git", "config", "--file", path, "bench.key", "0"], check=True)
-    commands = [
-        f"{tandem} --home {home} config set bench.key=1",
-        f"git -c core.fsync=all -c core.fsyncMethod=fsync config --file {git_fsync} bench.key 1",
-        f"git config --file {git_plain} bench.key 1",
-        f"{tandem} --home {home} config get bench.key",
-        f"git config --file {git_plain} bench.key",
-    ]
-    rows = hyperfine(commands, runs, workdir)
-    labels = ["tandem config set", "git config (core.fsync=all)", "git config", "tandem config get", "git config (get)"]
-    return [(label, *row[1:]) for label, row in zip(labels, rows)]
+def agent_main(arguments):
+    """One agent: a loop of separate processes, each writing one distinct key."""
+    command_name, tandem, workdir, agent, writes = arguments
+    contender = Contender(command_name, tandem, workdir)
+    latencies, statuses = [], []
+    first = time.monotonic()
+    for index in range(writes):
+        key = f"agent{agent}.key{index}"
+        started = time.monotonic()
+        status = subprocess.run(contender.write_command(key, "v"), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL).returncode
+        latencies.append((time.monotonic() - started) * 1000)
+        statuses.append((key, status))
+    return latencies, statuses, first, time.monotonic()
 
 
-def contention(tandem, agents, writes, workdir):
-    home = os.path.join(workdir, "contention")
-    script = (
-        'for i in $(seq 1 "$3"); do "$1" --home "$2" config set "agent$4.key$i=v$i" >/dev/null 2>&1; '
-        's=$?; if [ $s -eq 6 ]; then echo timeout; elif [ $s -ne 0 ]; then echo "fail $s"; fi; done')
-    start = time.monotonic()
-    processes = [
-        subprocess.Popen(["sh", "-c", script, "agent", tandem, home, str(writes), str(agent)],
-                         stdout=subprocess.PIPE, text=True)
-        for agent in range(agents)]
-    outputs = [process.communicate()[0] for process in processes]
-    elapsed = time.monotonic() - start
-    timeouts = sum(output.count("timeout") for output in outputs)
-    failures = sum(output.count("fail") for output in outputs)
-    listing = subprocess.run([tandem, "--home", home, "--output", "json", "config", "list"],
-                             check=True, capture_output=True, text=True)
-    present = len(json.loads(listing.stdout)["data"]["entries"])
-    applied = agents * writes - timeouts - failures
+def contention(name, tandem, workdir, agents, writes):
+    run_dir = os.path.join(workdir, f"contention-{agents}")
+    os.makedirs(run_dir, exist_ok=True)
+    contender = Contender(name, tandem, run_dir)
+    with multiprocessing.Pool(agents) as pool:
+        results = pool.map(agent_main, [(name, tandem, run_dir, agent, writes) for agent in range(agents)])
+    # From the first agent's first write to the last agent's last: pool start-up excluded.
+    elapsed = max(result[3] for result in results) - min(result[2] for result in results)
+    latencies = [value for result in results for value in result[0]]
+    statuses = [entry for result in results for entry in result[1]]
+    succeeded = {key for key, status in statuses if status == 0}
+    timeouts = sum(1 for _, status in statuses if status == 6)
+    failures = sum(1 for _, status in statuses if status not in (0, 6))
+    present = contender.present_keys()
     return {
-        "agents": agents, "writes": writes, "seconds": elapsed, "present": present,
-        "expected": applied, "lost": applied - present, "timeouts": timeouts, "failures": failures,
-        "throughput": agents * writes / elapsed,
+        "contender": name, "agents": agents, "writes": agents * writes, "seconds": elapsed,
+        "throughput": len(succeeded) / elapsed, "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99), "timeouts": timeouts, "failures": failures,
+        "lost": len(succeeded - present),
     }
+
+
+def in_process(bench, workdir, count):
+    def run(*args):
+        out = subprocess.run([bench, *args], capture_output=True, text=True, check=True).stdout
+        return json.loads(out)
+    disk_dir = os.path.join(workdir, "raw-disk")
+    os.makedirs(disk_dir, exist_ok=True)
+    return {
+        "disk": run("disk", disk_dir, str(count)),
+        "transactions": run("transactions", os.path.join(workdir, "tx-home"), str(count)),
+        "handoff4": run("handoff", os.path.join(workdir, "handoff-4"), "4", "200"),
+        "handoff16": run("handoff", os.path.join(workdir, "handoff-16"), "16", "60"),
+    }
+
+
+def plot(results, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    figure, (left, right, lost) = plt.subplots(1, 3, figsize=(16, 4.5))
+    for name in sorted({r["contender"] for r in results}):
+        rows = sorted((r for r in results if r["contender"] == name), key=lambda r: r["agents"])
+        agents = [r["agents"] for r in rows]
+        left.plot(agents, [r["throughput"] for r in rows], marker="o", label=name)
+        right.plot(agents, [r["p99_ms"] for r in rows], marker="o", label=name)
+        lost.plot(agents, [100 * (r["failures"] + r["timeouts"] + r["lost"]) / r["writes"] for r in rows], marker="o",
+                  label=name)
+    for axis, title, unit in ((left, "Successful writes per second", "writes/s"), (right, "p99 call latency", "ms"),
+                              (lost, "Writes not kept: failed, timed out or lost", "% of writes")):
+        axis.set_xscale("log", base=2)
+        axis.set_xticks([1, 4, 16, 64])
+        axis.set_xticklabels(["1", "4", "16", "64"])
+        axis.set_xlabel("concurrent agents (each a loop of separate processes)")
+        axis.set_ylabel(unit)
+        axis.set_title(title)
+        axis.grid(True, alpha=0.3)
+    right.set_yscale("log")
+    left.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tandem", required=True)
-    parser.add_argument("--runs", type=int, default=500)
-    parser.add_argument("--agents", type=int, default=16)
+    parser.add_argument("--bench", required=True, help="the tandem-bench executable")
+    parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--writes", type=int, default=50)
+    parser.add_argument("--agents", default="1,4,16,64")
+    parser.add_argument("--plot")
+    parser.add_argument("--json")
     args = parser.parse_args()
+    agent_counts = [int(n) for n in args.agents.split(",")]
     workdir = tempfile.mkdtemp(prefix="tandem-bench-")
+    names = ["tandem", "git config", "git config (fsync)", "sqlite3", "python filelock", "naive JSON write"]
     try:
-        rows = per_invocation(args.tandem, args.runs, workdir)
-        result = contention(args.tandem, args.agents, args.writes, workdir)
+        contenders = [Contender(name, args.tandem, os.path.join(workdir, "invocation")) for name in names]
+        invocation = per_invocation(contenders, args.runs, workdir)
+        results = [contention(name, args.tandem, os.path.join(workdir, name.replace(" ", "-")), agents, args.writes)
+                   for name in names if name != "git config (fsync)" for agents in agent_counts]
+        measured = in_process(args.bench, workdir, 1000)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    git_fsync = rows[1][1]
-    print("## Per invocation (%d runs each, same run)\n" % args.runs)
-    print("| command | median ms | p99 ms | mean ms | median vs git config with fsync |")
-    print("|---|---|---|---|---|")
-    for label, median, p99, mean in rows:
-        print(f"| {label} | {median:.2f} | {p99:.2f} | {mean:.2f} | {median / git_fsync:.2f}x |")
-    print("\n## Contention\n")
-    print("| agents x writes | seconds | writes/s | keys present / applied | lost | timeouts (exit 6) | other failures |")
-    print("|---|---|---|---|---|---|---|")
-    print(f"| {result['agents']} x {result['writes']} | {result['seconds']:.2f} | {result['throughput']:.0f} | "
-          f"{result['present']} / {result['expected']} | {result['lost']} | {result['timeouts']} | {result['failures']} |")
-    ok = result["lost"] == 0 and result["failures"] == 0
-    sys.exit(0 if ok else 1)
+    baseline = next(p50 for label, p50, _ in invocation if label == "git config (fsync), write")
+    print(f"## Per invocation ({args.runs} runs each, same run)\n")
+    print("| command | median ms | p99 ms | median vs git config (fsync) write |")
+    print("|---|---|---|---|")
+    for label, p50, p99 in invocation:
+        print(f"| {label} | {p50:.2f} | {p99:.2f} | {p50 / baseline:.2f}x |")
+    print(f"\n## Contention ({args.writes} writes of distinct keys per agent, one process per write)\n")
+    print("| contender | agents | writes/s | p50 ms | p99 ms | timeouts | failures | lost updates |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['contender']} | {r['agents']} | {r['throughput']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+              f"{r['timeouts']} | {r['failures']} | {r['lost']} |")
+    serial = next(r["throughput"] for r in results if r["contender"] == "tandem" and r["agents"] == 1)
+    at16 = next((r["throughput"] for r in results if r["contender"] == "tandem" and r["agents"] == 16), None)
+    print("\n## In process\n")
+    print("| measurement | result |")
+    print("|---|---|")
+    print(f"| raw durable writes (write + fsync + rename + fsync dir) | {measured['disk']['per_second']:.0f}/s |")
+    print(f"| ConfigStore.update transactions (lock, read, write, release) | "
+          f"{measured['transactions']['per_second']:.0f}/s "
+          f"({measured['transactions']['per_second'] / measured['disk']['per_second']:.0%} of raw) |")
+    for key, label in (("handoff4", "4"), ("handoff16", "16")):
+        h = measured[key]
+        print(f"| lock hand-off, {label} competing processes ({h['samples']} samples) | p50 {h['p50_us']:.0f} µs, "
+              f"p99 {h['p99_us']:.0f} µs |")
+    if at16 is not None:
+        print(f"\nAt 16 agents tandem wrote {at16:.0f}/s, {at16 / serial:.0%} of its serial rate ({serial:.0f}/s with "
+              f"one agent).")
+    if args.plot:
+        plot(results, args.plot)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump({"invocation": invocation, "contention": results, "in_process": measured}, handle, indent=2)
 
 
 if __name__ == "__main__":
