@@ -13,6 +13,8 @@ struct Tandem: ParsableCommand {
       subcommand. Start with `tandem demo`.
       """,
     version: "0.1.0",
-    subcommands: [ConfigCommand.self, LockCommand.self, InstancesCommand.self, AuthCommand.self, DemoCommand.self]
+    subcommands: [
+      ConfigCommand.self, LockCommand.self, InstancesCommand.self, AuthCommand.self, DemoCommand.self,
+    ]
   )
 }

@@ -19,7 +19,10 @@ struct AuthHome {
     try Data((token + "\n").utf8).write(to: URL(fileURLWithPath: file))
     let result = try TandemBinary.run(
       home.args(
-        ["auth", "login", "--account", account, "--token-url", server.tokenURL, "--client-id", OAuthTestServer.clientID],
+        [
+          "auth", "login", "--account", account, "--token-url", server.tokenURL, "--client-id",
+          OAuthTestServer.clientID,
+        ],
         instance: instance), input: file)
     #expect(result.status == 0, "login failed: \(result.standardOutput) \(result.standardError)")
     return token
@@ -42,7 +45,10 @@ struct AuthTests {
     let stats = try auth.server.stats()
     #expect(stats["refreshes"] == 1 && stats["reuse_detected"] == 0 && stats["requests"] == 1)
     // The refresh token never shows in any output.
-    #expect(results.allSatisfy { !$0.standardOutput.contains(refreshToken) && !$0.standardError.contains(refreshToken) })
+    #expect(
+      results.allSatisfy {
+        !$0.standardOutput.contains(refreshToken) && !$0.standardError.contains(refreshToken)
+      })
   }
 
   @Test("after a 401, 10 concurrent `auth refresh --if-generation G`: one refresh, all at G+1")
@@ -104,7 +110,9 @@ struct AuthTests {
     let auth = try AuthHome()
     try auth.login("alpha")
     try auth.login("beta")
-    #expect(try auth.home.run(["auth", "status"]).data?["account"] as? String == "alpha", "first login is the default")
+    #expect(
+      try auth.home.run(["auth", "status"]).data?["account"] as? String == "alpha",
+      "first login is the default")
     #expect(try auth.home.run(["auth", "switch", "--account", "beta"], instance: "i1").status == 0)
     #expect(try auth.home.run(["auth", "status"], instance: "i1").data?["account"] as? String == "beta")
     #expect(try auth.home.run(["auth", "status"], instance: "i1").data?["origin"] as? String == "instance")
@@ -123,7 +131,9 @@ struct AuthTests {
     #expect(!FileManager.default.fileExists(atPath: auth.home.path + "/instances/i2/auth.json"))
   }
 
-  @Test("the refresher killed with SIGKILL mid-request: the next caller gets exit 8 REFRESH_REVOKED, nothing deleted")
+  @Test(
+    "the refresher killed with SIGKILL mid-request: the next caller gets exit 8 REFRESH_REVOKED, nothing deleted"
+  )
   func killedRefresher() throws {
     let auth = try AuthHome()
     let refreshToken = try auth.login("main")
@@ -154,13 +164,16 @@ struct AuthTests {
     #expect((next.error?["message"] as? String)?.contains("interrupted") == true)
     #expect((next.error?["reauth_command"] as? String)?.contains("auth login --account main") == true)
     #expect(try auth.server.stats()["reuse_detected"] == 1)
-    #expect(FileManager.default.fileExists(atPath: auth.home.path + "/credentials/main.json"), "never deleted")
+    #expect(
+      FileManager.default.fileExists(atPath: auth.home.path + "/credentials/main.json"), "never deleted")
     // Logging in again recovers.
     try auth.login("main")
     #expect(try auth.home.run(["auth", "token"]).status == 0)
   }
 
-  @Test("an expired refresh token is CREDENTIALS_EXPIRED (8), a refused client ACCESS_DENIED (7), a dead endpoint UNAVAILABLE (12)")
+  @Test(
+    "an expired refresh token is CREDENTIALS_EXPIRED (8), a refused client ACCESS_DENIED (7), a dead endpoint UNAVAILABLE (12)"
+  )
   func errorClasses() throws {
     let auth = try AuthHome()
     try auth.login("old", expired: true)
@@ -171,7 +184,10 @@ struct AuthTests {
     let file = auth.home.directory.appending("rt")
     try Data(try auth.server.newGrant().utf8).write(to: URL(fileURLWithPath: file))
     let login = try TandemBinary.run(
-      auth.home.args(["auth", "login", "--account", "stranger", "--token-url", auth.server.tokenURL, "--client-id", "nobody"]),
+      auth.home.args([
+        "auth", "login", "--account", "stranger", "--token-url", auth.server.tokenURL, "--client-id",
+        "nobody",
+      ]),
       input: file)
     #expect(login.status == 0)
     let denied = try auth.home.run(["auth", "token", "--account", "stranger"])

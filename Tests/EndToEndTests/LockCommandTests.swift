@@ -41,7 +41,7 @@ struct LockCommandTests {
   @Test("a writer waiting a second for a lock uses almost no CPU (whole process, all threads)")
   func idleWait() throws {
     let home = Home()
-    let holder = try home.start(["lock", "run", "--", "sleep", "1.2"], json: false)
+    let holder = try home.start(["lock", "run", "--", "sleep", "2"], json: false)
     #expect(try home.waitUntilHeld())
     let script = """
       import resource, subprocess, sys, time
@@ -51,14 +51,17 @@ struct LockCommandTests {
       print(status, time.monotonic() - start, usage.ru_utime + usage.ru_stime)
       """
     let measured = try TandemBinary.startProgram(
-      "/usr/bin/env", ["python3", "-c", script, TandemBinary.path] + home.args(["config", "set", "k=v"], json: false)
+      "/usr/bin/env",
+      ["python3", "-c", script, TandemBinary.path] + home.args(["config", "set", "k=v"], json: false)
     ).wait()
     let lastLine = measured.standardOutput.split(separator: "\n").last ?? ""
-    let fields = lastLine.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    let fields = lastLine.split(separator: " ").compactMap {
+      Double($0.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
     #expect(fields.count == 3)
     if fields.count == 3 {
       #expect(fields[0] == 0, "the writer gets the lock once the holder ends")
-      #expect(fields[1] > 0.5, "it really waited (\(fields[1]) s)")
+      #expect(fields[1] > 0.3, "it really waited (\(fields[1]) s)")
       #expect(fields[2] < 0.15, "it used \(fields[2]) s of CPU while waiting \(fields[1]) s")
     }
     _ = holder.wait()

@@ -24,8 +24,10 @@ struct ExitStatusTests {
       (.stateCorrupt, 4, false), (.unsafeStatePath, 4, false), (.diskFull, 4, false),
       (.readOnlyFileSystem, 4, false),
       (.notFound, 5, false), (.permissionDenied, 7, false), (.ioError, 1, false),
-      (StateError.Code("SOMETHING_ELSE"), 1, false), (.accessDenied, 7, false), (.credentialsMissing, 8, false),
-      (.credentialsExpired, 8, false), (.refreshRevoked, 8, false), (.refreshTimeout, 10, false), (.unavailable, 12, true),
+      (StateError.Code("SOMETHING_ELSE"), 1, false), (.accessDenied, 7, false),
+      (.credentialsMissing, 8, false),
+      (.credentialsExpired, 8, false), (.refreshRevoked, 8, false), (.refreshTimeout, 10, false),
+      (.unavailable, 12, true),
       (.refreshFailed, 1, false),
     ] as [(StateError.Code, Int32, Bool)])
   func catalog(_ code: StateError.Code, _ exit: Int32, _ retryable: Bool) {

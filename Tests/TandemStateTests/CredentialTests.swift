@@ -13,12 +13,15 @@ struct CredentialTests {
       Array(#"{"access_token":"a","expires_in":60,"refresh_token":"r2"}"#.utf8), keeping: "r1")
     #expect(plain.accessToken == "a" && plain.refreshToken == "r2")
     #expect(abs(plain.expiresAtMilliseconds - (now + 60_000)) < 2000)
-    let kept = try TokenResponse.parse(Array(#"{"access_token":"a","expires_at":2000000000}"#.utf8), keeping: "r1")
+    let kept = try TokenResponse.parse(
+      Array(#"{"access_token":"a","expires_at":2000000000}"#.utf8), keeping: "r1")
     #expect(kept.refreshToken == "r1" && kept.expiresAtMilliseconds == 2_000_000_000_000)
     let stamped = try TokenResponse.parse(
       Array(#"{"access_token":"a","expires_at":"2033-05-18T03:33:20Z"}"#.utf8), keeping: nil)
     #expect(stamped.expiresAtMilliseconds == 2_000_000_000_000)
-    #expect(throws: RefreshFailure.self) { try TokenResponse.parse(Array(#"{"token":"a"}"#.utf8), keeping: nil) }
+    #expect(throws: RefreshFailure.self) {
+      try TokenResponse.parse(Array(#"{"token":"a"}"#.utf8), keeping: nil)
+    }
     #expect(throws: RefreshFailure.self) { try TokenResponse.parse(Array("not json".utf8), keeping: nil) }
   }
 
@@ -43,11 +46,15 @@ struct CredentialTests {
     let directory = TemporaryDirectory()
     let home = StateHome(path: directory.appending("home"))
     let store = CredentialStore(home: home)
-    let source = CredentialSource.oauth(.init(tokenURL: "https://x/token", clientID: "c", clientSecretEnvironmentVariable: "S"))
-    try store.login(account: "a", source: source, refreshToken: "r0", timeout: .default, intent: .init(instanceID: nil, command: "t"))
+    let source = CredentialSource.oauth(
+      .init(tokenURL: "https://x/token", clientID: "c", clientSecretEnvironmentVariable: "S"))
+    try store.login(
+      account: "a", source: source, refreshToken: "r0", timeout: .default,
+      intent: .init(instanceID: nil, command: "t"))
     let record = try store.record("a")
     #expect(record.source == source && record.tokens?.refreshToken == "r0" && record.generation == 0)
-    let mode = try FileManager.default.attributesOfItem(atPath: store.path(of: "a"))[.posixPermissions] as? Int
+    let mode =
+      try FileManager.default.attributesOfItem(atPath: store.path(of: "a"))[.posixPermissions] as? Int
     #expect(mode == 0o600)
     try Data("{".utf8).write(to: URL(fileURLWithPath: store.path(of: "a")))
     let error = try #require(throws: StateError.self) { try store.record("a") }
@@ -77,7 +84,8 @@ struct CredentialTests {
     let directory = TemporaryDirectory()
     let store = CredentialStore(home: StateHome(path: directory.appending("home")))
     let intent = LockIntent(instanceID: nil, command: "t")
-    try store.login(account: "a", source: .command("true"), refreshToken: "r0", timeout: .default, intent: intent)
+    try store.login(
+      account: "a", source: .command("true"), refreshToken: "r0", timeout: .default, intent: intent)
     let expired = FakeRefresher(.failure(RefreshFailure(.invalidGrant, "refresh token expired")))
     let first = try #require(throws: StateError.self) {
       try store.token(account: "a", minimumValidity: 0, timeout: .default, intent: intent, refresher: expired)
@@ -91,12 +99,16 @@ struct CredentialTests {
     #expect(try store.record("a").tokens?.refreshToken == "r0")
     #expect(try store.record("a").interruptedRefresh == nil, "a finished refresh leaves no in-flight mark")
 
-    let good = FakeRefresher(.success(TokenSet(accessToken: "t1", expiresAtMilliseconds: Int64.max / 2, refreshToken: "r1")))
-    let result = try store.token(account: "a", minimumValidity: 60_000, timeout: .default, intent: intent, refresher: good)
+    let good = FakeRefresher(
+      .success(TokenSet(accessToken: "t1", expiresAtMilliseconds: Int64.max / 2, refreshToken: "r1")))
+    let result = try store.token(
+      account: "a", minimumValidity: 60_000, timeout: .default, intent: intent, refresher: good)
     #expect(result.refreshed && result.generation == 1 && result.tokens.accessToken == "t1")
-    let cached = try store.token(account: "a", minimumValidity: 60_000, timeout: .default, intent: intent, refresher: good)
+    let cached = try store.token(
+      account: "a", minimumValidity: 60_000, timeout: .default, intent: intent, refresher: good)
     #expect(!cached.refreshed && good.calls == 1)
-    let unchanged = try store.refresh(account: "a", ifGeneration: 0, timeout: .default, intent: intent, refresher: good)
+    let unchanged = try store.refresh(
+      account: "a", ifGeneration: 0, timeout: .default, intent: intent, refresher: good)
     #expect(!unchanged.refreshed && unchanged.generation == 1 && good.calls == 1)
   }
 }

@@ -62,7 +62,9 @@ public final class OAuthTestServer: @unchecked Sendable {
   }
 
   private func post(_ path: String, _ body: String) throws -> [String: Any] {
-    let result = try TandemBinary.startProgram("/usr/bin/curl", ["-s", "-X", "POST", "--data", body, base + path]).wait()
+    let result = try TandemBinary.startProgram(
+      "/usr/bin/curl", ["-s", "-X", "POST", "--data", body, base + path]
+    ).wait()
     return (try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any]) ?? [:]
   }
 }

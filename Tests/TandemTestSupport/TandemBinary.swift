@@ -51,7 +51,9 @@ public enum TandemBinary {
     private let group = DispatchGroup()
     private static let spawnLock = NSLock()
 
-    init(_ arguments: [String], environment: [String: String], executable: String, input: String? = nil) throws {
+    init(_ arguments: [String], environment: [String: String], executable: String, input: String? = nil)
+      throws
+    {
       var env = ProcessInfo.processInfo.environment
       for key in env.keys where key.hasPrefix("TANDEM_") && key != "TANDEM_BIN" { env[key] = nil }
       env.merge(environment) { $1 }
@@ -136,7 +138,8 @@ public enum TandemBinary {
 
   /// Starts `tandem` with `arguments`; `TANDEM_*` variables of the test process are cleared
   /// first, then `environment` is applied.
-  public static func start(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws
+  public static func start(_ arguments: [String], environment: [String: String] = [:], input: String? = nil)
+    throws
     -> Running
   {
     try Running(arguments, environment: environment, executable: path, input: input)
@@ -153,7 +156,8 @@ public enum TandemBinary {
 
   /// Runs `tandem` to the end.
   @discardableResult
-  public static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil) throws
+  public static func run(_ arguments: [String], environment: [String: String] = [:], input: String? = nil)
+    throws
     -> Result
   {
     let result = try start(arguments, environment: environment, input: input).wait()

@@ -52,7 +52,9 @@ func transactions(home: String, count: Int) throws {
     try store.update(timeout: .default, intent: intent) { $0["key\(index % 100)"] = String(index) }
   }
   let seconds = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
-  print(#"{"mode":"transactions","count":\#(count),"seconds":\#(seconds),"per_second":\#(Double(count) / seconds)}"#)
+  print(
+    #"{"mode":"transactions","count":\#(count),"seconds":\#(seconds),"per_second":\#(Double(count) / seconds)}"#
+  )
 }
 
 /// One competing process of the hand-off measurement; prints its latencies in microseconds.
@@ -62,13 +64,16 @@ func handoffWorker(home: String, rounds: Int) throws {
   let me = getpid()
   var latencies: [Double] = []
   for _ in 0..<rounds {
-    let held = try lock.acquire(timeout: LockTimeout(milliseconds: 60_000), intent: LockIntent(instanceID: nil, command: "bench"))
+    let held = try lock.acquire(
+      timeout: LockTimeout(milliseconds: 60_000), intent: LockIntent(instanceID: nil, command: "bench"))
     let now = SystemClock.monotonicNanoseconds()
     var buffer = [UInt8](repeating: 0, count: 64)
     let fd = open(stamp, O_RDWR | O_CREAT, 0o600)
     let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 64, 0) }
     let fields = String(decoding: buffer[0..<max(0, count)], as: UTF8.self).split(separator: " ")
-    if fields.count == 2, let pid = Int32(fields[0]), pid != me, let released = UInt64(fields[1]), now > released {
+    if fields.count == 2, let pid = Int32(fields[0]), pid != me, let released = UInt64(fields[1]),
+      now > released
+    {
       latencies.append(Double(now - released) / 1000)
     }
     // A little work under the lock, then record the release time as late as possible.
@@ -94,7 +99,9 @@ func handoff(home: String, processes: Int, rounds: Int) throws {
     let words: [String] = [executable, "handoff-worker", home, String(rounds)]
     var argv = words.map { strdup($0) } + [nil]
     var pid: pid_t = 0
-    guard posix_spawn(&pid, "/proc/self/exe", &actions, nil, &argv, environ) == 0 else { fail("cannot spawn") }
+    guard posix_spawn(&pid, "/proc/self/exe", &actions, nil, &argv, environ) == 0 else {
+      fail("cannot spawn")
+    }
     argv.forEach { free($0) }
     posix_spawn_file_actions_destroy(&actions)
     close(pipeFDs[1])
@@ -125,10 +132,12 @@ guard arguments.count >= 2 else { fail("usage: tandem-bench disk|transactions|ha
 do {
   switch arguments[1] {
   case "disk" where arguments.count == 4: rawDisk(directory: arguments[2], count: Int(arguments[3]) ?? 1000)
-  case "transactions" where arguments.count == 4: try transactions(home: arguments[2], count: Int(arguments[3]) ?? 1000)
+  case "transactions" where arguments.count == 4:
+    try transactions(home: arguments[2], count: Int(arguments[3]) ?? 1000)
   case "handoff" where arguments.count == 5:
     try handoff(home: arguments[2], processes: Int(arguments[3]) ?? 4, rounds: Int(arguments[4]) ?? 200)
-  case "handoff-worker" where arguments.count == 4: try handoffWorker(home: arguments[2], rounds: Int(arguments[3]) ?? 200)
+  case "handoff-worker" where arguments.count == 4:
+    try handoffWorker(home: arguments[2], rounds: Int(arguments[3]) ?? 200)
   default: fail("usage: tandem-bench disk DIR N | transactions HOME N | handoff HOME PROCESSES ROUNDS")
   }
 } catch {

@@ -34,7 +34,8 @@ public enum ErrorCatalog {
       return Entry(exitCode: .precondition, retryable: false)
     case .notFound: return Entry(exitCode: .notFound, retryable: false)
     case .permissionDenied, .accessDenied: return Entry(exitCode: .permissionDenied, retryable: false)
-    case .credentialsMissing, .credentialsExpired, .refreshRevoked: return Entry(exitCode: .authRequired, retryable: false)
+    case .credentialsMissing, .credentialsExpired, .refreshRevoked:
+      return Entry(exitCode: .authRequired, retryable: false)
     case .unavailable: return Entry(exitCode: .unavailable, retryable: true)
     case .refreshTimeout: return Entry(exitCode: .timeout, retryable: false)
     default: return Entry(exitCode: .generalError, retryable: false)

@@ -59,17 +59,21 @@ public struct AccountRecord: Sendable, Equatable {
     else { return nil }
     var record = AccountRecord(name: name, source: source, generation: UInt64(generation))
     if let tokens = json["tokens"], tokens != .null {
-      guard let access = tokens["access_token"]?.stringValue, let expires = tokens["expires_at_ms"]?.integerValue else {
+      guard let access = tokens["access_token"]?.stringValue,
+        let expires = tokens["expires_at_ms"]?.integerValue
+      else {
         return nil
       }
       record.tokens = TokenSet(
-        accessToken: access, expiresAtMilliseconds: expires, refreshToken: tokens["refresh_token"]?.stringValue,
+        accessToken: access, expiresAtMilliseconds: expires,
+        refreshToken: tokens["refresh_token"]?.stringValue,
         tokenType: tokens["token_type"]?.stringValue ?? "Bearer")
     }
     if let inFlight = json["refresh_in_flight"], inFlight != .null, let pid = inFlight["pid"]?.integerValue,
       let started = inFlight["started_at_ms"]?.integerValue
     {
-      record.interruptedRefresh = InterruptedRefresh(pid: Int32(truncatingIfNeeded: pid), startedAtMilliseconds: started)
+      record.interruptedRefresh = InterruptedRefresh(
+        pid: Int32(truncatingIfNeeded: pid), startedAtMilliseconds: started)
     }
     return record
   }

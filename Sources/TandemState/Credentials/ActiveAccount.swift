@@ -35,7 +35,8 @@ public struct ActiveAccount: Sendable {
   public func resolve(explicit: String?) throws(StateError) -> (name: String, origin: Origin) {
     if let explicit { return (explicit, .explicit) }
     if let id = namespace.instanceID,
-      let name = try ConfigStore(home: home, namespace: .instance(id), fileName: Self.fileName).read()[Self.key]
+      let name = try ConfigStore(home: home, namespace: .instance(id), fileName: Self.fileName).read()[
+        Self.key]
     {
       return (name, .instance)
     }
@@ -48,7 +49,8 @@ public struct ActiveAccount: Sendable {
       .credentialsMissing,
       records.isEmpty
         ? "no account is stored in \(home.path)" : "no active account: \(records.count) accounts are stored")
-    error.fixRequired = records.isEmpty ? "log in first: auth login --account NAME" : "pass --account or run auth switch"
+    error.fixRequired =
+      records.isEmpty ? "log in first: auth login --account NAME" : "pass --account or run auth switch"
     throw error
   }
 

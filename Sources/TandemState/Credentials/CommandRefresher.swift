@@ -14,13 +14,15 @@ public struct CommandRefresher: TokenRefresher {
     let result: CapturedProcess.Result
     do {
       result = try CapturedProcess.run(
-        ["/bin/sh", "-c", command], input: Array(input.utf8), timeoutMilliseconds: request.timeoutMilliseconds,
+        ["/bin/sh", "-c", command], input: Array(input.utf8),
+        timeoutMilliseconds: request.timeoutMilliseconds,
         extraEnvironment: ["TANDEM_ACCOUNT=\(request.account)"])
     } catch {
       throw RefreshFailure(.unavailable, "cannot run the credential helper: \(error.message)")
     }
     guard let termination = result.termination else {
-      throw RefreshFailure(.timeout, "the credential helper did not finish within \(request.timeoutMilliseconds) ms")
+      throw RefreshFailure(
+        .timeout, "the credential helper did not finish within \(request.timeoutMilliseconds) ms")
     }
     // The helper's own output may contain secrets; report only how it ended.
     guard termination == .exited(0) else {

@@ -19,7 +19,9 @@ public enum CredentialSource: Sendable, Equatable {
     public var scope: String?
 
     /// Creates a client description.
-    public init(tokenURL: String, clientID: String, clientSecretEnvironmentVariable: String? = nil, scope: String? = nil) {
+    public init(
+      tokenURL: String, clientID: String, clientSecretEnvironmentVariable: String? = nil, scope: String? = nil
+    ) {
       self.tokenURL = tokenURL
       self.clientID = clientID
       self.clientSecretEnvironmentVariable = clientSecretEnvironmentVariable
@@ -32,7 +34,8 @@ public enum CredentialSource: Sendable, Equatable {
     case .oauth(let client):
       return .object([
         ("kind", "oauth"), ("token_url", .string(client.tokenURL)), ("client_id", .string(client.clientID)),
-        ("client_secret_env", .optional(client.clientSecretEnvironmentVariable)), ("scope", .optional(client.scope)),
+        ("client_secret_env", .optional(client.clientSecretEnvironmentVariable)),
+        ("scope", .optional(client.scope)),
       ])
     case .command(let command):
       return .object([("kind", "command"), ("command", .string(command))])
@@ -42,10 +45,13 @@ public enum CredentialSource: Sendable, Equatable {
   init?(json: JSONValue) {
     switch json["kind"]?.stringValue {
     case "oauth":
-      guard let url = json["token_url"]?.stringValue, let client = json["client_id"]?.stringValue else { return nil }
+      guard let url = json["token_url"]?.stringValue, let client = json["client_id"]?.stringValue else {
+        return nil
+      }
       self = .oauth(
         OAuthClient(
-          tokenURL: url, clientID: client, clientSecretEnvironmentVariable: json["client_secret_env"]?.stringValue,
+          tokenURL: url, clientID: client,
+          clientSecretEnvironmentVariable: json["client_secret_env"]?.stringValue,
           scope: json["scope"]?.stringValue))
     case "command":
       guard let command = json["command"]?.stringValue else { return nil }

@@ -69,7 +69,8 @@ public struct CredentialStore: Sendable {
     let locked = try lock(account, timeout: timeout, intent: intent)
     defer { locked.lock.release() }
     let previous = try read(account, in: locked.directory)
-    var record = AccountRecord(name: account, source: source, generation: previous.map { $0.generation + 1 } ?? 0)
+    var record = AccountRecord(
+      name: account, source: source, generation: previous.map { $0.generation + 1 } ?? 0)
     if let refreshToken {
       record.tokens = TokenSet(accessToken: "", expiresAtMilliseconds: 0, refreshToken: refreshToken)
     }
@@ -91,7 +92,8 @@ public struct CredentialStore: Sendable {
   /// A valid access token: the stored one if it is valid for at least `minimumValidity`
   /// milliseconds more, else a new one from a single-flight refresh.
   public func token(
-    account: String, minimumValidity: Int64, timeout: LockTimeout, intent: LockIntent, refresher: any TokenRefresher
+    account: String, minimumValidity: Int64, timeout: LockTimeout, intent: LockIntent,
+    refresher: any TokenRefresher
   ) throws(StateError) -> TokenResult {
     // Most calls end here: a valid token, read without the lock.
     let current = try record(account)
@@ -130,14 +132,18 @@ public struct CredentialStore: Sendable {
       locked = try lock(account, timeout: timeout, intent: intent)
     } catch let error where error.code == .concurrentModification {
       let again = try record(account)
-      if let generation, again.generation != generation, let tokens = again.tokens, tokens.isValid(forAtLeast: 0) {
+      if let generation, again.generation != generation, let tokens = again.tokens,
+        tokens.isValid(forAtLeast: 0)
+      {
         return TokenResult(account: account, tokens: tokens, generation: again.generation, refreshed: false)
       }
       throw error
     }
     defer { locked.lock.release() }
     guard let fresh = try read(account, in: locked.directory) else { throw missing(account) }
-    if let generation, fresh.generation != generation, let tokens = fresh.tokens, tokens.isValid(forAtLeast: 0) {
+    if let generation, fresh.generation != generation, let tokens = fresh.tokens,
+      tokens.isValid(forAtLeast: 0)
+    {
       return TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false)
     }
     return try refresh(fresh, in: locked.directory, timeout: timeout, refresher: refresher)
@@ -145,7 +151,8 @@ public struct CredentialStore: Sendable {
 
   /// The refresh itself, with the lock held.
   private func refresh(
-    _ record: AccountRecord, in directory: DirectoryHandle, timeout: LockTimeout, refresher: any TokenRefresher
+    _ record: AccountRecord, in directory: DirectoryHandle, timeout: LockTimeout,
+    refresher: any TokenRefresher
   ) throws(StateError) -> TokenResult {
     let interrupted = record.interruptedRefresh
     // Leave a mark while the request is out: if this process dies before it stores the
@@ -170,7 +177,8 @@ public struct CredentialStore: Sendable {
         again.generation != record.generation, let newer = again.tokens, newer.isValid(forAtLeast: 0)
       {
         // Someone stored a newer token meanwhile: use it, and leave their credentials be.
-        return TokenResult(account: record.name, tokens: newer, generation: again.generation, refreshed: false)
+        return TokenResult(
+          account: record.name, tokens: newer, generation: again.generation, refreshed: false)
       }
       if error.kind != .timeout { try? save(record, in: directory) }
       throw classify(error, account: record.name, interrupted: interrupted)
@@ -197,7 +205,8 @@ public struct CredentialStore: Sendable {
           + "\(SystemClock.iso8601(wallMilliseconds: interrupted.startedAtMilliseconds))) was interrupted before it "
           + "stored its answer, so the provider had probably rotated the refresh token already"
       }
-      var error = StateError(expired && interrupted == nil ? .credentialsExpired : .refreshRevoked, message, path: path)
+      var error = StateError(
+        expired && interrupted == nil ? .credentialsExpired : .refreshRevoked, message, path: path)
       error.fixRequired = "log in again: auth login --account \(account) (the stored credentials were kept)"
       return error
     case .accessDenied:
@@ -205,7 +214,8 @@ public struct CredentialStore: Sendable {
       error.fixRequired = "the provider denies this client; check the client id, secret and scope"
       return error
     case .unavailable:
-      var error = StateError(.unavailable, "account \(account): \(failure.detail); nothing was changed", path: path)
+      var error = StateError(
+        .unavailable, "account \(account): \(failure.detail); nothing was changed", path: path)
       error.retryAfterMilliseconds = RetryAdvice.jittered(2000)
       return error
     case .timeout:
@@ -220,18 +230,23 @@ public struct CredentialStore: Sendable {
   }
 
   private func missing(_ account: String) -> StateError {
-    var error = StateError(.credentialsMissing, "no account \(account) in \(home.path)", path: path(of: account))
+    var error = StateError(
+      .credentialsMissing, "no account \(account) in \(home.path)", path: path(of: account))
     error.fixRequired = "log in first: auth login --account \(account)"
     return error
   }
 
-  private func lock(_ account: String, timeout: LockTimeout, intent: LockIntent) throws(StateError) -> LockedDirectory {
+  private func lock(_ account: String, timeout: LockTimeout, intent: LockIntent) throws(StateError)
+    -> LockedDirectory
+  {
     try LockAcquisition.acquire(
-      home: home, directory: [Self.directoryName], name: account + ".json.lock", timeout: timeout, intent: intent)
+      home: home, directory: [Self.directoryName], name: account + ".json.lock", timeout: timeout,
+      intent: intent)
   }
 
   private func read(_ account: String, in directory: DirectoryHandle) throws(StateError) -> AccountRecord? {
-    guard let bytes = try directory.readFile(account + ".json", limit: StateLimits.maximumDocumentBytes) else {
+    guard let bytes = try directory.readFile(account + ".json", limit: StateLimits.maximumDocumentBytes)
+    else {
       return nil
     }
     guard let record = AccountRecord.decode(bytes) else {

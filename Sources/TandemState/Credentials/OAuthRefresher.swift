@@ -23,7 +23,9 @@ public struct OAuthRefresher: TokenRefresher {
     guard let refreshToken = request.refreshToken, !refreshToken.isEmpty else {
       throw RefreshFailure(.invalidGrant, "no refresh token is stored")
     }
-    var form = [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", client.clientID)]
+    var form = [
+      ("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", client.clientID),
+    ]
     if let variable = client.clientSecretEnvironmentVariable {
       guard let secret = environment(variable), !secret.isEmpty else {
         throw RefreshFailure(.accessDenied, "the client secret variable \(variable) is not set")
@@ -58,7 +60,8 @@ public struct OAuthRefresher: TokenRefresher {
       throw RefreshFailure(.unavailable, "curl was killed by signal \(signal)")
     }
     var output = result.standardOutput
-    guard let newline = output.lastIndex(of: 0x0A), let status = Int(String(decoding: output[(newline + 1)...], as: UTF8.self))
+    guard let newline = output.lastIndex(of: 0x0A),
+      let status = Int(String(decoding: output[(newline + 1)...], as: UTF8.self))
     else { throw RefreshFailure(.malformed, "no HTTP status from \(client.tokenURL)") }
     output.removeSubrange(newline...)
     switch status {
@@ -73,7 +76,8 @@ public struct OAuthRefresher: TokenRefresher {
       let detail = "\(client.tokenURL) refused the refresh (\(code)\(description))"
       switch code {
       case "invalid_grant": throw RefreshFailure(.invalidGrant, detail)
-      case "invalid_client", "unauthorized_client", "access_denied", "unsupported_grant_type", "invalid_scope":
+      case "invalid_client", "unauthorized_client", "access_denied", "unsupported_grant_type",
+        "invalid_scope":
         throw RefreshFailure(.accessDenied, detail)
       default:
         throw RefreshFailure(status == 401 || status == 403 ? .accessDenied : .malformed, detail)
@@ -86,7 +90,8 @@ public struct OAuthRefresher: TokenRefresher {
     var out = ""
     for byte in text.utf8 {
       switch byte {
-      case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+      case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+        UInt8(ascii: "0")...UInt8(ascii: "9"),
         UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
         out.unicodeScalars.append(Unicode.Scalar(byte))
       default:

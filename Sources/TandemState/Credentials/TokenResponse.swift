@@ -4,7 +4,8 @@ enum TokenResponse {
   /// A response without a refresh token keeps the current one (providers that do not
   /// rotate omit it). `expires_at` may be epoch seconds or an RFC 3339 timestamp; with
   /// neither, the token is taken to last an hour.
-  static func parse(_ bytes: [UInt8], keeping currentRefreshToken: String?) throws(RefreshFailure) -> TokenSet {
+  static func parse(_ bytes: [UInt8], keeping currentRefreshToken: String?) throws(RefreshFailure) -> TokenSet
+  {
     guard let json = try? JSONParser.parse(bytes), case .object = json else {
       throw RefreshFailure(.malformed, "the answer is not a JSON object")
     }
@@ -13,7 +14,9 @@ enum TokenResponse {
     }
     let now = SystemClock.wallMilliseconds()
     var expires = now + 3_600_000
-    if let seconds = json["expires_in"]?.integerValue ?? json["expires_in"]?.stringValue.flatMap({ Int64($0) }) {
+    if let seconds = json["expires_in"]?.integerValue
+      ?? json["expires_in"]?.stringValue.flatMap({ Int64($0) })
+    {
       expires = now + seconds * 1000
     } else if let at = json["expires_at"] {
       if let seconds = at.integerValue {

@@ -10,7 +10,9 @@ public struct TokenSet: Sendable, Equatable {
   public var tokenType: String
 
   /// Creates a token set.
-  public init(accessToken: String, expiresAtMilliseconds: Int64, refreshToken: String?, tokenType: String = "Bearer") {
+  public init(
+    accessToken: String, expiresAtMilliseconds: Int64, refreshToken: String?, tokenType: String = "Bearer"
+  ) {
     self.accessToken = accessToken
     self.expiresAtMilliseconds = expiresAtMilliseconds
     self.refreshToken = refreshToken
@@ -18,7 +20,9 @@ public struct TokenSet: Sendable, Equatable {
   }
 
   /// Whether the access token is still valid `minimumMilliseconds` from now.
-  public func isValid(forAtLeast minimumMilliseconds: Int64, now: Int64 = SystemClock.wallMilliseconds()) -> Bool {
+  public func isValid(forAtLeast minimumMilliseconds: Int64, now: Int64 = SystemClock.wallMilliseconds())
+    -> Bool
+  {
     !accessToken.isEmpty && expiresAtMilliseconds - now > minimumMilliseconds
   }
 }

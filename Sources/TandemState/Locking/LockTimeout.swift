@@ -18,12 +18,15 @@ public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
 
   /// Parses a duration such as `250ms`, `5s`, `1.5s` or `2m`.
   public init(parsing text: String) throws(StateError) {
-    self.init(milliseconds: try Self.milliseconds(parsing: text, what: "lock timeout", option: "--lock-timeout"))
+    self.init(
+      milliseconds: try Self.milliseconds(parsing: text, what: "lock timeout", option: "--lock-timeout"))
   }
 
   /// Parses a duration (`0`, `250ms`, `5s`, `1.5s`, `2m`; a bare integer is milliseconds) of
   /// at most an hour, naming `what` and `option` in the error.
-  public static func milliseconds(parsing text: String, what: String, option: String) throws(StateError) -> Int64 {
+  public static func milliseconds(parsing text: String, what: String, option: String) throws(StateError)
+    -> Int64
+  {
     let trimmed = text.trimmingSpaces()
     let units: [(suffix: String, factor: Double)] = [("ms", 1), ("s", 1000), ("m", 60_000)]
     var number = Substring(trimmed)

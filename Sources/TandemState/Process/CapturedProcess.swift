@@ -24,11 +24,21 @@ public enum CapturedProcess {
   public static func run(
     _ arguments: [String], input: [UInt8], timeoutMilliseconds: Int64, extraEnvironment: [String] = []
   ) throws(StateError) -> Result {
+    try start(arguments, input: input, extraEnvironment: extraEnvironment).wait(
+      timeoutMilliseconds: timeoutMilliseconds)
+  }
+
+  /// Starts `arguments` (searched in `PATH`) and feeds it `input`; ``Started/wait(timeoutMilliseconds:)``
+  /// collects its output. Several can run at once.
+  public static func start(
+    _ arguments: [String], input: [UInt8] = [], extraEnvironment: [String] = []
+  ) throws(StateError) -> Started {
     var inPipe: [Int32] = [0, 0]
     var outPipe: [Int32] = [0, 0]
     var errPipe: [Int32] = [0, 0]
     guard pipe(&inPipe) == 0, pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
-      throw StateError.system(SystemCallError("pipe", errno: lastErrno()), path: arguments.first ?? "", doing: "start")
+      throw StateError.system(
+        SystemCallError("pipe", errno: lastErrno()), path: arguments.first ?? "", doing: "start")
     }
     for fd in inPipe + outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
 
@@ -71,7 +81,8 @@ public enum CapturedProcess {
       close(errPipe[0])
       var error = StateError(
         spawned == ENOENT ? .notFound : .ioError,
-        "cannot run \(InstanceID.quoted(arguments[0])): \(SystemCallError("posix_spawnp", errno: spawned).reason)")
+        "cannot run \(InstanceID.quoted(arguments[0])): \(SystemCallError("posix_spawnp", errno: spawned).reason)"
+      )
       error.systemError = SystemCallError("posix_spawnp", errno: spawned)
       throw error
     }
@@ -87,39 +98,59 @@ public enum CapturedProcess {
     }
     close(inPipe[1])
     signal(SIGPIPE, previousPipeHandler)
+    return Started(pid: pid, output: outPipe[0], errors: errPipe[0])
+  }
 
-    let deadline = SystemClock.monotonicMilliseconds() + timeoutMilliseconds
-    var output: [UInt8] = []
-    var errors: [UInt8] = []
-    var open = [outPipe[0], errPipe[0]]
-    var buffer = [UInt8](repeating: 0, count: 16_384)
-    var timedOut = false
-    while !open.isEmpty {
-      let remaining = deadline - SystemClock.monotonicMilliseconds()
-      if remaining <= 0 {
-        timedOut = true
-        break
-      }
-      var polls = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-      let ready = poll(&polls, nfds_t(polls.count), Int32(min(remaining, 1000)))
-      if ready < 0 && lastErrno() != EINTR { break }
-      for entry in polls where entry.revents != 0 {
-        let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress!, $0.count) }
-        if count > 0 {
-          if entry.fd == outPipe[0] { output += buffer[0..<count] } else { errors += buffer[0..<count] }
-        } else if count == 0 || lastErrno() != EINTR {
-          open.removeAll { $0 == entry.fd }
-          close(entry.fd)
+  /// A started helper whose output is still to be collected.
+  public final class Started {
+    /// The helper's process id.
+    public let pid: Int32
+    private let output: Int32
+    private let errors: Int32
+
+    init(pid: Int32, output: Int32, errors: Int32) {
+      self.pid = pid
+      self.output = output
+      self.errors = errors
+    }
+
+    /// Collects the output until the helper closes it, then reaps it; kills it (`SIGKILL`)
+    /// if it runs past `timeoutMilliseconds`. Call once.
+    public func wait(timeoutMilliseconds: Int64 = Int64.max / 2) -> Result {
+      let deadline = SystemClock.monotonicMilliseconds() + timeoutMilliseconds
+      var collected: [Int32: [UInt8]] = [output: [], errors: []]
+      var open = [output, errors]
+      var buffer = [UInt8](repeating: 0, count: 16_384)
+      var timedOut = false
+      while !open.isEmpty {
+        let remaining = deadline - SystemClock.monotonicMilliseconds()
+        if remaining <= 0 {
+          timedOut = true
+          break
+        }
+        var polls = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        let ready = poll(&polls, nfds_t(polls.count), Int32(min(remaining, 1000)))
+        if ready < 0 && lastErrno() != EINTR { break }
+        for entry in polls where entry.revents != 0 {
+          let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress!, $0.count) }
+          if count > 0 {
+            collected[entry.fd, default: []] += buffer[0..<count]
+          } else if count == 0 || lastErrno() != EINTR {
+            open.removeAll { $0 == entry.fd }
+            close(entry.fd)
+          }
         }
       }
+      for fd in open { close(fd) }
+      if timedOut { kill(pid, SIGKILL) }
+      var status: Int32 = 0
+      while waitpid(pid, &status, 0) == -1 && lastErrno() == EINTR {}
+      let signal = status & 0x7f
+      let termination: ChildProcess.Termination? =
+        timedOut ? nil : (signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal))
+      return Result(
+        termination: termination, standardOutput: collected[output] ?? [],
+        standardError: collected[errors] ?? [])
     }
-    for fd in open { close(fd) }
-    if timedOut { kill(pid, SIGKILL) }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && lastErrno() == EINTR {}
-    let signal = status & 0x7f
-    let termination: ChildProcess.Termination? =
-      timedOut ? nil : (signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal))
-    return Result(termination: termination, standardOutput: output, standardError: errors)
   }
 }

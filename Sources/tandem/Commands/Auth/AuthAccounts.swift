@@ -52,7 +52,8 @@ struct AuthStatus: TandemCommand {
 
 /// `tandem auth list`
 struct AuthList: TandemCommand {
-  static let configuration = CommandConfiguration(commandName: "list", abstract: "List stored accounts (no secrets).")
+  static let configuration = CommandConfiguration(
+    commandName: "list", abstract: "List stored accounts (no secrets).")
 
   @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
@@ -85,7 +86,8 @@ struct AuthLogout: TandemCommand {
       try CredentialStore(home: context.options.home)
         .logout(account: name, timeout: context.options.lockTimeout, intent: context.intent(name))
     }
-    return CommandOutput(data: .object([("account", .string(name)), ("removed", .bool(true))]), text: "logged out \(name)")
+    return CommandOutput(
+      data: .object([("account", .string(name)), ("removed", .bool(true))]), text: "logged out \(name)")
   }
 }
 
@@ -98,21 +100,28 @@ struct AccountSummary {
   var state: String {
     guard let tokens = record.tokens, !tokens.accessToken.isEmpty else { return "no access token yet" }
     let left = tokens.expiresAtMilliseconds - SystemClock.wallMilliseconds()
-    return left > 0 ? "valid for \(left / 1000) s (generation \(record.generation))" : "expired (generation \(record.generation))"
+    return left > 0
+      ? "valid for \(left / 1000) s (generation \(record.generation))"
+      : "expired (generation \(record.generation))"
   }
 
   var members: [(String, JSONValue)] {
     var members: [(String, JSONValue)] = [("account", .string(record.name))]
     switch record.source {
     case .oauth(let client):
-      members += [("kind", "oauth"), ("token_url", .string(client.tokenURL)), ("client_id", .string(client.clientID))]
+      members += [
+        ("kind", "oauth"), ("token_url", .string(client.tokenURL)), ("client_id", .string(client.clientID)),
+      ]
     case .command(let command):
       members += [("kind", "command"), ("command", .string(command))]
     }
     let tokens = record.tokens.flatMap { $0.accessToken.isEmpty ? nil : $0 }
     members += [
       ("generation", .integer(Int64(record.generation))),
-      ("expires_at", tokens.map { .string(SystemClock.iso8601(wallMilliseconds: $0.expiresAtMilliseconds)) } ?? .null),
+      (
+        "expires_at",
+        tokens.map { .string(SystemClock.iso8601(wallMilliseconds: $0.expiresAtMilliseconds)) } ?? .null
+      ),
       ("valid", .bool(tokens?.isValid(forAtLeast: 0) ?? false)),
       ("has_refresh_token", .bool(record.tokens?.refreshToken != nil)),
       ("refresh_interrupted", .bool(record.interruptedRefresh != nil)),

@@ -6,7 +6,8 @@ import TandemState
 struct AuthLogin: TandemCommand {
   static let configuration = CommandConfiguration(
     commandName: "login",
-    abstract: "Store an account: an OAuth client with its refresh token (read from standard input), or a helper.",
+    abstract:
+      "Store an account: an OAuth client with its refresh token (read from standard input), or a helper.",
     discussion: """
       OAuth: --token-url and --client-id, with the refresh token on standard input (never on the \
       command line, which ps shows to everyone); the client secret, if any, is read at refresh \
@@ -44,7 +45,9 @@ struct AuthLogin: TandemCommand {
         throw CommandFailure.usage("--token-url must be an http:// or https:// URL")
       }
       source = .oauth(
-        .init(tokenURL: tokenURL, clientID: clientID, clientSecretEnvironmentVariable: clientSecretEnv, scope: scope))
+        .init(
+          tokenURL: tokenURL, clientID: clientID, clientSecretEnvironmentVariable: clientSecretEnv,
+          scope: scope))
       refreshToken = try AuthSupport.readSecretFromStandardInput(what: "refresh token")
     }
     let record = try CredentialStore(home: context.options.home).login(

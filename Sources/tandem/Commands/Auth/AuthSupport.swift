@@ -14,7 +14,8 @@ enum AuthSupport {
     name: String, origin: ActiveAccount.Origin
   ) {
     if let explicit { try InstanceID.validateName(explicit, kind: "account name") }
-    return try ActiveAccount(home: context.options.home, namespace: context.options.namespace).resolve(explicit: explicit)
+    return try ActiveAccount(home: context.options.home, namespace: context.options.namespace).resolve(
+      explicit: explicit)
   }
 
   /// The built-in refresher for an account's source.
@@ -31,7 +32,9 @@ enum AuthSupport {
     guard let record else { return context.commandLine("auth", "login", "--account", account) }
     switch record.source {
     case .oauth(let client):
-      var words = ["auth", "login", "--account", account, "--token-url", client.tokenURL, "--client-id", client.clientID]
+      var words = [
+        "auth", "login", "--account", account, "--token-url", client.tokenURL, "--client-id", client.clientID,
+      ]
       if let variable = client.clientSecretEnvironmentVariable { words += ["--client-secret-env", variable] }
       if let scope = client.scope { words += ["--scope", scope] }
       return context.commandLine(words) + " < REFRESH_TOKEN_FILE"
@@ -41,7 +44,8 @@ enum AuthSupport {
   }
 
   /// Runs `body`; credential errors gain a `reauth_command`.
-  static func withReauthHint<T>(account: String, context: CommandContext, _ body: () throws -> T) throws -> T {
+  static func withReauthHint<T>(account: String, context: CommandContext, _ body: () throws -> T) throws -> T
+  {
     do {
       return try body()
     } catch let error as StateError
@@ -49,9 +53,24 @@ enum AuthSupport {
     {
       let record = try? CredentialStore(home: context.options.home).record(account)
       var failure = CommandFailure(error)
-      failure.details.append(("reauth_command", .string(reauthCommand(record, account: account, context: context))))
+      failure.details.append(
+        ("reauth_command", .string(reauthCommand(record, account: account, context: context))))
       failure.details.append(("account", .string(account)))
       throw failure
+    }
+  }
+
+  /// Runs a token operation (`auth token`, `auth refresh`) on the resolved account with its
+  /// built-in refresher, and reports the token.
+  static func withTokenStore(
+    _ explicit: String?, in context: CommandContext,
+    _ operation: (CredentialStore, String, any TokenRefresher) throws -> CredentialStore.TokenResult
+  ) throws -> CommandOutput {
+    let name = try account(explicit, in: context).name
+    return try withReauthHint(account: name, context: context) {
+      let store = CredentialStore(home: context.options.home)
+      let record = try store.record(name)
+      return tokenOutput(try operation(store, name, refresher(for: record.source)))
     }
   }
 
@@ -70,7 +89,8 @@ enum AuthSupport {
   /// Reads a secret from standard input, refusing a terminal: nothing may wait for a person.
   static func readSecretFromStandardInput(what: String) throws -> String {
     guard isatty(STDIN_FILENO) == 0 else {
-      throw CommandFailure.usage("pipe the \(what) on standard input (it is never taken from the command line)")
+      throw CommandFailure.usage(
+        "pipe the \(what) on standard input (it is never taken from the command line)")
     }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)

@@ -18,14 +18,10 @@ struct AuthToken: TandemCommand {
 
   func execute(in context: CommandContext) throws -> CommandOutput {
     let minimum = try LockTimeout.milliseconds(parsing: minTTL, what: "minimum validity", option: "--min-ttl")
-    let name = try AuthSupport.account(account, in: context).name
-    return try AuthSupport.withReauthHint(account: name, context: context) {
-      let store = CredentialStore(home: context.options.home)
-      let record = try store.record(name)
-      let result = try store.token(
+    return try AuthSupport.withTokenStore(account, in: context) { store, name, refresher in
+      try store.token(
         account: name, minimumValidity: minimum, timeout: context.options.lockTimeout,
-        intent: context.intent("--account \(name)"), refresher: AuthSupport.refresher(for: record.source))
-      return AuthSupport.tokenOutput(result)
+        intent: context.intent("--account \(name)"), refresher: refresher)
     }
   }
 }
@@ -50,14 +46,10 @@ struct AuthRefresh: TandemCommand {
   var ifGeneration: UInt64?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
-    let name = try AuthSupport.account(account, in: context).name
-    return try AuthSupport.withReauthHint(account: name, context: context) {
-      let store = CredentialStore(home: context.options.home)
-      let record = try store.record(name)
-      let result = try store.refresh(
+    return try AuthSupport.withTokenStore(account, in: context) { store, name, refresher in
+      try store.refresh(
         account: name, ifGeneration: ifGeneration, timeout: context.options.lockTimeout,
-        intent: context.intent("--account \(name)"), refresher: AuthSupport.refresher(for: record.source))
-      return AuthSupport.tokenOutput(result)
+        intent: context.intent("--account \(name)"), refresher: refresher)
     }
   }
 }

@@ -47,7 +47,7 @@ struct DemoCommand: TandemCommand {
 
   /// Deletes the demo's temporary home.
   static func removeTree(_ path: String) {
-    _ = DemoProcess.runShell(["rm", "-rf", path])
+    _ = DemoProcess(["-rf", path], executable: "/bin/rm").wait()
   }
 }
 
@@ -74,18 +74,5 @@ struct DemoReport {
       scenarios.map {
         .object([("name", .string($0.name)), ("passed", .bool($0.passed)), ("detail", .string($0.detail))])
       })
-  }
-}
-
-extension DemoProcess {
-  /// Runs a system program (not tandem) and waits for it.
-  static func runShell(_ arguments: [String]) -> Int32 {
-    var cArguments = arguments.map { strdup($0) } + [nil]
-    defer { for pointer in cArguments { free(pointer) } }
-    var pid: pid_t = 0
-    guard posix_spawnp(&pid, arguments[0], nil, nil, &cArguments, environ) == 0 else { return 127 }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-    return (status >> 8) & 0xff
   }
 }
