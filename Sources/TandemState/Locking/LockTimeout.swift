@@ -16,6 +16,11 @@ public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
     self.milliseconds = min(max(0, milliseconds), 3_600_000)
   }
 
+  /// A wait of `seconds` seconds, e.g. `store.update(timeout: .seconds(5)) { ... }`.
+  public static func seconds(_ seconds: Int64) -> LockTimeout {
+    LockTimeout(milliseconds: seconds * 1000)
+  }
+
   /// Parses a duration such as `250ms`, `5s`, `1.5s` or `2m`.
   public init(parsing text: String) throws(StateError) {
     self.init(
