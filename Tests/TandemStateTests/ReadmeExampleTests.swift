@@ -1,8 +1,7 @@
 import Foundation
+import TandemState
 import TandemTestSupport
 import Testing
-
-import TandemState
 
 @Suite("The README's example for tool authors")
 struct ReadmeExampleTests {
@@ -16,7 +15,9 @@ struct ReadmeExampleTests {
     }
     let current = try store.read()
     try store.update(ifRevision: current.revision) { $0["region"] = "eu-west-1" }
-    #expect(throws: StateError.self) { try store.update(ifRevision: current.revision) { $0["region"] = "late" } }
+    #expect(throws: StateError.self) {
+      try store.update(ifRevision: current.revision) { $0["region"] = "late" }
+    }
     #expect(try store.read()["region"] == "eu-west-1")
     let lock = try NamedLock(home: home, name: "deploy").acquire(
       timeout: LockTimeout(milliseconds: 2000), intent: LockIntent(instanceID: "agent-1", command: "deploy"))
