@@ -21,7 +21,9 @@ public import TandemState
 public enum ErrorCatalog {
   /// How one code is reported.
   public struct Entry: Sendable {
+    /// The process exit code.
     public var exitCode: ExitStatus
+    /// Whether running the same command again may succeed.
     public var retryable: Bool
   }
 

@@ -33,19 +33,33 @@ public struct ExitStatus: Hashable, Sendable, CustomStringConvertible {
 
   public var description: String { "\(rawValue) (\(name))" }
 
+  /// Completed as intended.
   public static let success = ExitStatus(0, name: "SUCCESS")
+  /// An unclassified failure.
   public static let generalError = ExitStatus(1, name: "GENERAL_ERROR")
+  /// Invalid input; nothing happened.
   public static let argumentError = ExitStatus(2, name: "ARG_ERROR")
+  /// Started but did not complete.
   public static let partialFailure = ExitStatus(3, name: "PARTIAL_FAILURE")
+  /// A precondition failed; nothing happened.
   public static let precondition = ExitStatus(4, name: "PRECONDITION")
+  /// The addressed thing does not exist.
   public static let notFound = ExitStatus(5, name: "NOT_FOUND")
+  /// A conflict (lock timeout, revision mismatch); nothing was written.
   public static let conflict = ExitStatus(6, name: "CONFLICT")
+  /// Access refused; do not retry.
   public static let permissionDenied = ExitStatus(7, name: "PERMISSION_DENIED")
+  /// Credentials missing, invalid or expired.
   public static let authRequired = ExitStatus(8, name: "AUTH_REQUIRED")
+  /// Reserved by the spec.
   public static let paymentRequired = ExitStatus(9, name: "PAYMENT_REQUIRED")
+  /// An operation ran out of time; its effect is unknown.
   public static let timeout = ExitStatus(10, name: "TIMEOUT")
+  /// An upstream rate limit was hit.
   public static let rateLimited = ExitStatus(11, name: "RATE_LIMITED")
+  /// A service is temporarily unavailable.
   public static let unavailable = ExitStatus(12, name: "UNAVAILABLE")
+  /// The command moved.
   public static let redirected = ExitStatus(13, name: "REDIRECTED")
 
   /// The reserved table, in order of value.

@@ -58,9 +58,13 @@ public struct GlobalOptions: Sendable {
   /// Plain fields rather than a dictionary keyed by ``Name``: on the start-up path, each
   /// distinct generic instantiation costs the runtime a scan of every protocol conformance.
   public struct Raw: Sendable, Equatable {
+    /// `--home`, as given.
     public var home: String?
+    /// `--instance-id`, as given.
     public var instanceID: String?
+    /// `--lock-timeout`, as given.
     public var lockTimeout: String?
+    /// `--output`, as given.
     public var output: String?
 
     public init() {}

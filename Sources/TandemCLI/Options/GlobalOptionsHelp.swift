@@ -9,11 +9,13 @@ public struct GlobalOptionsHelp: ParsableArguments {
   @Option(
     name: .long, help: ArgumentHelp("State directory (env TANDEM_HOME; default ~/.tandem).", valueName: "dir")
   )
+  /// Shown as `--home`.
   public var home: String?
 
   @Option(
     name: .customLong("instance-id"),
     help: ArgumentHelp("This agent's namespace (env TANDEM_INSTANCE_ID; default: shared).", valueName: "id"))
+  /// Shown as `--instance-id`.
   public var instanceID: String?
 
   @Option(
@@ -21,10 +23,12 @@ public struct GlobalOptionsHelp: ParsableArguments {
     help: ArgumentHelp(
       "How long writes wait for a lock: 0, 250ms, 5s, 2m (env TANDEM_LOCK_TIMEOUT; default 5s).",
       valueName: "duration"))
+  /// Shown as `--lock-timeout`.
   public var lockTimeout: String?
 
   @Option(
     name: .long, help: ArgumentHelp("text or json (env TANDEM_OUTPUT; default text).", valueName: "format"))
+  /// Shown as `--output`.
   public var output: String?
 
   public init() {}

@@ -18,8 +18,11 @@ public import TandemState
 public enum CommandLineTool {
   /// What one invocation printed and how it exits.
   public struct Response: Sendable {
+    /// The status the process exits with.
     public var exitStatus: ExitStatus
+    /// What goes to standard output: the result, or the one JSON envelope.
     public var standardOutput: String
+    /// What goes to standard error: warnings, and in text mode the error line.
     public var standardError: String
   }
 

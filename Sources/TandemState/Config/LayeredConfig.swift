@@ -23,8 +23,11 @@ public struct LayeredConfig: Sendable {
 
   /// A value found in one of the layers.
   public struct Entry: Sendable, Equatable {
+    /// The key.
     public let key: String
+    /// The value that wins for this view.
     public let value: String
+    /// The document it came from.
     public let scope: ConfigScope
     /// The revision of the document the value came from.
     public let revision: UInt64

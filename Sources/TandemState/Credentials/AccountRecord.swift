@@ -18,7 +18,9 @@ public struct AccountRecord: Sendable, Equatable {
 
   /// A refresh whose process died mid-request.
   public struct InterruptedRefresh: Sendable, Equatable {
+    /// The process that sent the request.
     public var pid: Int32
+    /// When it was sent, in milliseconds since the epoch.
     public var startedAtMilliseconds: Int64
   }
 

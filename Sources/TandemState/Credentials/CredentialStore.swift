@@ -27,8 +27,11 @@ public struct CredentialStore: Sendable {
   /// The outcome of ``token(account:minimumValidity:timeout:intent:refresher:)`` and
   /// ``refresh(account:ifGeneration:timeout:intent:refresher:)``.
   public struct TokenResult: Sendable {
+    /// The account.
     public var account: String
+    /// Its current tokens. Secret.
     public var tokens: TokenSet
+    /// The generation of these tokens: raised by 1 at every stored refresh.
     public var generation: UInt64
     /// Whether this call contacted the provider.
     public var refreshed: Bool

@@ -36,6 +36,7 @@ public struct RefreshFailure: Error, Sendable, CustomStringConvertible {
     case malformed
   }
 
+  /// What kind of failure this is.
   public var kind: Kind
   /// A description without secrets (the provider's `error_description`, an HTTP status).
   public var detail: String

@@ -16,6 +16,7 @@ public struct InstanceRegistry: Sendable {
 
   /// One instance namespace.
   public struct Summary: Sendable, Equatable {
+    /// The instance id.
     public let id: String
     /// The namespace's directory.
     public let path: String

@@ -5,7 +5,9 @@
 public struct JSONParser {
   /// Why a text is not JSON, with the byte offset where parsing stopped.
   public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The byte offset where parsing stopped.
     public var offset: Int
+    /// What was wrong there.
     public var reason: String
     public var description: String { "\(reason) at byte \(offset)" }
   }

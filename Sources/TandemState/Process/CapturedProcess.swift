@@ -14,7 +14,9 @@ public enum CapturedProcess {
   public struct Result: Sendable {
     /// How it ended; `nil` if it was killed at the deadline.
     public var termination: ChildProcess.Termination?
+    /// Everything it wrote to standard output.
     public var standardOutput: [UInt8]
+    /// Everything it wrote to standard error.
     public var standardError: [UInt8]
     /// Whether the deadline passed and the helper was killed.
     public var timedOut: Bool { termination == nil }
