@@ -65,7 +65,7 @@ public enum CommandLineTool {
     let routes = environment["TANDEM_FAST_PATH"] == "0" ? [] : fastRoutes
     for route in routes {
       guard let arguments = route.match(rest) else { continue }
-      let path = route.path.joined(separator: " ")
+      let path = route.path.joined(with: " ")
       guard let options = try? GlobalOptions.resolve(raw, environment: environment) else { break }
       let context = CommandContext(
         options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
@@ -131,7 +131,7 @@ public enum CommandLineTool {
         exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
     case .text:
       let text = output.text.isEmpty || output.text.hasSuffix("\n") ? output.text : output.text + "\n"
-      let warnings = context.warnings.map { "warning: \($0)\n" }.joined()
+      let warnings = context.warnings.map { "warning: \($0)\n" }.joined(with: "")
       return Response(exitStatus: .success, standardOutput: text, standardError: warnings)
     }
   }
@@ -157,7 +157,7 @@ public enum CommandLineTool {
       return Response(
         exitStatus: failure.exitCode, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
     case .text:
-      let lines = warnings.map { "warning: \($0)\n" }.joined() + failure.textLine + "\n"
+      let lines = warnings.map { "warning: \($0)\n" }.joined(with: "") + failure.textLine + "\n"
       return Response(exitStatus: failure.exitCode, standardOutput: "", standardError: lines)
     }
   }

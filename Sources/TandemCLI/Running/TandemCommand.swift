@@ -77,7 +77,7 @@ public final class CommandContext {
     if let id = options.instanceID, explicitGlobals.instanceID != nil {
       parts += ["--instance-id", id.rawValue]
     }
-    return parts.map(ShellQuoting.quote).joined(separator: " ")
+    return parts.map(ShellQuoting.quote).joined(with: " ")
   }
 }
 

@@ -84,6 +84,6 @@ struct ConfigWriteReport {
     return CommandOutput(
       data: data,
       text:
-        "\(verb) \(keys.joined(separator: ", ")) (\(target.scope.rawValue), revision \(document.revision))")
+        "\(verb) \(keys.joined(with: ", ")) (\(target.scope.rawValue), revision \(document.revision))")
   }
 }

@@ -52,7 +52,7 @@ struct ConfigTarget {
     let update = try Self.withRepairHint(context, scope: scope) {
       try store.update(
         timeout: context.options.lockTimeout, ifRevision: ifRevision,
-        intent: context.intent(keys.joined(separator: " ")),
+        intent: context.intent(keys.joined(with: " ")),
         body)
     }
     return ConfigWriteReport(target: self, update: update, keys: keys, verb: verb).output
