@@ -67,6 +67,54 @@ struct LockCommandTests {
     _ = holder.wait()
   }
 
+  @Test("tandem commands run under `lock run` use the held lock; other processes still wait")
+  func nestedUnderLockRun() throws {
+    let home = Home()
+    let tandem = TandemBinary.path
+    // Without the inherited lock, `--lock-timeout 0` inside would fail on its own parent.
+    let inner = try TandemBinary.run(
+      home.args(
+        [
+          "lock", "run", "--", "sh", "-c", "\"$0\" --home \"$1\" --lock-timeout 0 config set a=1", tandem,
+          home.path,
+        ],
+        json: false))
+    #expect(inner.status == 0, "\(inner.standardError)")
+    let named = try TandemBinary.run(
+      home.args(
+        [
+          "lock", "run", "--name", "n", "--", "sh", "-c",
+          "\"$0\" --home \"$1\" --lock-timeout 0 lock run --name n -- true", tandem, home.path,
+        ], json: false))
+    #expect(named.status == 0, "\(named.standardError)")
+
+    // Read, decide and write as one step: 6 agents x 5 increments, none lost, no --if-revision.
+    try home.run(["config", "set", "n=0"])
+    let step =
+      "v=$(\"$0\" --home \"$1\" config get n) && \"$0\" --home \"$1\" --lock-timeout 0 config set n=$((v+1))"
+    let agents = try (0..<6).map { _ in
+      try TandemBinary.startProgram(
+        "/bin/sh",
+        [
+          "-c",
+          "for i in 1 2 3 4 5; do \"$0\" --home \"$1\" lock run -- sh -c '\(step)' \"$0\" \"$1\" || exit 1; done",
+          tandem, home.path,
+        ])
+    }
+    #expect(agents.map { $0.wait().status } == Array(repeating: 0, count: 6))
+    #expect(try home.values()["n"] == "30")
+
+    // A process that did not inherit the lock still waits for it.
+    let holder = try home.start(["lock", "run", "--", "sleep", "1"], json: false)
+    #expect(try home.waitUntilHeld())
+    #expect(try home.run(["--lock-timeout", "0", "config", "set", "b=1"]).status == 6)
+    let forged = try TandemBinary.run(
+      home.args(["--lock-timeout", "0", "config", "set", "b=1"]),
+      environment: ["TANDEM_HELD_LOCKS": "1:2:3,x"])
+    #expect(forged.status == 6, "a listed lock that is not really held is ignored")
+    _ = holder.wait()
+  }
+
   @Test("lock run exits with the command's status")
   func exitStatus() throws {
     let home = Home()

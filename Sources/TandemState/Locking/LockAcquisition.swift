@@ -34,9 +34,10 @@ enum LockAcquisition {
       fstat(fd, &info)
       let key = FileKey(info)
 
-      if LockRegistry.enterIfHeldByCurrentThread(key) {
+      if LockRegistry.enterIfHeldByCurrentThread(key) || InheritedLocks.holds(key) {
         close(fd)
-        // The outer holder's descriptor carries the kernel lock; this handle only counts.
+        // The outer holder's descriptor (this thread's, or one inherited from the process
+        // that started this one) carries the kernel lock; this handle only counts.
         let nested = FileLock(fd: -1, path: path, key: key, waitedMilliseconds: 0, isNested: true)
         return LockedDirectory(lock: nested, directory: directory)
       }

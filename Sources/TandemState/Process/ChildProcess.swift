@@ -41,8 +41,10 @@ public enum ChildProcess {
   ///   - standardOutputToError: send the child's standard output to this process's standard
   ///     error, keeping standard output free for one JSON document.
   ///   - started: called with the child's pid as soon as it runs.
+  ///   - extraEnvironment: `NAME=value` entries added to the child's environment.
   public static func run(
-    _ arguments: [String], standardOutputToError: Bool = false, started: (Int32) -> Void = { _ in }
+    _ arguments: [String], standardOutputToError: Bool = false, extraEnvironment: [String] = [],
+    started: (Int32) -> Void = { _ in }
   ) throws(StateError) -> Termination {
     guard let program = arguments.first, !program.isEmpty else {
       throw StateError(.invalidArgument, "no command to run: give it after --, e.g. -- git push")
@@ -76,9 +78,22 @@ public enum ChildProcess {
     if standardOutputToError { posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO) }
 
     var cArguments = arguments.map { strdup($0) } + [nil]
-    defer { for pointer in cArguments { free(pointer) } }
+    var environmentStrings: [String] = []
+    var index = 0
+    while let entry = environ[index] {
+      let text = String(cString: entry)
+      // A variable given again replaces the inherited one.
+      let name = text.split(separator: "=", maxSplits: 1).first.map(String.init) ?? text
+      if !extraEnvironment.contains(where: { $0.hasPrefix(name + "=") }) { environmentStrings.append(text) }
+      index += 1
+    }
+    var cEnvironment = (environmentStrings + extraEnvironment).map { strdup($0) } + [nil]
+    defer {
+      for pointer in cArguments { free(pointer) }
+      for pointer in cEnvironment { free(pointer) }
+    }
     var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, program, &actions, &attributes, &cArguments, environ)
+    let spawned = posix_spawnp(&pid, program, &actions, &attributes, &cArguments, &cEnvironment)
     guard spawned == 0 else {
       var error = StateError(
         spawned == ENOENT ? .notFound : .ioError,

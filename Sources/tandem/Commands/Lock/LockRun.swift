@@ -11,7 +11,9 @@ struct LockRun: TandemCommand {
       Without --name the lock is the current namespace's config lock, so config writes wait \
       while the command runs. With --name it is a named lock under the home, shared by all \
       instances. A lock timeout exits 6. The command inherits the lock: if tandem is killed, \
-      the lock stays held until the command ends. Signals sent to tandem are passed on to it. \
+      the lock stays held until the command ends, and tandem commands it runs use the held \
+      lock instead of waiting for it (TANDEM_HELD_LOCKS), so a script can read, decide and \
+      write as one step. Signals sent to tandem are passed on to it. \
       In JSON mode the command's standard output goes to standard error, so that standard \
       output carries exactly one JSON document.
       """
@@ -40,10 +42,13 @@ struct LockRun: TandemCommand {
         .acquireLock(timeout: context.options.lockTimeout, intent: intent)
     }
     defer { lock.release() }
-    _ = lock.makeInheritable()
+    // The command inherits the lock, and learns that it holds it: a `tandem` it runs can
+    // then take the same lock without waiting on its own parent.
+    let inherited = InheritedLocks.environmentEntry(adding: lock.makeInheritable())
     let started = SystemClock.monotonicMilliseconds()
-    let termination = try ChildProcess.run(command, standardOutputToError: context.options.output == .json) {
-      pid in
+    let termination = try ChildProcess.run(
+      command, standardOutputToError: context.options.output == .json, extraEnvironment: [inherited]
+    ) { pid in
       // The command is the holder for as long as it runs, even if tandem is killed.
       lock.updateHolder(
         LockHolder(
