@@ -1,4 +1,4 @@
-public import TandemState
+import TandemState
 
 /// A hand-parsed route for a hot command, taken before swift-argument-parser is consulted.
 ///
