@@ -10,6 +10,7 @@ line; the last line is "N passed, M failed". Needs root for the disk-fault cases
 tmpfs); elsewhere they are reported as skipped.
 """
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -175,37 +176,41 @@ class Suite:
 
     # Disk faults ----------------------------------------------------------------------
 
-    def mount_tmpfs(self, name, size_kb):
+    @contextlib.contextmanager
+    def tmpfs(self, name, size_kb):
+        """A small tmpfs for the duration of a case, or None where mounting is not allowed."""
         point = self.home(name)
         os.makedirs(point, exist_ok=True)
-        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", point],
-                                capture_output=True)
-        return point if result.returncode == 0 else None
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", point],
+                                 capture_output=True).returncode == 0
+        try:
+            yield point if mounted else None
+        finally:
+            if mounted:
+                subprocess.run(["mount", "-o", "remount,rw", point], capture_output=True)
+                subprocess.run(["umount", point])
 
     def disk_full(self):
-        point = self.mount_tmpfs("full", 512)
-        if point is None:
-            return None, "cannot mount a tmpfs here (needs root)"
-        try:
+        with self.tmpfs("full", 512) as point:
+            if point is None:
+                return None, "cannot mount a tmpfs here (needs root)"
             home = os.path.join(point, "home")
             self.run(home, "config", "set", "keep=1")
             before = open(os.path.join(home, "config.json"), "rb").read()
             subprocess.run(f"cat /dev/zero > {point}/filler", shell=True, stderr=subprocess.DEVNULL)
             results = [self.run(home, "config", "set", f"k{i}=" + "v" * 60000) for i in range(5)]
             after = open(os.path.join(home, "config.json"), "rb").read()
-            read_status, read = self.run(home, "config", "get", "keep")
+            read_status, _ = self.run(home, "config", "get", "keep")
             codes = sorted({(s, e["error"]["code"] if e and e["error"] else None) for s, e in results})
             litter = [n for n in os.listdir(home) if ".tmp-" in n]
             ok = codes == [(4, "DISK_FULL")] and before == after and read_status == 0 and not litter
-            return ok, f"writes on a full file system gave {codes}; old document intact: {before == after}; reads: {read_status}"
-        finally:
-            subprocess.run(["umount", point])
+            return ok, (f"writes on a full file system gave {codes}; old document intact: {before == after}; "
+                        f"reads: {read_status}")
 
     def read_only(self):
-        point = self.mount_tmpfs("ro", 1024)
-        if point is None:
-            return None, "cannot mount a tmpfs here (needs root)"
-        try:
+        with self.tmpfs("ro", 1024) as point:
+            if point is None:
+                return None, "cannot mount a tmpfs here (needs root)"
             home = os.path.join(point, "home")
             self.run(home, "config", "set", "keep=1")
             subprocess.run(["mount", "-o", "remount,ro", point], check=True)
@@ -215,9 +220,6 @@ class Suite:
             code = envelope["error"]["code"] if envelope and envelope["error"] else None
             ok = status == 4 and code == "READ_ONLY_FILESYSTEM" and read_status == 0 and list_status == 0
             return ok, f"write on a read-only file system: exit {status} {code}; get {read_status}, list {list_status}"
-        finally:
-            subprocess.run(["mount", "-o", "remount,rw", point])
-            subprocess.run(["umount", point])
 
     def permission_denied(self):
         if os.geteuid() != 0 or not shutil.which("setpriv"):

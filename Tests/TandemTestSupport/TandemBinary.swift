@@ -160,9 +160,7 @@ public enum TandemBinary {
     throws
     -> Result
   {
-    let result = try start(arguments, environment: environment, input: input).wait()
-    EnvelopeLog.shared.record(result)
-    return result
+    try start(arguments, environment: environment, input: input).wait()
   }
 
   /// Runs several `tandem` processes at the same moment and waits for all.
@@ -170,8 +168,6 @@ public enum TandemBinary {
     -> [Result]
   {
     let started = try invocations.map { try start($0, environment: environment) }
-    let results = started.map { $0.wait() }
-    results.forEach(EnvelopeLog.shared.record)
-    return results
+    return started.map { $0.wait() }
   }
 }
