@@ -142,6 +142,16 @@ struct ConfigStoreTests {
     #expect(try store.read().revision == 0)
   }
 
+  @Test("a key written by hand that tandem would refuse does not block writes of other keys")
+  func handWrittenKey() throws {
+    try directory.write(
+      "home/config.json", Data(#"{"format":"tandem.config/1","revision":4,"values":{"Odd Key":"x"}}"#.utf8))
+    let store = ConfigStore(home: home)
+    #expect(try store.update { $0["region"] = "eu" }.document.revision == 5)
+    #expect(try store.read().values == ["Odd Key": "x", "region": "eu"])
+    #expect(throws: StateError.self) { try store.update { $0["Odd Key"] = "y" } }
+  }
+
   @Test("layered reads prefer the instance and fall back to shared")
   func layered() throws {
     let id = try InstanceID("agent-1")

@@ -89,7 +89,7 @@ public struct ConfigStore: Sendable {
     let result = try body(&changed)
     changed.revision = current.revision + 1
     changed.updatedAtMilliseconds = SystemClock.wallMilliseconds()
-    try validate(changed)
+    try validate(changed, against: current)
     let bytes = changed.encode()
     guard bytes.count <= StateLimits.maximumDocumentBytes else {
       throw StateError(
@@ -162,14 +162,17 @@ public struct ConfigStore: Sendable {
     }
   }
 
-  private func validate(_ document: ConfigDocument) throws(StateError) {
+  /// Checks what the transaction changed. Keys already on disk are not checked again: a
+  /// key someone wrote by hand must not make every later write fail as if the caller had
+  /// passed it.
+  private func validate(_ document: ConfigDocument, against current: ConfigDocument) throws(StateError) {
     guard document.values.count <= StateLimits.maximumKeys else {
       throw StateError(
         .limitExceeded,
         "the document would hold \(document.values.count) keys; the limit is \(StateLimits.maximumKeys)",
         path: path)
     }
-    for (key, value) in document.values {
+    for (key, value) in document.values where current.values[key] != value {
       try ConfigKey.validate(key)
       try ConfigKey.validateValue(value, for: key)
     }
