@@ -137,7 +137,9 @@ struct ConfigCommandTests {
     .wait()
     #expect(repaired.status == 0)
     #expect(repaired.data?["repaired"] as? Bool == true)
-    #expect(try home.run(["config", "set", "k=new"]).data?["revision"] as? Int == 1)
+    // The namespace continues above the revision it had (1, kept in the lock file): a stale
+    // `--if-revision 1` must not match the new document.
+    #expect(try home.run(["config", "set", "k=new"]).data?["revision"] as? Int == 2)
     #expect(home.directory.entries("home").contains { $0.hasPrefix("config.json.corrupt-") })
   }
 

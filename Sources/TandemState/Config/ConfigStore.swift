@@ -87,7 +87,7 @@ public struct ConfigStore: Sendable {
     }
     var changed = current
     let result = try body(&changed)
-    changed.revision = current.revision + 1
+    changed.revision = try nextRevision(after: current, under: locked.lock)
     changed.updatedAtMilliseconds = SystemClock.wallMilliseconds()
     try validate(changed, against: current)
     let bytes = changed.encode()
@@ -97,8 +97,8 @@ public struct ConfigStore: Sendable {
         "the document would be \(bytes.count) bytes; the limit is \(StateLimits.maximumDocumentBytes) bytes",
         path: path)
     }
-    _ = AtomicFile.removeOrphans(of: fileName, in: locked.directory)
-    try AtomicFile.write(bytes, as: fileName, in: locked.directory)
+    try locked.commit(bytes, as: fileName)
+    locked.lock.noteCommitted(revision: changed.revision)
     return ConfigUpdate(
       result: result, document: changed, previousRevision: current.revision,
       changed: changed.values != current.values,
@@ -118,8 +118,10 @@ public struct ConfigStore: Sendable {
   }
 
   /// Moves a corrupt document aside (to `config.json.corrupt-TIMESTAMP`) so that the
-  /// namespace starts again from an empty document at revision 0. A valid document is left
-  /// alone. Nothing is ever deleted.
+  /// namespace starts again from an empty document. A valid document is left alone. Nothing
+  /// is ever deleted. The next write continues above the highest revision the namespace
+  /// had (kept in the lock file), so an old revision never matches the new document; only
+  /// a document whose revisions ran out (9223372036854775807) starts again from 1.
   public func repair(timeout: LockTimeout = .default, intent: LockIntent) throws(StateError) -> RepairOutcome
   {
     guard try home.openDirectory(namespace.components, create: false) != nil else {
@@ -129,8 +131,12 @@ public struct ConfigStore: Sendable {
     defer { locked.lock.release() }
     let reason: String
     do {
-      _ = try read(in: locked.directory)
-      return RepairOutcome(path: path, movedTo: nil, reason: nil)
+      let document = try read(in: locked.directory)
+      guard max(document.revision, locked.lock.historicalRevision) >= UInt64(Int64.max) else {
+        return RepairOutcome(path: path, movedTo: nil, reason: nil)
+      }
+      reason = "\(path) has used up its revisions"
+      locked.lock.resetHistory()
     } catch let error where error.code == .stateCorrupt || error.code == .unsafeStatePath {
       reason = error.message
     }
@@ -141,6 +147,27 @@ public struct ConfigStore: Sendable {
     }
     try locked.directory.synchronize()
     return RepairOutcome(path: path, movedTo: locked.directory.displayPath(aside), reason: reason)
+  }
+
+  /// The revision of the next write: one above the document's, and above every revision
+  /// this document had before it was repaired, deleted or its namespace removed, so that no
+  /// revision ever names two different documents. (A document that does not exist reads as
+  /// revision 0, which `ifRevision: 0` matches: "only if there is none".)
+  private func nextRevision(after current: ConfigDocument, under lock: FileLock) throws(StateError) -> UInt64 {
+    var base = max(current.revision, lock.historicalRevision)
+    if base == 0, let id = namespace.instanceID {
+      base = RetiredRevisions.read(id, home: home)[fileName] ?? 0
+    }
+    guard base < UInt64(Int64.max) else {
+      var error = StateError(
+        .stateCorrupt,
+        "\(path) is at revision \(base), the highest a document can have, so no write can raise it; "
+          + "it was left untouched",
+        path: path)
+      error.fixRequired = "move the document aside (config repair) or restore it from a backup"
+      throw error
+    }
+    return base + 1
   }
 
   private func lock(timeout: LockTimeout, intent: LockIntent) throws(StateError) -> LockedDirectory {

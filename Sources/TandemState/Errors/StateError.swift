@@ -56,6 +56,9 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
     public static let refreshTimeout = Code("REFRESH_TIMEOUT")
     /// The token endpoint or helper answered something that is not a token.
     public static let refreshFailed = Code("REFRESH_FAILED")
+    /// A write was applied, but the lock file was removed or replaced while it was held, so
+    /// a writer that locked the new file may have overwritten it: read the document again.
+    public static let writeUnconfirmed = Code("WRITE_UNCONFIRMED")
   }
 
   /// Why a ``Code/concurrentModification`` happened.
@@ -64,6 +67,9 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
     case lockTimeout = "lock_timeout"
     /// The document is no longer at the revision the caller expected.
     case revisionMismatch = "revision_mismatch"
+    /// The lock file was removed or replaced (by hand) while this process held the lock, so
+    /// the lock no longer excluded other writers; nothing was written.
+    case lockReplaced = "lock_replaced"
   }
 
   /// The stable identifier.

@@ -21,16 +21,8 @@ enum AtomicFile {
   static func write(
     _ bytes: [UInt8], as name: String, in directory: DirectoryHandle, calls: SystemCalls = .live
   ) throws(StateError) {
-    var random = SystemRandomNumberGenerator()
-    let suffix = String(random.next(), radix: 16) + String(random.next(), radix: 16)
-    let temporary = temporaryPrefix(for: name) + suffix
     let target = directory.displayPath(name)
-
-    let fd = calls.openat(
-      directory.fd, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard fd >= 0 else {
-      throw StateError.system(SystemCallError("openat", errno: lastErrno()), path: target, doing: "write")
-    }
+    let (fd, temporary) = try createTemporary(for: name, in: directory, calls: calls)
     var open = true
     func fail(_ call: String, _ errno: Int32) -> StateError {
       if open { _ = calls.close(fd) }
@@ -53,11 +45,13 @@ enum AtomicFile {
       written += count
     }
     guard calls.fsync(fd) == 0 else { throw fail("fsync", lastErrno()) }
-    open = false
-    guard calls.close(fd) == 0 else { throw fail("close", lastErrno()) }
+    // Renamed while still open: closing would drop the lock that marks the file as a live
+    // writer's, and a sweep could remove it before the rename.
     guard calls.renameat(directory.fd, temporary, directory.fd, name) == 0 else {
       throw fail("rename", lastErrno())
     }
+    open = false
+    _ = calls.close(fd)
     // The new content is in place; only its durability across a crash depends on this.
     guard calls.fsync(directory.fd) == 0 || lastErrno() == EINVAL else {
       throw StateError.system(
@@ -65,16 +59,52 @@ enum AtomicFile {
     }
   }
 
+  /// Creates a temporary file for `name`, owned by this writer: it holds a lock on the
+  /// file itself (open file description, released by the kernel when the writer dies) for as
+  /// long as it writes. A sweep removes only temporary files whose lock it can take, so it
+  /// never removes a live writer's file, even if the lock on the document is not keeping
+  /// writers apart (a lock file replaced by hand).
+  private static func createTemporary(
+    for name: String, in directory: DirectoryHandle, calls: SystemCalls
+  ) throws(StateError) -> (Int32, String) {
+    var random = SystemRandomNumberGenerator()
+    for _ in 0..<8 {
+      let temporary = temporaryPrefix(for: name) + String(random.next(), radix: 16)
+        + String(random.next(), radix: 16)
+      let fd = calls.openat(
+        directory.fd, temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+      guard fd >= 0 else {
+        throw StateError.system(
+          SystemCallError("openat", errno: lastErrno()), path: directory.displayPath(name), doing: "write")
+      }
+      // Between the create and the lock a sweep may have taken the file for an orphan: then
+      // it holds the lock now or has unlinked the file. Start again under another name.
+      var info = stat()
+      if OpenFileLock.lockExclusive(fd, wait: false) == 0, fstat(fd, &info) == 0, info.st_nlink > 0 {
+        return (fd, temporary)
+      }
+      _ = calls.close(fd)
+    }
+    throw StateError(
+      .ioError, "cannot create a temporary file beside \(directory.displayPath(name))",
+      path: directory.displayPath(name))
+  }
+
   /// Removes temporary files of `name` left by writers that were killed mid-write.
   ///
-  /// Called only with the lock held: every live writer of `name` holds that lock, so any
-  /// temporary file seen now is an orphan.
+  /// A live writer holds a lock on its temporary file (see ``createTemporary``); a file whose
+  /// lock can be taken belongs to nobody and is removed while the lock is held.
   static func removeOrphans(of name: String, in directory: DirectoryHandle) -> Int {
     let prefix = temporaryPrefix(for: name)
     guard let names = try? directory.entries() else { return 0 }
     var removed = 0
     for entry in names where entry.hasPrefix(prefix) {
-      if unlinkat(directory.fd, entry, 0) == 0 { removed += 1 }
+      let fd = openat(directory.fd, entry, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+      guard fd >= 0 else { continue }
+      if OpenFileLock.lockExclusive(fd, wait: false) == 0, unlinkat(directory.fd, entry, 0) == 0 {
+        removed += 1
+      }
+      close(fd)
     }
     return removed
   }

@@ -65,6 +65,8 @@ public struct InstanceRegistry: Sendable {
     guard let parent = try home.openDirectory([StateHome.instancesDirectoryName], create: false) else {
       return
     }
+    // Before the lock files go: a namespace created again must continue above these.
+    try RetiredRevisions.retire(id, from: locked.directory, home: home)
     var random = SystemRandomNumberGenerator()
     let aside = ".removed-\(id.rawValue)-\(String(random.next(), radix: 16))"
     guard renameat(parent.fd, id.rawValue, parent.fd, aside) == 0 else {

@@ -21,38 +21,64 @@ public final class FileLock: @unchecked Sendable {
   public let isNested: Bool
 
   let fd: Int32
-  private let key: FileKey
+  let key: FileKey
+  /// The nesting level: 0 for a holder that did not inherit the lock, n + 1 for one that
+  /// took it below a holder at level n (see ``InheritedLocks``).
+  let level: Int
+  /// The handle of the same thread's outer use, for a nested handle.
+  private let outer: FileLock?
   private let acquiredAtNanoseconds: UInt64
-  private let state = Mutex(false)  // released?
+  private let state = Mutex(State())
 
-  init(fd: Int32, path: String, key: FileKey, waitedMilliseconds: Int64, isNested: Bool) {
+  private struct State {
+    var released = false
+    /// The highest revision committed under this lock, to keep in the lock record.
+    var committedRevision: UInt64 = 0
+    /// The revision the lock record held when the lock was taken.
+    var recordedRevision: UInt64 = 0
+  }
+
+  init(
+    fd: Int32, path: String, key: FileKey, level: Int = 0, waitedMilliseconds: Int64, outer: FileLock? = nil,
+    recordedRevision: UInt64 = 0
+  ) {
     self.fd = fd
     self.path = path
     self.key = key
+    self.level = level
     self.waitedMilliseconds = waitedMilliseconds
-    self.isNested = isNested
+    self.isNested = outer != nil
+    self.outer = outer
     self.acquiredAtNanoseconds = SystemClock.monotonicNanoseconds()
+    state.withLock { $0.recordedRevision = recordedRevision }
   }
 
   deinit { release() }
 
   /// Releases the lock. Safe to call more than once.
   public func release() {
-    let alreadyReleased = state.withLock { released in
-      defer { released = true }
-      return released
+    let (alreadyReleased, committed) = state.withLock { state in
+      defer { state.released = true }
+      return (state.released, state.committedRevision)
     }
     guard !alreadyReleased else { return }
-    if isNested {
-      LockRegistry.leave(key)
+    if let outer {
+      outer.noteCommitted(revision: committed)
+      LockRegistry.leave(outer)
       return
     }
     var record = LockRecord.read(from: fd) ?? LockRecord()
-    record.holder = nil
-    record.recordHold(
-      microseconds: Int64((SystemClock.monotonicNanoseconds() - acquiredAtNanoseconds) / 1000))
-    record.write(to: fd)
-    LockRegistry.leave(key)
+    record.revision = max(record.revision, committed)
+    if level == 0 {
+      record.holder = nil
+      record.recordHold(
+        microseconds: Int64((SystemClock.monotonicNanoseconds() - acquiredAtNanoseconds) / 1000))
+      record.write(to: fd)
+    } else if committed > 0 {
+      // The holder record belongs to the outermost holder, which still holds the lock.
+      record.write(to: fd)
+    }
+    LockRegistry.leave(self)
     // Closing the last descriptor of the open file releases the lock; no explicit unlock, so
     // a child that inherited the descriptor (`lock run`) keeps holding it until it exits.
     close(fd)
@@ -60,18 +86,60 @@ public final class FileLock: @unchecked Sendable {
 
   /// Lets a child process inherit this lock: clears close-on-exec and returns the descriptor.
   /// The lock then stays held until both this process and the child have closed it.
+  ///
+  /// The holder keeps only its own level of the lock file, so that the processes it starts
+  /// can take the next level and exclude each other (``InheritedLocks``); outsiders still
+  /// wait, since they ask for the whole file. Pass it down with
+  /// ``InheritedLocks/environmentEntry(for:)``.
   public func makeInheritable() -> Int32 {
+    if let outer { return outer.makeInheritable() }
     let flags = fcntl(fd, F_GETFD)
     _ = fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC)
+    _ = OpenFileLock.unlock(fd, range: .after(level: level))
     return fd
   }
 
   /// Rewrites the holder record, e.g. with the pid of a command run under the lock.
   public func updateHolder(_ holder: LockHolder) {
-    guard !isNested else { return }
+    guard !isNested, level == 0 else { return }
     var record = LockRecord.read(from: fd) ?? LockRecord()
     record.holder = holder
     record.write(to: fd)
+  }
+
+  /// The highest revision known to have been committed under this lock file: what the lock
+  /// record held when the lock was taken, and what was committed since. A document written
+  /// again after it was removed continues above it, so an old revision never names a new
+  /// document.
+  var historicalRevision: UInt64 {
+    let own = state.withLock { max($0.recordedRevision, $0.committedRevision) }
+    return max(own, outer?.historicalRevision ?? 0)
+  }
+
+  /// Forgets the revisions recorded in the lock file, for a document whose revisions ran
+  /// out and that is moved aside.
+  func resetHistory() {
+    if let outer { return outer.resetHistory() }
+    state.withLock {
+      $0.recordedRevision = 0
+      $0.committedRevision = 0
+    }
+    guard fd >= 0, var record = LockRecord.read(from: fd) else { return }
+    record.revision = 0
+    record.write(to: fd)
+  }
+
+  /// Notes a revision committed under this lock; the lock record keeps it at release.
+  func noteCommitted(revision: UInt64) {
+    state.withLock { $0.committedRevision = max($0.committedRevision, revision) }
+  }
+
+  /// Whether the lock file at the lock's path is still the file this lock is held on. Someone
+  /// may remove or replace it by hand; a new writer then locks the new file, and this lock
+  /// no longer excludes anyone.
+  func isStillAt(_ directory: DirectoryHandle, name: String) -> Bool {
+    guard let current = directory.status(name) else { return false }
+    return FileKey(current) == key
   }
 }
 
@@ -93,6 +161,7 @@ enum LockRegistry {
     var key: FileKey
     var thread: UInt
     var depth: Int
+    unowned(unsafe) var lock: FileLock
   }
 
   // A short list, not a dictionary: a process holds one or two locks, and a dictionary keyed
@@ -101,26 +170,26 @@ enum LockRegistry {
 
   private static var currentThread: UInt { UInt(pthread_self()) }
 
-  /// Returns true and records a nested use if this thread already holds `key`.
-  static func enterIfHeldByCurrentThread(_ key: FileKey) -> Bool {
+  /// Returns the outer handle and records a nested use if this thread already holds `key`.
+  static func enterIfHeldByCurrentThread(_ key: FileKey) -> FileLock? {
     let thread = currentThread
     return held.withLock { table in
       guard let index = table.firstIndex(where: { $0.key == key && $0.thread == thread }) else {
-        return false
+        return nil
       }
       table[index].depth += 1
-      return true
+      return table[index].lock
     }
   }
 
-  static func register(_ key: FileKey) {
+  static func register(_ lock: FileLock) {
     let thread = currentThread
-    held.withLock { $0.append(Entry(key: key, thread: thread, depth: 1)) }
+    held.withLock { $0.append(Entry(key: lock.key, thread: thread, depth: 1, lock: lock)) }
   }
 
-  static func leave(_ key: FileKey) {
+  static func leave(_ lock: FileLock) {
     held.withLock { table in
-      guard let index = table.firstIndex(where: { $0.key == key }) else { return }
+      guard let index = table.firstIndex(where: { $0.lock === lock }) else { return }
       table[index].depth -= 1
       if table[index].depth == 0 { table.remove(at: index) }
     }

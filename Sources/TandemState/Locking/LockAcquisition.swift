@@ -4,12 +4,6 @@
   import Darwin
 #endif
 
-/// A lock together with the directory of the file it guards, opened on the same path.
-struct LockedDirectory {
-  let lock: FileLock
-  let directory: DirectoryHandle
-}
-
 /// Takes locks on lock files below a state home.
 enum LockAcquisition {
   /// Locks `name` in the directory at `components` below `home`, creating both as needed.
@@ -34,30 +28,34 @@ enum LockAcquisition {
       fstat(fd, &info)
       let key = FileKey(info)
 
-      if LockRegistry.enterIfHeldByCurrentThread(key) || InheritedLocks.holds(key) {
+      if let outer = LockRegistry.enterIfHeldByCurrentThread(key) {
         close(fd)
-        // The outer holder's descriptor (this thread's, or one inherited from the process
-        // that started this one) carries the kernel lock; this handle only counts.
-        let nested = FileLock(fd: -1, path: path, key: key, waitedMilliseconds: 0, isNested: true)
-        return LockedDirectory(lock: nested, directory: directory)
+        // This thread's outer handle carries the kernel lock; this one only counts.
+        let nested = FileLock(fd: -1, path: path, key: key, waitedMilliseconds: 0, outer: outer)
+        return LockedDirectory(lock: nested, directory: directory, lockName: name)
       }
+      // Inherited from the process that started this one: take the next level, so that
+      // processes started under the same holder still exclude each other.
+      let inherited = InheritedLocks.level(of: key)
+      let level = inherited.map { $0 + 1 } ?? 0
+      let range = inherited == nil ? LockRange.wholeFile : .level(level)
 
       let elapsed = Int64((SystemClock.monotonicNanoseconds() - start) / 1_000_000)
       let remaining = max(0, timeout.milliseconds - elapsed)
-      var result = OpenFileLock.lockExclusive(fd, wait: false)
+      var result = OpenFileLock.lockExclusive(fd, range: range, wait: false)
       if result == EAGAIN || result == EACCES {
         if remaining == 0 {
-          let error = timeoutError(fd: fd, path: path, timeout: timeout)
+          let error = timeoutError(fd: fd, path: path, timeout: timeout, nested: inherited != nil)
           close(fd)
           throw error
         }
-        switch LockWaiter.wait(fd: fd, milliseconds: remaining) {
+        switch LockWaiter.wait(fd: fd, range: range, milliseconds: remaining) {
         case .acquired:
           result = 0
         case .timedOut:
           // The waiter thread now owns `fd`; read the record through a fresh descriptor.
           let reader = openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-          let error = timeoutError(fd: reader, path: path, timeout: timeout)
+          let error = timeoutError(fd: reader, path: path, timeout: timeout, nested: inherited != nil)
           if reader >= 0 { close(reader) }
           throw error
         case .failed(let code):
@@ -78,14 +76,20 @@ enum LockAcquisition {
         continue
       }
 
-      LockRegistry.register(key)
       let waited = Int64((SystemClock.monotonicNanoseconds() - start) / 1_000_000)
-      let lock = FileLock(fd: fd, path: path, key: key, waitedMilliseconds: waited, isNested: false)
-      lock.updateHolder(
-        LockHolder(
+      var record = LockRecord.read(from: fd) ?? LockRecord()
+      if level == 0 {
+        // The holder record describes the outermost holder; levels below it leave it alone.
+        record.holder = LockHolder(
           pid: getpid(), instanceID: intent.instanceID, command: intent.command,
-          acquiredAtMilliseconds: SystemClock.wallMilliseconds()))
-      return LockedDirectory(lock: lock, directory: directory)
+          acquiredAtMilliseconds: SystemClock.wallMilliseconds())
+        record.write(to: fd)
+      }
+      let lock = FileLock(
+        fd: fd, path: path, key: key, level: level, waitedMilliseconds: waited,
+        recordedRevision: record.revision)
+      LockRegistry.register(lock)
+      return LockedDirectory(lock: lock, directory: directory, lockName: name)
     }
   }
 
@@ -117,7 +121,7 @@ enum LockAcquisition {
   }
 
   /// The conflict error for a lock that stayed busy past the timeout.
-  static func timeoutError(fd: Int32, path: String, timeout: LockTimeout) -> StateError {
+  static func timeoutError(fd: Int32, path: String, timeout: LockTimeout, nested: Bool = false) -> StateError {
     let record = fd >= 0 ? LockRecord.read(from: fd, expectingHolder: true) : nil
     let holder = record?.holder
     let now = SystemClock.wallMilliseconds()
@@ -126,7 +130,9 @@ enum LockAcquisition {
       heldMilliseconds: held, meanHoldMicroseconds: record?.meanHoldMicroseconds)
 
     var message = "\(path) is locked"
-    if let holder {
+    if nested {
+      message += " by another process started under the same holder"
+    } else if let holder {
       let who = holder.instanceID.map { "\($0): \(holder.command)" } ?? holder.command
       message += " by pid \(holder.pid) (\(who)) for \(formatSeconds(held ?? 0))"
     } else {
@@ -135,7 +141,7 @@ enum LockAcquisition {
     message += "; gave up after \(timeout); nothing was written; retry in about \(retry) ms"
     var error = StateError(.concurrentModification, message, path: path)
     error.conflictReason = .lockTimeout
-    error.holder = holder
+    error.holder = nested ? nil : holder
     error.retryAfterMilliseconds = retry
     error.suggestion = "run the same command again after retry_after_ms, or raise --lock-timeout"
     return error

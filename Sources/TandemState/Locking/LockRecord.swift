@@ -17,6 +17,10 @@ struct LockRecord: Sendable, Equatable {
   var holds: Int64 = 0
   /// An exponentially weighted mean of hold durations, in microseconds.
   var meanHoldMicroseconds: Int64 = 0
+  /// The highest document revision committed under this lock. The lock file outlives its
+  /// document (a repair moves the document aside, a person may delete it), so a document
+  /// written again continues above this revision instead of starting over at 1.
+  var revision: UInt64 = 0
 
   /// The fixed size of the record on disk; longer commands are cut to fit.
   static let size = 512
@@ -40,8 +44,11 @@ struct LockRecord: Sendable, Equatable {
     guard end > 0, let json = try? JSONParser.parse(Array(buffer[0..<end])) else { return nil }
     var record = LockRecord()
     if let holder = json["holder"], holder != .null { record.holder = LockHolder(json: holder) }
-    record.holds = json["holds"]?.integerValue ?? 0
-    record.meanHoldMicroseconds = json["mean_hold_us"]?.integerValue ?? 0
+    // The record is advisory and anyone can edit the file: keep every number in a range
+    // that later arithmetic cannot overflow.
+    record.holds = min(max(json["holds"]?.integerValue ?? 0, 0), Int64(Int32.max))
+    record.meanHoldMicroseconds = min(max(json["mean_hold_us"]?.integerValue ?? 0, 0), maximumHoldMicroseconds)
+    record.revision = UInt64(max(json["revision"]?.integerValue ?? 0, 0))
     return record
   }
 
@@ -59,10 +66,14 @@ struct LockRecord: Sendable, Equatable {
     _ = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
   }
 
+  /// The longest hold the running mean takes in: a year.
+  static let maximumHoldMicroseconds: Int64 = 365 * 86_400 * 1_000_000
+
   /// Folds one completed hold into the running mean (weight 1/8 for the newest).
   mutating func recordHold(microseconds: Int64) {
-    holds += 1
-    meanHoldMicroseconds = holds == 1 ? microseconds : (meanHoldMicroseconds * 7 + microseconds) / 8
+    let hold = min(max(microseconds, 0), Self.maximumHoldMicroseconds)
+    holds = min(holds + 1, Int64(Int32.max))
+    meanHoldMicroseconds = holds == 1 ? hold : (meanHoldMicroseconds * 7 + hold) / 8
   }
 
   private var json: JSONValue {
@@ -70,6 +81,7 @@ struct LockRecord: Sendable, Equatable {
       ("holder", holder?.json ?? .null),
       ("holds", .integer(holds)),
       ("mean_hold_us", .integer(meanHoldMicroseconds)),
+      ("revision", .integer(Int64(clamping: revision))),
     ])
   }
 }

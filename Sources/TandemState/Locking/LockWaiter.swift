@@ -13,27 +13,60 @@ enum OpenFileLock {
   static let setLock: Int32 = 37  // F_OFD_SETLK
   static let setLockWaiting: Int32 = 38  // F_OFD_SETLKW
 
-  /// Takes an exclusive lock on the whole file. Returns 0 or an `errno`
-  /// (`EAGAIN`/`EACCES` when busy and `wait` is false).
-  static func lockExclusive(_ fd: Int32, wait: Bool) -> Int32 {
-    var request = wholeFile(type: F_WRLCK)
+  /// Takes an exclusive lock on `range` of the file (the whole file by default). Returns 0
+  /// or an `errno` (`EAGAIN`/`EACCES` when busy and `wait` is false).
+  static func lockExclusive(_ fd: Int32, range: LockRange = .wholeFile, wait: Bool) -> Int32 {
+    var request = range.request(type: F_WRLCK)
     let result = retryingOnInterrupt { fcntl(fd, wait ? setLockWaiting : setLock, &request) }
     return result == 0 ? 0 : lastErrno()
   }
 
+  /// Releases `range` of what this open file description holds; the rest stays held.
+  static func unlock(_ fd: Int32, range: LockRange) -> Int32 {
+    var request = range.request(type: F_UNLCK)
+    return fcntl(fd, setLock, &request) == 0 ? 0 : lastErrno()
+  }
+
   /// Whether another open file description holds a conflicting lock, without taking it.
   static func isHeldElsewhere(_ fd: Int32) -> Bool {
-    var request = wholeFile(type: F_WRLCK)
+    var request = LockRange.wholeFile.request(type: F_WRLCK)
     guard fcntl(fd, getLock, &request) == 0 else { return false }
     return request.l_type != Int16(F_UNLCK)
   }
+}
 
-  private static func wholeFile(type: Int32) -> flock {
+/// The bytes of a lock file a lock covers.
+///
+/// An ordinary holder locks the whole file. A holder that passes its lock down to child
+/// processes (`lock run`) keeps only byte 0, its *level*; each process below it that needs
+/// the lock takes the next byte through an open file of its own, so processes started
+/// under one holder still exclude each other, and their own children the byte after that.
+/// Outsiders always ask for the whole file, which overlaps every level, so they wait for
+/// the outermost holder.
+struct LockRange: Equatable {
+  /// The first byte.
+  var start: Int64
+  /// How many bytes; 0 means to the end of the file and beyond.
+  var length: Int64
+
+  /// How deep holders may nest (`lock run` inside `lock run` ...).
+  static let maximumLevel = 64
+
+  /// The whole file: what every holder that did not inherit the lock takes.
+  static let wholeFile = LockRange(start: 0, length: 0)
+
+  /// The single byte of nesting level `level`.
+  static func level(_ level: Int) -> LockRange { LockRange(start: Int64(level), length: 1) }
+
+  /// Everything after nesting level `level`.
+  static func after(level: Int) -> LockRange { LockRange(start: Int64(level) + 1, length: 0) }
+
+  func request(type: Int32) -> flock {
     var request = flock()
     request.l_type = Int16(type)
     request.l_whence = Int16(SEEK_SET)
-    request.l_start = 0
-    request.l_len = 0
+    request.l_start = off_t(start)
+    request.l_len = off_t(length)
     request.l_pid = 0
     return request
   }
@@ -58,12 +91,14 @@ final class LockWaiter: @unchecked Sendable {
   }
 
   private let fd: Int32
+  private let range: LockRange
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
   private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
   private var state = State.waiting
 
-  private init(fd: Int32) {
+  private init(fd: Int32, range: LockRange) {
     self.fd = fd
+    self.range = range
     pthread_mutex_init(mutex, nil)
     var attributes = pthread_condattr_t()
     pthread_condattr_init(&attributes)
@@ -81,8 +116,8 @@ final class LockWaiter: @unchecked Sendable {
 
   /// Waits until `fd` is locked or `milliseconds` have passed. On `.timedOut` the caller
   /// must not use or close `fd` any more.
-  static func wait(fd: Int32, milliseconds: Int64) -> Outcome {
-    let waiter = LockWaiter(fd: fd)
+  static func wait(fd: Int32, range: LockRange = .wholeFile, milliseconds: Int64) -> Outcome {
+    let waiter = LockWaiter(fd: fd, range: range)
     let context = Unmanaged.passRetained(waiter).toOpaque()
     var thread = pthread_t()
     let created = pthread_create(
@@ -102,7 +137,7 @@ final class LockWaiter: @unchecked Sendable {
 
   /// The helper thread: block in the kernel, then report or, if abandoned, let go.
   private func block() {
-    let result = OpenFileLock.lockExclusive(fd, wait: true)
+    let result = OpenFileLock.lockExclusive(fd, range: range, wait: true)
     pthread_mutex_lock(mutex)
     if case .abandoned = state {
       close(fd)

@@ -44,7 +44,8 @@ struct LockRun: TandemCommand {
     defer { lock.release() }
     // The command inherits the lock, and learns that it holds it: a `tandem` it runs can
     // then take the same lock without waiting on its own parent.
-    let inherited = InheritedLocks.environmentEntry(adding: lock.makeInheritable())
+    _ = lock.makeInheritable()
+    let inherited = InheritedLocks.environmentEntry(for: lock)
     let started = SystemClock.monotonicMilliseconds()
     let termination = try ChildProcess.run(
       command, standardOutputToError: context.options.output == .json, extraEnvironment: [inherited]

@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// The last revisions of removed instance namespaces, so that a namespace created again
+/// under the same id continues above them.
+///
+/// A revision must never name two different documents: an agent holding `--if-revision 4`
+/// from before an `instances remove` must not apply its change to a new document that
+/// happens to have reached revision 4 too. Inside a namespace the lock file's record keeps
+/// the highest revision (it outlives a repaired or deleted document); removing the
+/// namespace removes its lock files, so the removal writes their revisions to
+/// `instances/.retired/ID.json` first: `{"config.json": 12, "auth.json": 3}`.
+enum RetiredRevisions {
+  static let directoryName = ".retired"
+
+  /// Records the highest revision of each document of the namespace in `directory`.
+  static func retire(_ id: InstanceID, from directory: DirectoryHandle, home: StateHome) throws(StateError) {
+    var revisions = read(id, home: home)
+    for name in try directory.entries() where name.hasSuffix(".lock") {
+      let document = String(name.dropLast(5))
+      var highest = revisions[document] ?? 0
+      let fd = openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+      if fd >= 0 {
+        highest = max(highest, LockRecord.read(from: fd)?.revision ?? 0)
+        close(fd)
+      }
+      if let bytes = try? directory.readFile(document, limit: StateLimits.maximumDocumentBytes),
+        let json = try? JSONParser.parse(bytes), let revision = json["revision"]?.integerValue, revision > 0
+      {
+        highest = max(highest, UInt64(revision))
+      }
+      if highest > 0 { revisions[document] = highest }
+    }
+    guard !revisions.isEmpty,
+      let retired = try home.openDirectory([StateHome.instancesDirectoryName, directoryName], create: true)
+    else { return }
+    let members = revisions.keys.sorted().map { ($0, JSONValue.integer(Int64(clamping: revisions[$0]!))) }
+    try AtomicFile.write(Array((JSONWriter.compact(.object(members)) + "\n").utf8), as: id.rawValue + ".json", in: retired)
+  }
+
+  /// The revisions recorded for `id`'s documents, by file name; empty if none.
+  static func read(_ id: InstanceID, home: StateHome) -> [String: UInt64] {
+    guard
+      let retired = try? home.openDirectory([StateHome.instancesDirectoryName, directoryName], create: false),
+      let bytes = try? retired.readFile(id.rawValue + ".json", limit: 65_536),
+      case .object(let members)? = try? JSONParser.parse(bytes)
+    else { return [:] }
+    var result: [String: UInt64] = [:]
+    for (name, value) in members {
+      if let revision = value.integerValue, revision > 0 { result[name] = UInt64(revision) }
+    }
+    return result
+  }
+}
