@@ -23,9 +23,9 @@ import time
 
 PROFILES = {
     "short": {"processes": [8, 32, 128], "writes": {8: 10, 32: 4, 128: 2}, "counter": (8, 10),
-              "kills": 100, "acquisitions": 1000, "handoffs": 5},
+              "kills": 100, "acquisitions": 1000, "handoffs": 5, "fan_out": 40, "replacers": (8, 15)},
     "long": {"processes": [8, 32, 128], "writes": {8: 50, 32: 25, 128: 10}, "counter": (16, 25),
-             "kills": 1000, "acquisitions": 10000, "handoffs": 20},
+             "kills": 1000, "acquisitions": 10000, "handoffs": 20, "fan_out": 128, "replacers": (16, 40)},
 }
 
 
@@ -363,6 +363,110 @@ class Suite:
         return overlaps == 0, (f"{total} acquisitions by {loops} competing processes with a checker inside the lock: "
                                f"{overlaps} overlaps or failures seen")
 
+    # Edges of "no acknowledged write is lost" -------------------------------------------
+
+    def fan_out_under_lock_run(self):
+        """Parallel writers inside one `lock run` (xargs -P, make -j, `&`), and one level
+        deeper: a nested `lock run` whose own children fan out too. Every writer must exit 0
+        and every key must be there; meanwhile an outsider must be refused."""
+        count = self.profile["fan_out"]
+        home = self.home("fan-out")
+        statuses = os.path.join(self.root, "fan-out.status")
+        inner = ('for i in $(seq 1 "$3"); do ( "$1" --home "$2" config set "inner.k$i=v" >/dev/null 2>&1; '
+                 'echo "inner$i $?" >> "$4" ) & done; wait')
+        outer = ('for i in $(seq 1 "$3"); do ( "$1" --home "$2" config set "outer.k$i=v" >/dev/null 2>&1; '
+                 'echo "outer$i $?" >> "$4" ) & done; '
+                 '"$1" --home "$2" lock run -- sh -c \'' + inner + '\' inner "$1" "$2" "$5" "$4" & '
+                 'wait')
+        holder = subprocess.Popen([self.tandem, "--home", home, "--lock-timeout", "60s", "lock", "run", "--", "sh",
+                                   "-c", outer, "outer", self.tandem, home, str(count), statuses, str(count // 4)])
+        time.sleep(0.2)
+        outsider, _ = self.run(home, "config", "set", "outsider=1", timeout="0")
+        holder.wait()
+        with open(statuses) as handle:
+            results = [line.split() for line in handle if line.strip()]
+        failed = [name for name, status in results if status != "0"]
+        present = self.values(home)
+        expected = {f"outer.k{i}" for i in range(1, count + 1)} | {f"inner.k{i}" for i in range(1, count // 4 + 1)}
+        missing = expected - set(present)
+        outsider_ok = outsider == 6 or (outsider == 0 and "outsider" in present)
+        ok = holder.returncode == 0 and not failed and not missing and len(results) == len(expected) and outsider_ok
+        return ok, (f"{count} parallel writers inside one lock run and {count // 4} more inside a nested lock run: "
+                    f"{len(results) - len(failed)} of {len(expected)} exited 0, {len(missing)} keys missing; "
+                    f"an outsider with --lock-timeout 0 exited {outsider}")
+
+    def lock_file_replaced(self):
+        """Writers race while another process keeps deleting the lock file by hand. Exclusion
+        is then broken, so writes may be refused (exit 6, nothing written) or reported as
+        unconfirmed; but every write acknowledged with exit 0 must be in the document."""
+        processes, writes = self.profile["replacers"]
+        home = self.home("replaced-lock")
+        self.run(home, "config", "set", "seed=1")
+        lock_file = os.path.join(home, "config.json.lock")
+        script = ('for i in $(seq 1 "$3"); do "$1" --home "$2" config set "p$4.k$i=v" >/dev/null 2>&1; '
+                  'echo "p$4.k$i $?"; done')
+        agents = [subprocess.Popen(["sh", "-c", script, "agent", self.tandem, home, str(writes), str(p)],
+                                   stdout=subprocess.PIPE, text=True) for p in range(processes)]
+        removals = 0
+        while any(agent.poll() is None for agent in agents):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(lock_file)
+                removals += 1
+            time.sleep(0.0005)
+        results = [line.split() for agent in agents for line in agent.communicate()[0].splitlines() if line.strip()]
+        acknowledged = {key for key, status in results if status == "0"}
+        others = sorted({status for _, status in results if status not in ("0", "6")})
+        present = self.values(home)
+        lost = acknowledged - set(present)
+        ok = not lost and set(others) <= {"6"} and "seed" in present
+        return ok, (f"{processes} processes x {writes} writes while the lock file was deleted {removals} times: "
+                    f"{len(acknowledged)} acknowledged, {len(lost)} of them lost; other exits: {others or 'none'}")
+
+    def revisions_never_reused(self):
+        """A revision must never match a different document: not after the document is
+        deleted by hand, not after config repair, not after instances remove."""
+        home = self.home("revisions")
+        steps = []
+        for value in ("1", "2"):
+            self.run(home, "config", "set", f"a={value}")
+        os.unlink(os.path.join(home, "config.json"))
+        steps.append(("deleted by hand", self.run(home, "config", "set", "--if-revision", "2", "a=x")[0]))
+        self.run(home, "config", "set", "a=3")
+        with open(os.path.join(home, "config.json"), "w") as handle:
+            handle.write("{")
+        self.run(home, "config", "repair")
+        steps.append(("repaired", self.run(home, "config", "set", "--if-revision", "3", "a=x")[0]))
+        for value in ("1", "2"):
+            self.run(home, "config", "set", f"b={value}", instance="agent-1")
+        self.run(home, "instances", "remove", "agent-1")
+        steps.append(("instance removed", self.run(home, "config", "set", "--if-revision", "2", "b=x",
+                                                   instance="agent-1")[0]))
+        status, envelope = self.run(home, "config", "set", "b=new", instance="agent-1")
+        revision = envelope["data"]["revision"] if status == 0 and envelope else None
+        ok = all(code == 6 for _, code in steps) and revision == 3
+        return ok, ("stale --if-revision after " + ", ".join(f"{name}: exit {code}" for name, code in steps)
+                    + f"; the re-created instance's first write got revision {revision} (expected 3)")
+
+    def lock_free_after_lock_run(self):
+        """A command that leaves a background grandchild behind must not keep the lock
+        after `lock run` returns."""
+        home = self.home("grandchild")
+        started = time.monotonic()
+        status = subprocess.run([self.tandem, "--home", home, "lock", "run", "--", "sh", "-c", "sleep 5 & exit 0"],
+                                capture_output=True).returncode
+        returned = time.monotonic()
+        free_after = None
+        while time.monotonic() - returned < 3:
+            code, _ = self.run(home, "config", "set", "k=v", timeout="0")
+            if code == 0:
+                free_after = time.monotonic() - returned
+                break
+            time.sleep(0.02)
+        ok = status == 0 and free_after is not None and free_after < 1.0
+        shown = f"{free_after * 1000:.0f} ms" if free_after is not None else "not within 3 s"
+        return ok, (f"lock run -- sh -c 'sleep 5 & exit 0' exited {status} after {returned - started:.2f} s; "
+                    f"the lock was free {shown} after it returned (limit 1 s)")
+
     def run_all(self):
         for processes in self.profile["processes"]:
             self.case(f"lost-updates/distinct-keys/{processes}", lambda p=processes: self.distinct_keys(p))
@@ -376,6 +480,10 @@ class Suite:
         self.case("input/hostile-ids-and-keys", self.hostile_names)
         self.case("locks/killed-holder-handoff", self.killed_holder_handoff)
         self.case("locks/exclusive-acquisitions", self.exclusive_acquisitions)
+        self.case("nested/fan-out-under-lock-run", self.fan_out_under_lock_run)
+        self.case("nested/lock-free-after-lock-run", self.lock_free_after_lock_run)
+        self.case("locks/lock-file-deleted-by-hand", self.lock_file_replaced)
+        self.case("revisions/never-reused", self.revisions_never_reused)
         shutil.rmtree(self.root, ignore_errors=True)
         summary = f"{self.passed} passed, {self.failed} failed"
         if self.skipped:
