@@ -159,7 +159,7 @@ struct OutputCorrectnessTests {
     let list = try home.run(["config", "list"], json: false)
     #expect(list.status == 0)
     #expect(
-      list.standardOutput == "k=a\\nforged=1\\x1b]0;title\\x07\\x1b[31m\\\\n\\t\\u202e\nz=plain\n",
+      list.standardOutput == "k=\(TextEscapingExpectation.hostileEscaped)\nz=plain\n",
       "one line per key, C-style escapes, the backslash itself doubled")
     #expect(!list.standardOutput.unicodeScalars.contains { $0.value == 0x1b })
     // JSON stays exact.
@@ -178,6 +178,36 @@ struct OutputCorrectnessTests {
       try home.run(["config", "get", "t"], json: false).standardOutput == "line\n\n",
       "always exactly one newline after the value, so a trailing newline of the value shows")
     #expect(try home.run(["config", "get", "k"]).data?["value"] as? String == Self.hostile)
+  }
+
+  @Test("config get on a terminal: escaped, so the value's control characters do not reach it")
+  func getEscapedOnTerminal() throws {
+    let home = Home()
+    try home.run(["config", "set", "k=\(Self.hostile)"])
+    // Standard output on a pseudo-terminal; what the terminal received, with the line
+    // discipline's \r\n turned back into \n.
+    let script = """
+      import os, subprocess, sys
+      master, slave = os.openpty()
+      p = subprocess.run(sys.argv[1:], stdout=slave, stderr=subprocess.PIPE)
+      os.close(slave)
+      data = b""
+      while True:
+          try:
+              chunk = os.read(master, 65536)
+          except OSError:
+              break
+          if not chunk:
+              break
+          data += chunk
+      sys.stdout.buffer.write(data.replace(b"\\r\\n", b"\\n"))
+      sys.exit(p.returncode)
+      """
+    let result = try TandemBinary.startProgram(
+      "/usr/bin/env", ["python3", "-c", script, TandemBinary.path, "--home", home.path, "config", "get", "k"]
+    ).wait()
+    #expect(result.status == 0, "\(result.standardError)")
+    #expect(result.standardOutput == TextEscapingExpectation.hostileEscaped + "\n")
   }
 
   @Test("lock status, instances list and error lines escape stored paths and commands")
@@ -220,4 +250,10 @@ struct OutputCorrectnessTests {
     #expect(status.standardOutput.split(separator: "\n").count == 1, "\(status.standardOutput)")
     #expect(status.standardOutput.contains("x\\ny\\x1b[2J"))
   }
+}
+
+/// ``OutputCorrectnessTests/hostile`` as text mode escapes it: C-style escapes, the
+/// backslash itself doubled.
+enum TextEscapingExpectation {
+  static let hostileEscaped = "a\\nforged=1\\x1b]0;title\\x07\\x1b[31m\\\\n\\t\\u202e"
 }
