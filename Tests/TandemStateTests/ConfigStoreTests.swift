@@ -44,7 +44,9 @@ struct ConfigStoreTests {
     #expect(error.code == .concurrentModification)
     #expect(error.conflictReason == .revisionMismatch)
     #expect(error.expectedRevision == 0 && error.currentRevision == 1)
-    #expect(error.retryAfterMilliseconds != nil)
+    // Not retryable as it is: no retry advice, but what to do instead.
+    #expect(error.retryAfterMilliseconds == nil)
+    #expect(error.fixRequired?.contains("--if-revision 1") == true)
     #expect(directory.contents("home/config.json") == before)
     #expect(try store.update(ifRevision: 1) { $0["a"] = "2" }.document.revision == 2)
   }

@@ -38,22 +38,16 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
 
   /// Converts a state error through the ``ErrorCatalog``.
   public init(_ error: StateError) {
-    let entry = ErrorCatalog.entry(for: error.code)
+    let entry = ErrorCatalog.entry(for: error)
     self.init(
       code: error.code.rawValue, exitCode: entry.exitCode, message: error.message, retryable: entry.retryable)
     fixRequired = error.fixRequired
     fixCommand = error.fixCommand
     suggestion = error.suggestion
-    if let reason = error.conflictReason {
-      details.append(("reason", .string(reason.rawValue)))
-      retryStrategy = reason == .lockTimeout ? "exponential_backoff" : "immediate"
-    } else if entry.retryable {
-      retryStrategy = "exponential_backoff"
-    }
+    if let reason = error.conflictReason { details.append(("reason", .string(reason.rawValue))) }
     if entry.retryable {
+      retryStrategy = entry.retryStrategy
       retryAfterMilliseconds = error.retryAfterMilliseconds ?? 0
-    } else {
-      retryStrategy = nil
     }
     if let holder = error.holder {
       details.append(
@@ -110,16 +104,22 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
   }
 
   /// One line for standard error in text mode.
+  ///
+  /// Messages quote stored data (paths, lock holders' commands, arguments), so the line is
+  /// escaped with ``TextEscaping/escape(_:)``: it stays one line and sends no control
+  /// characters to a terminal.
   public var textLine: String {
     var line = "error: \(message)"
-    if !retryable, let fixCommand {
+    if !retryable, let fixRequired, let fixCommand {
+      line += " (fix: \(fixRequired); run: \(fixCommand))"
+    } else if !retryable, let fixCommand {
       line += " (fix: \(fixCommand))"
     } else if !retryable, let fixRequired {
       line += " (fix: \(fixRequired))"
     } else if retryable, let suggestion, retryStrategy == "immediate" {
       line += " (\(suggestion))"
     }
-    return line + " [\(code), exit \(exitCode.rawValue)]"
+    return TextEscaping.escape(line) + " [\(code), exit \(exitCode.rawValue)]"
   }
 
   public var description: String { "\(code): \(message)" }

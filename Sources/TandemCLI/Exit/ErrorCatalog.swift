@@ -5,7 +5,8 @@ public import TandemState
 ///
 /// | code | exit | retryable | strategy |
 /// |---|---|---|---|
-/// | `CONCURRENT_MODIFICATION` | 6 | yes | exponential back-off (lock timeout) or immediate (revision mismatch) |
+/// | `CONCURRENT_MODIFICATION`, reason `lock_timeout` | 6 | yes | exponential back-off |
+/// | `CONCURRENT_MODIFICATION`, reason `revision_mismatch` | 6 | no | |
 /// | `INVALID_ARGUMENT`, `LIMIT_EXCEEDED` | 2 | no | |
 /// | `STATE_CORRUPT`, `UNSAFE_STATE_PATH`, `DISK_FULL`, `READ_ONLY_FILESYSTEM` | 4 | no | |
 /// | `NOT_FOUND` | 5 | no | |
@@ -15,9 +16,12 @@ public import TandemState
 /// | `UNAVAILABLE` | 12 | yes | exponential back-off |
 /// | `IO_ERROR`, `REFRESH_FAILED`, `INTERNAL_ERROR` | 1 | no | |
 ///
-/// `CONCURRENT_MODIFICATION` departs from the spec's table, which lists conflicts as not
-/// retryable: nothing was written, and a retry (after re-reading, for a revision mismatch)
-/// is exactly what a caller should do.
+/// A lock timeout departs from the spec's table, which lists conflicts as not retryable:
+/// nothing was written and the lock will be free again, so the identical call may succeed.
+/// A revision mismatch is not retryable, by the spec's definition ("re-running the
+/// identical invocation unchanged may succeed"): the same `--if-revision N` fails for ever
+/// once the document has moved on. The caller must re-read first (`fix_required`,
+/// `fix_command`).
 public enum ErrorCatalog {
   /// How one code is reported.
   public struct Entry: Sendable {
@@ -25,9 +29,20 @@ public enum ErrorCatalog {
     public var exitCode: ExitStatus
     /// Whether running the same command again may succeed.
     public var retryable: Bool
+    /// For retryable codes: `immediate`, `linear_backoff` or `exponential_backoff`.
+    public var retryStrategy: String? { retryable ? "exponential_backoff" : nil }
   }
 
-  /// The entry for `code`; unknown codes are general errors, not retryable.
+  /// The entry for one error: by its code, except that a revision mismatch, unlike a lock
+  /// timeout, is not retryable.
+  public static func entry(for error: StateError) -> Entry {
+    var entry = entry(for: error.code)
+    if error.conflictReason == .revisionMismatch { entry.retryable = false }
+    return entry
+  }
+
+  /// The entry for `code`; unknown codes are general errors, not retryable. A
+  /// `CONCURRENT_MODIFICATION` is taken as a lock timeout; see ``entry(for:)-(StateError)``.
   public static func entry(for code: StateError.Code) -> Entry {
     switch code {
     case .concurrentModification: return Entry(exitCode: .conflict, retryable: true)

@@ -24,6 +24,11 @@ public enum CommandLineTool {
     public var standardOutput: String
     /// What goes to standard error: warnings, and in text mode the error line.
     public var standardError: String
+    /// The format the response is in; says what a failed write of standard output lost.
+    public var format: OutputFormat = .text
+    /// For a failure in JSON mode: its text line, for standard error in case the envelope
+    /// cannot be written to standard output.
+    var failureLine: String? = nil
   }
 
   /// Runs `root` with the process's arguments, prints, and exits.
@@ -41,14 +46,18 @@ public enum CommandLineTool {
     }
     emit(
       invoke(
-        root, arguments: arguments, environment: Environment.snapshot(), fastRoutes: fastRoutes, start: start)
+        root, arguments: arguments, environment: Environment.snapshot(), fastRoutes: fastRoutes, start: start,
+        standardOutputIsTerminal: isatty(STDOUT_FILENO) == 1)
     )
   }
 
   /// Runs `root` with `arguments` and returns what it would print, without exiting.
+  ///
+  /// - Parameter standardOutputIsTerminal: whether the text goes to a terminal, where a
+  ///   ``CommandOutput/value(_:data:)`` result is printed escaped rather than exactly.
   public static func invoke<Root: ParsableCommand>(
     _ root: Root.Type, arguments: [String], environment: [String: String], fastRoutes: [FastRoute] = [],
-    start: Int64 = SystemClock.monotonicMilliseconds()
+    start: Int64 = SystemClock.monotonicMilliseconds(), standardOutputIsTerminal: Bool = false
   ) -> Response {
     let toolName = Root.configuration.commandName ?? "tool"
     let raw: GlobalOptions.Raw
@@ -71,7 +80,8 @@ public enum CommandLineTool {
         options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
       do {
         let output = try route.run(arguments, context)
-        return respond(output: output, context: context, format: format, start: start)
+        return respond(
+          output: output, context: context, format: format, start: start, terminal: standardOutputIsTerminal)
       } catch is FastRoute.Declined {
         break
       } catch {
@@ -109,7 +119,9 @@ public enum CommandLineTool {
     let context = CommandContext(
       options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
     do {
-      return respond(output: try command.execute(in: context), context: context, format: format, start: start)
+      return respond(
+        output: try command.execute(in: context), context: context, format: format, start: start,
+        terminal: standardOutputIsTerminal)
     } catch {
       return respond(
         failure: error, format: format, instanceID: options.instanceID?.rawValue, command: path, start: start,
@@ -117,10 +129,11 @@ public enum CommandLineTool {
     }
   }
 
-  /// Builds the response for a command's result.
-  static func respond(output: CommandOutput, context: CommandContext, format: OutputFormat, start: Int64)
-    -> Response
-  {
+  /// Builds the response for a command's result; `terminal` tells whether standard output
+  /// is a terminal.
+  static func respond(
+    output: CommandOutput, context: CommandContext, format: OutputFormat, start: Int64, terminal: Bool
+  ) -> Response {
     switch format {
     case .json:
       let meta = ResponseEnvelope.meta(
@@ -128,10 +141,18 @@ public enum CommandLineTool {
         instanceID: context.options.instanceID?.rawValue, command: context.commandPath)
       let envelope = ResponseEnvelope.success(data: output.data, warnings: context.warnings, meta: meta)
       return Response(
-        exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
+        exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "",
+        format: .json)
     case .text:
-      let text = output.text.isEmpty || output.text.hasSuffix("\n") ? output.text : output.text + "\n"
-      let warnings = context.warnings.map { "warning: \($0)\n" }.joined(with: "")
+      let text: String
+      if let value = output.exactValue {
+        // One stored value: exact (plus one newline) for `$(tool get k)` and pipes; escaped
+        // on a terminal, where its control characters would drive the terminal.
+        text = (terminal ? TextEscaping.escape(value) : value) + "\n"
+      } else {
+        text = output.text.isEmpty || output.text.hasSuffix("\n") ? output.text : output.text + "\n"
+      }
+      let warnings = context.warnings.map { "warning: \(TextEscaping.escape($0))\n" }.joined(with: "")
       return Response(exitStatus: .success, standardOutput: text, standardError: warnings)
     }
   }
@@ -155,9 +176,11 @@ public enum CommandLineTool {
         command: command)
       let envelope = ResponseEnvelope.failure(failure, warnings: warnings, meta: meta)
       return Response(
-        exitStatus: failure.exitCode, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
+        exitStatus: failure.exitCode, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "",
+        format: .json, failureLine: failure.textLine)
     case .text:
-      let lines = warnings.map { "warning: \($0)\n" }.joined(with: "") + failure.textLine + "\n"
+      let lines =
+        warnings.map { "warning: \(TextEscaping.escape($0))\n" }.joined(with: "") + failure.textLine + "\n"
       return Response(exitStatus: failure.exitCode, standardOutput: "", standardError: lines)
     }
   }
@@ -210,24 +233,73 @@ public enum CommandLineTool {
   }
 
   /// Writes a response and exits with its status.
+  ///
+  /// A result that cannot be written to standard output (a full disk, a closed pipe, a
+  /// revoked terminal) is a failure: standard error gets a line saying so, and a command
+  /// that had succeeded exits 1 (`IO_ERROR`) instead of 0. That line says the command's
+  /// effect stands, since a write it made is already committed. A command that had failed
+  /// keeps its own exit code, and its error line goes to standard error instead.
+  ///
+  /// `SIGPIPE` is ignored from here on, so that a reader that went away gives `EPIPE` and
+  /// this report rather than a silent death by signal (exit 141 to a shell, a code the spec
+  /// reserves). No child is started after this point, so none inherits the setting.
   public static func emit(_ response: Response) -> Never {
-    writeAll(response.standardOutput, to: STDOUT_FILENO)
-    writeAll(response.standardError, to: STDERR_FILENO)
-    exit(response.exitStatus.rawValue)
+    signal(SIGPIPE, SIG_IGN)
+    var status = response.exitStatus
+    var standardError = response.standardError
+    if let failed = writeAll(response.standardOutput, to: STDOUT_FILENO) {
+      let line = outputFailureLine(failed, response: response)
+      standardError += line.text + "\n"
+      status = line.status
+    }
+    writeAll(standardError, to: STDERR_FILENO)
+    exit(status.rawValue)
+  }
+
+  /// The error line, and the exit status, for a response whose standard output could not
+  /// be written.
+  static func outputFailureLine(_ error: SystemCallError, response: Response) -> (
+    text: String, status: ExitStatus
+  ) {
+    let what = response.format == .json ? "its JSON envelope" : "its result"
+    let cause = "\(error.reason) (errno \(error.errno))"
+    if response.exitStatus == .success {
+      let failure = CommandFailure(
+        code: StateError.Code.ioError.rawValue, exitCode: .generalError,
+        message:
+          "the command completed, and any change it made is saved, but \(what) could not be written to standard output: \(cause)"
+      )
+      return (failure.textLine, .generalError)
+    }
+    let original =
+      response.failureLine.map { line in
+        ": " + (line.hasPrefix("error: ") ? String(line.dropFirst("error: ".count)) : line)
+      } ?? ""
+    return (
+      "error: \(what) could not be written to standard output: \(cause); the command had failed\(original)",
+      response.exitStatus
+    )
   }
 
   /// Writes all of `text` to a descriptor, unbuffered, so nothing is lost at `exit`.
-  public static func writeAll(_ text: String, to fd: Int32) {
-    guard !text.isEmpty else { return }
+  ///
+  /// - Returns: `nil` when everything was written, else the error of the `write` that failed
+  ///   (what came before it may have been written).
+  @discardableResult
+  public static func writeAll(_ text: String, to fd: Int32) -> SystemCallError? {
+    guard !text.isEmpty else { return nil }
     var copy = text
-    copy.withUTF8 { buffer in
+    return copy.withUTF8 { buffer -> SystemCallError? in
       var offset = 0
       while offset < buffer.count {
         let count = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
         if count < 0 && errno == EINTR { continue }
-        if count <= 0 { return }
+        // write(2) returns 0 only for a zero-byte request; treat it as an I/O error rather
+        // than loop forever.
+        if count <= 0 { return SystemCallError("write", errno: count < 0 ? errno : EIO) }
         offset += count
       }
+      return nil
     }
   }
 }

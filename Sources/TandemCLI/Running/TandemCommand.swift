@@ -25,12 +25,29 @@ public struct CommandOutput: Sendable {
   /// The envelope's `data`: an object or an array.
   public var data: JSONValue
   /// What text mode prints on standard output (a newline is added when missing).
+  ///
+  /// Pass stored data (keys, values, ids, paths, commands) through
+  /// ``TextEscaping/escape(_:)``, so that it can neither forge lines nor send control
+  /// characters to a terminal.
   public var text: String
+  /// For ``value(_:data:)`` results: the one stored value that text mode prints.
+  public private(set) var exactValue: String?
 
   /// A result with its JSON data and its text rendering.
   public init(data: JSONValue, text: String) {
     self.data = data
     self.text = text
+  }
+
+  /// A result whose text is one stored value, as `config get` prints it: the value exactly,
+  /// followed by one newline, when standard output is a file or a pipe (so that
+  /// `$(tool get k)` is the value itself, backslashes and all); escaped with
+  /// ``TextEscaping/escape(_:)`` when it is a terminal, where control characters would
+  /// act on the terminal. JSON mode prints `data`, exact as always.
+  public static func value(_ value: String, data: JSONValue) -> CommandOutput {
+    var output = CommandOutput(data: data, text: value)
+    output.exactValue = value
+    return output
   }
 }
 
@@ -64,8 +81,10 @@ public final class CommandContext {
     return LockIntent(instanceID: options.instanceID?.rawValue, command: command)
   }
 
-  /// A command line of this tool that can be run verbatim: the words given, plus the home
-  /// and instance id in force when they came from flags.
+  /// A command line of this tool that can be run verbatim: the words given, plus the global
+  /// flags the caller gave (`--home`, `--instance-id`, `--lock-timeout`, `--output`), so that
+  /// it acts on the same state and answers in the same format. Values from environment
+  /// variables are not repeated: the caller's environment still holds them.
   public func commandLine(_ words: String...) -> String {
     commandLine(words)
   }
@@ -77,6 +96,8 @@ public final class CommandContext {
     if let id = options.instanceID, explicitGlobals.instanceID != nil {
       parts += ["--instance-id", id.rawValue]
     }
+    if let timeout = explicitGlobals.lockTimeout { parts += ["--lock-timeout", timeout] }
+    if explicitGlobals.output != nil { parts += ["--output", options.output.rawValue] }
     return parts.map(ShellQuoting.quote).joined(with: " ")
   }
 }

@@ -82,7 +82,8 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
   public var conflictReason: ConflictReason?
   /// For lock timeouts: who holds the lock, when it could be read.
   public var holder: LockHolder?
-  /// For conflicts: an estimate, with jitter, of when a retry is likely to succeed.
+  /// For lock timeouts: an estimate, with jitter, of when a retry is likely to succeed.
+  /// (A revision mismatch has none: the identical call cannot succeed.)
   public var retryAfterMilliseconds: Int?
   /// For revision mismatches: the revision the caller expected.
   public var expectedRevision: UInt64?
@@ -139,6 +140,10 @@ extension StateError {
   }
 
   /// A revision mismatch on `path`.
+  ///
+  /// Not retryable: the identical call, with the same expected revision, can never succeed
+  /// now. So it carries no retry advice; ``fixRequired`` says to re-read, and a tool sets
+  /// ``fixCommand`` to its own read command.
   static func revisionMismatch(path: String, expected: UInt64, current: UInt64) -> StateError {
     var error = StateError(
       .concurrentModification,
@@ -147,9 +152,9 @@ extension StateError {
     error.conflictReason = .revisionMismatch
     error.expectedRevision = expected
     error.currentRevision = current
-    error.retryAfterMilliseconds = RetryAdvice.afterRevisionMismatch()
-    error.suggestion =
+    error.fixRequired =
       "read the document again (it is at revision \(current)), reapply your change, and retry with --if-revision \(current)"
+    error.suggestion = error.fixRequired
     return error
   }
 }

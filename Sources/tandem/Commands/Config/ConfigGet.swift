@@ -41,6 +41,7 @@ struct ConfigGet: TandemCommand {
       ("scope", .string(entry.scope.rawValue)),
       ("revision", .integer(Int64(entry.revision))),
     ])
-    return CommandOutput(data: data, text: entry.value)
+    // Exact when captured (`$(tandem config get k)`), escaped on a terminal.
+    return CommandOutput.value(entry.value, data: data)
   }
 }

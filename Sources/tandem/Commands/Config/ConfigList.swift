@@ -39,6 +39,8 @@ struct ConfigList: TandemCommand {
     }
     let revisions: [(String, JSONValue)] = documents.map { ($0.0.rawValue, .integer(Int64($0.2.revision))) }
     let data: JSONValue = .object([("entries", .array(entries)), ("revisions", .object(revisions))])
-    return CommandOutput(data: data, text: keys.map { "\($0)=\(winners[$0]!.0)" }.joined(separator: "\n"))
+    // One line per key whatever the value holds: newlines and escape bytes are escaped.
+    let lines = keys.map { "\(TextEscaping.escape($0))=\(TextEscaping.escape(winners[$0]!.0))" }
+    return CommandOutput(data: data, text: lines.joined(separator: "\n"))
   }
 }

@@ -25,9 +25,10 @@ struct ConfigRepair: TandemCommand {
       ("moved_to", .optional(outcome.movedTo)),
       ("reason", .optional(outcome.reason)),
     ])
+    let path = TextEscaping.escape(outcome.path)
     let text =
-      outcome.movedTo.map { "moved the corrupt \(outcome.path) to \($0)" }
-      ?? "\(outcome.path) is fine; nothing to do"
+      outcome.movedTo.map { "moved the corrupt \(path) to \(TextEscaping.escape($0))" }
+      ?? "\(path) is fine; nothing to do"
     return CommandOutput(data: data, text: text)
   }
 }

@@ -49,11 +49,19 @@ struct ConfigTarget {
     keys: [String], ifRevision: UInt64?, verb: String, in context: CommandContext,
     _ body: (inout ConfigDocument) throws -> Void
   ) throws -> CommandOutput {
-    let update = try Self.withRepairHint(context, scope: scope) {
-      try store.update(
-        timeout: context.options.lockTimeout, ifRevision: ifRevision,
-        intent: context.intent(keys.joined(with: " ")),
-        body)
+    let update: ConfigUpdate<Void>
+    do {
+      update = try Self.withRepairHint(context, scope: scope) {
+        try store.update(
+          timeout: context.options.lockTimeout, ifRevision: ifRevision,
+          intent: context.intent(keys.joined(with: " ")),
+          body)
+      }
+    } catch var error as StateError where error.conflictReason == .revisionMismatch {
+      // The re-read the caller must do first: this document's values and revision
+      // (`revisions` in JSON), read-only.
+      error.fixCommand = context.commandLine("config", "list", "--scope", scope.rawValue)
+      throw error
     }
     return ConfigWriteReport(target: self, update: update, keys: keys, verb: verb).output
   }

@@ -40,7 +40,8 @@ struct InstancesList: TandemCommand {
     let text = instances.map { instance in
       let stamp =
         instance.lastWriteMilliseconds.map { SystemClock.iso8601(wallMilliseconds: $0) } ?? "never written"
-      return "\(instance.id)\t\(stamp)\t\(instance.path)"
+      // Tab-separated fields: ids and paths escaped so that neither adds a field or a line.
+      return "\(TextEscaping.escape(instance.id))\t\(stamp)\t\(TextEscaping.escape(instance.path))"
     }.joined(separator: "\n")
     return CommandOutput(data: data, text: text)
   }

@@ -26,7 +26,9 @@ struct LockStatusCommand: TandemCommand {
       status = try ConfigStore(home: context.options.home, namespace: context.options.namespace).lockStatus()
     }
     var holder: JSONValue = .null
-    var text = "free: \(status.path)"
+    // Paths, ids and the holder's command are stored data: escaped, so one line stays one.
+    let path = TextEscaping.escape(status.path)
+    var text = "free: \(path)"
     if status.isHeld {
       if let who = status.holder {
         let held = who.heldMillisecondsNow
@@ -36,10 +38,10 @@ struct LockStatusCommand: TandemCommand {
           ("command", .string(who.command)),
           ("held_ms", .integer(held)),
         ])
-        let label = who.instanceID.map { "\($0): " } ?? ""
-        text = "held by pid \(who.pid) (\(label)\(who.command)) for \(held) ms: \(status.path)"
+        let label = who.instanceID.map { "\(TextEscaping.escape($0)): " } ?? ""
+        text = "held by pid \(who.pid) (\(label)\(TextEscaping.escape(who.command))) for \(held) ms: \(path)"
       } else {
-        text = "held by another process: \(status.path)"
+        text = "held by another process: \(path)"
       }
     }
     let data: JSONValue = .object([
