@@ -48,7 +48,9 @@ struct WriteSafetyTests {
     unlink(directory.appending("home/config.json"))
     // A stale writer that read revision 1 or 2 must not match the new document.
     for stale: UInt64 in [1, 2] {
-      let error = try #require(throws: StateError.self) { try store.update(ifRevision: stale) { $0["a"] = "x" } }
+      let error = try #require(throws: StateError.self) {
+        try store.update(ifRevision: stale) { $0["a"] = "x" }
+      }
       #expect(error.conflictReason == .revisionMismatch)
     }
     let next = try store.update { $0["b"] = "1" }

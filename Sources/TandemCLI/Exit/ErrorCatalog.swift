@@ -7,6 +7,8 @@ public import TandemState
 /// |---|---|---|---|
 /// | `CONCURRENT_MODIFICATION`, reason `lock_timeout` | 6 | yes | exponential back-off |
 /// | `CONCURRENT_MODIFICATION`, reason `revision_mismatch` | 6 | no | |
+/// | `CONCURRENT_MODIFICATION`, reason `lock_replaced` | 6 | yes | immediate |
+/// | `WRITE_UNCONFIRMED` | 6 | no | |
 /// | `INVALID_ARGUMENT`, `LIMIT_EXCEEDED` | 2 | no | |
 /// | `STATE_CORRUPT`, `UNSAFE_STATE_PATH`, `DISK_FULL`, `READ_ONLY_FILESYSTEM` | 4 | no | |
 /// | `NOT_FOUND` | 5 | no | |
@@ -46,6 +48,7 @@ public enum ErrorCatalog {
   public static func entry(for code: StateError.Code) -> Entry {
     switch code {
     case .concurrentModification: return Entry(exitCode: .conflict, retryable: true)
+    case .writeUnconfirmed: return Entry(exitCode: .conflict, retryable: false)
     case .invalidArgument, .limitExceeded: return Entry(exitCode: .argumentError, retryable: false)
     case .stateCorrupt, .unsafeStatePath, .diskFull, .readOnlyFileSystem:
       return Entry(exitCode: .precondition, retryable: false)

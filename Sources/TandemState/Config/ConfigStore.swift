@@ -153,7 +153,8 @@ public struct ConfigStore: Sendable {
   /// this document had before it was repaired, deleted or its namespace removed, so that no
   /// revision ever names two different documents. (A document that does not exist reads as
   /// revision 0, which `ifRevision: 0` matches: "only if there is none".)
-  private func nextRevision(after current: ConfigDocument, under lock: FileLock) throws(StateError) -> UInt64 {
+  private func nextRevision(after current: ConfigDocument, under lock: FileLock) throws(StateError) -> UInt64
+  {
     var base = max(current.revision, lock.historicalRevision)
     if base == 0, let id = namespace.instanceID {
       base = RetiredRevisions.read(id, home: home)[fileName] ?? 0

@@ -69,7 +69,8 @@ enum AtomicFile {
   ) throws(StateError) -> (Int32, String) {
     var random = SystemRandomNumberGenerator()
     for _ in 0..<8 {
-      let temporary = temporaryPrefix(for: name) + String(random.next(), radix: 16)
+      let temporary =
+        temporaryPrefix(for: name) + String(random.next(), radix: 16)
         + String(random.next(), radix: 16)
       let fd = calls.openat(
         directory.fd, temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)

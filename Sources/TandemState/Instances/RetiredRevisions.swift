@@ -38,13 +38,15 @@ enum RetiredRevisions {
       let retired = try home.openDirectory([StateHome.instancesDirectoryName, directoryName], create: true)
     else { return }
     let members = revisions.keys.sorted().map { ($0, JSONValue.integer(Int64(clamping: revisions[$0]!))) }
-    try AtomicFile.write(Array((JSONWriter.compact(.object(members)) + "\n").utf8), as: id.rawValue + ".json", in: retired)
+    try AtomicFile.write(
+      Array((JSONWriter.compact(.object(members)) + "\n").utf8), as: id.rawValue + ".json", in: retired)
   }
 
   /// The revisions recorded for `id`'s documents, by file name; empty if none.
   static func read(_ id: InstanceID, home: StateHome) -> [String: UInt64] {
     guard
-      let retired = try? home.openDirectory([StateHome.instancesDirectoryName, directoryName], create: false),
+      let retired = try? home.openDirectory(
+        [StateHome.instancesDirectoryName, directoryName], create: false),
       let bytes = try? retired.readFile(id.rawValue + ".json", limit: 65_536),
       case .object(let members)? = try? JSONParser.parse(bytes)
     else { return [:] }

@@ -121,7 +121,8 @@ enum LockAcquisition {
   }
 
   /// The conflict error for a lock that stayed busy past the timeout.
-  static func timeoutError(fd: Int32, path: String, timeout: LockTimeout, nested: Bool = false) -> StateError {
+  static func timeoutError(fd: Int32, path: String, timeout: LockTimeout, nested: Bool = false) -> StateError
+  {
     let record = fd >= 0 ? LockRecord.read(from: fd, expectingHolder: true) : nil
     let holder = record?.holder
     let now = SystemClock.wallMilliseconds()

@@ -47,7 +47,8 @@ struct LockRecord: Sendable, Equatable {
     // The record is advisory and anyone can edit the file: keep every number in a range
     // that later arithmetic cannot overflow.
     record.holds = min(max(json["holds"]?.integerValue ?? 0, 0), Int64(Int32.max))
-    record.meanHoldMicroseconds = min(max(json["mean_hold_us"]?.integerValue ?? 0, 0), maximumHoldMicroseconds)
+    record.meanHoldMicroseconds = min(
+      max(json["mean_hold_us"]?.integerValue ?? 0, 0), maximumHoldMicroseconds)
     record.revision = UInt64(max(json["revision"]?.integerValue ?? 0, 0))
     return record
   }

@@ -57,7 +57,9 @@ struct ConfigTarget {
           intent: context.intent(keys.joined(with: " ")),
           body)
       }
-    } catch var error as StateError where error.conflictReason == .revisionMismatch {
+    } catch var error as StateError
+      where error.conflictReason == .revisionMismatch || error.code == .writeUnconfirmed
+    {
       // The re-read the caller must do first: this document's values and revision
       // (`revisions` in JSON), read-only.
       error.fixCommand = context.commandLine("config", "list", "--scope", scope.rawValue)
