@@ -89,3 +89,27 @@ struct NestedWriterTests {
     #expect(try home.run(["config", "set", "k=w"]).status == 0)
   }
 }
+
+@Suite("Revisions at their limits on the command line")
+struct RevisionArgumentTests {
+  @Test(
+    "--if-revision past Int64.max is an argument error, never a crash",
+    arguments: ["9223372036854775808", "18446744073709551615"])
+  func beyondInt64(_ revision: String) throws {
+    let home = Home()
+    try home.run(["config", "set", "k=v"])
+    let result = try home.run(["config", "set", "--if-revision", revision, "k=w"])
+    #expect(
+      result.status == 2 && result.errorCode == "INVALID_ARGUMENT", "\(result.status) \(result.standardError)"
+    )
+    #expect(try home.values() == ["k": "v"])
+  }
+
+  @Test("--if-revision Int64.max on a younger document is a plain mismatch")
+  func atInt64Max() throws {
+    let home = Home()
+    try home.run(["config", "set", "k=v"])
+    let result = try home.run(["config", "set", "--if-revision", "9223372036854775807", "k=w"])
+    #expect(result.status == 6 && result.error?["expected_revision"] as? Int == Int.max)
+  }
+}

@@ -78,6 +78,12 @@ public struct ConfigStore: Sendable {
     intent: LockIntent? = nil,
     _ body: (inout ConfigDocument) throws -> Result
   ) throws -> ConfigUpdate<Result> {
+    if let expectedRevision, expectedRevision > UInt64(Int64.max) {
+      throw StateError(
+        .invalidArgument,
+        "revision \(expectedRevision) does not exist: revisions go from 0 to \(Int64.max); nothing was written"
+      )
+    }
     let locked = try lock(
       timeout: timeout, intent: intent ?? LockIntent(instanceID: nil, command: "config update"))
     defer { locked.lock.release() }
