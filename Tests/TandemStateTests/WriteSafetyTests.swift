@@ -124,4 +124,36 @@ struct WriteSafetyTests {
     #expect(try store.update { $0["a"] = "2" }.document.revision == 2)
     #expect(try store.update { $0["a"] = "3" }.document.revision == 3)
   }
+
+  @Test("a holder that passed its lock to child processes excludes them from its own writes")
+  func passedDownHolderTakesALevel() throws {
+    let store = ConfigStore(home: home)
+    let lock = try store.acquireLock(intent: intent)
+    defer { lock.release() }
+    _ = lock.makeInheritable()
+    // A child process that inherited the lock would take level 1 (byte 1 of the lock file)
+    // through its own open file; while this thread writes, that byte must be taken.
+    let probe = Glibc.open(directory.appending("home/config.json.lock"), O_RDWR)
+    defer { Glibc.close(probe) }
+    func levelOneIsFree() -> Bool {
+      var request = flock()
+      request.l_type = Int16(F_WRLCK)
+      request.l_whence = Int16(SEEK_SET)
+      request.l_start = 1
+      request.l_len = 1
+      guard fcntl(probe, 37 /* F_OFD_SETLK */, &request) == 0 else { return false }
+      request.l_type = Int16(F_UNLCK)
+      _ = fcntl(probe, 37, &request)
+      return true
+    }
+    #expect(levelOneIsFree())
+    var freeDuringWrite = true
+    try store.update { document in
+      document["k"] = "v"
+      freeDuringWrite = levelOneIsFree()
+    }
+    #expect(!freeDuringWrite)
+    #expect(levelOneIsFree())
+    #expect(try store.read().values == ["k": "v"])
+  }
 }

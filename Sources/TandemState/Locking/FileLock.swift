@@ -32,6 +32,8 @@ public final class FileLock: @unchecked Sendable {
 
   private struct State {
     var released = false
+    /// Made inheritable: child processes may hold levels below it.
+    var passedDown = false
     /// The highest revision committed under this lock, to keep in the lock record.
     var committedRevision: UInt64 = 0
     /// The revision the lock record held when the lock was taken.
@@ -93,11 +95,15 @@ public final class FileLock: @unchecked Sendable {
   /// ``InheritedLocks/environmentEntry(for:)``.
   public func makeInheritable() -> Int32 {
     if let outer { return outer.makeInheritable() }
+    state.withLock { $0.passedDown = true }
     let flags = fcntl(fd, F_GETFD)
     _ = fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC)
     _ = OpenFileLock.unlock(fd, range: .after(level: level))
     return fd
   }
+
+  /// Whether ``makeInheritable()`` passed this lock down to child processes.
+  var isPassedDown: Bool { state.withLock { $0.passedDown } }
 
   /// Rewrites the holder record, e.g. with the pid of a command run under the lock.
   public func updateHolder(_ holder: LockHolder) {
@@ -170,15 +176,26 @@ enum LockRegistry {
 
   private static var currentThread: UInt { UInt(pthread_self()) }
 
-  /// Returns the outer handle and records a nested use if this thread already holds `key`.
-  static func enterIfHeldByCurrentThread(_ key: FileKey) -> FileLock? {
+  /// What this thread already holds of one lock file.
+  enum Holding {
+    /// Nothing.
+    case notHeld
+    /// The lock, through this handle; a nested use has been counted.
+    case held(FileLock)
+    /// The lock at this level, passed down to child processes (nothing counted).
+    case passedDown(level: Int)
+  }
+
+  /// Whether this thread already holds `key`, at its innermost level; counts a nested use.
+  static func enterIfHeldByCurrentThread(_ key: FileKey) -> Holding {
     let thread = currentThread
     return held.withLock { table in
-      guard let index = table.firstIndex(where: { $0.key == key && $0.thread == thread }) else {
-        return nil
+      guard let index = table.lastIndex(where: { $0.key == key && $0.thread == thread }) else {
+        return .notHeld
       }
+      if table[index].lock.isPassedDown { return .passedDown(level: table[index].lock.level) }
       table[index].depth += 1
-      return table[index].lock
+      return .held(table[index].lock)
     }
   }
 

@@ -28,15 +28,23 @@ enum LockAcquisition {
       fstat(fd, &info)
       let key = FileKey(info)
 
-      if let outer = LockRegistry.enterIfHeldByCurrentThread(key) {
+      // This thread's own lock: a nested use that only counts, unless the lock was passed
+      // down to child processes, which may be writing now; then take the level below it,
+      // like they do.
+      var passedDown: Int?
+      switch LockRegistry.enterIfHeldByCurrentThread(key) {
+      case .held(let outer):
         close(fd)
-        // This thread's outer handle carries the kernel lock; this one only counts.
         let nested = FileLock(fd: -1, path: path, key: key, waitedMilliseconds: 0, outer: outer)
         return LockedDirectory(lock: nested, directory: directory, lockName: name)
+      case .passedDown(let level):
+        passedDown = level
+      case .notHeld:
+        break
       }
       // Inherited from the process that started this one: take the next level, so that
       // processes started under the same holder still exclude each other.
-      let inherited = InheritedLocks.level(of: key)
+      let inherited = passedDown ?? InheritedLocks.level(of: key)
       let level = inherited.map { $0 + 1 } ?? 0
       let range = inherited == nil ? LockRange.wholeFile : .level(level)
 
