@@ -101,7 +101,12 @@ enum AtomicFile {
     var removed = 0
     for entry in names where entry.hasPrefix(prefix) {
       let fd = openat(directory.fd, entry, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-      guard fd >= 0 else { continue }
+      guard fd >= 0 else {
+        // A symbolic link planted at a temporary path is nobody's file: remove the link
+        // itself (never what it points to).
+        if lastErrno() == ELOOP, unlinkat(directory.fd, entry, 0) == 0 { removed += 1 }
+        continue
+      }
       if OpenFileLock.lockExclusive(fd, wait: false) == 0, unlinkat(directory.fd, entry, 0) == 0 {
         removed += 1
       }
