@@ -100,7 +100,10 @@ struct CredentialTests {
     #expect(try store.record("a").interruptedRefresh == nil, "a finished refresh leaves no in-flight mark")
 
     let good = FakeRefresher(
-      .success(TokenSet(accessToken: "t1", expiresAtMilliseconds: Int64.max / 2, refreshToken: "r1")))
+      .success(
+        TokenSet(
+          accessToken: "t1", expiresAtMilliseconds: SystemClock.wallMilliseconds() + 3_600_000,
+          refreshToken: "r1")))
     let result = try store.token(
       account: "a", minimumValidity: 60_000, timeout: .default, intent: intent, refresher: good)
     #expect(result.refreshed && result.generation == 1 && result.tokens.accessToken == "t1")

@@ -56,6 +56,11 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
     public static let refreshTimeout = Code("REFRESH_TIMEOUT")
     /// The token endpoint or helper answered something that is not a token.
     public static let refreshFailed = Code("REFRESH_FAILED")
+    /// The local setup is incomplete (e.g. the client secret's environment variable is not
+    /// set): nothing was sent to the provider.
+    public static let setupRequired = Code("SETUP_REQUIRED")
+    /// Input the command waits for (a secret on standard input) did not end in time.
+    public static let inputTimeout = Code("INPUT_TIMEOUT")
   }
 
   /// Why a ``Code/concurrentModification`` happened.
