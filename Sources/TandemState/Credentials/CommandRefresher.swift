@@ -27,11 +27,15 @@ public struct CommandRefresher: TokenRefresher {
     let fix = "correct the helper (or PATH), then log in again with the right --refresh-command if it changed"
     let input = JSONWriter.compact(
       .object([("account", .string(request.account)), ("refresh_token", .optional(request.refreshToken))]))
+    // Bounded: the deadline is computed by adding this to a clock reading.
+    let limit = min(
+      max(request.timeoutMilliseconds, CredentialLimits.minimumRefreshMilliseconds),
+      CredentialLimits.longestRefresherMilliseconds)
     let result: CapturedProcess.Result
     do {
       result = try CapturedProcess.run(
         ["/bin/sh", "-c", command], input: Array(input.utf8),
-        timeoutMilliseconds: request.timeoutMilliseconds,
+        timeoutMilliseconds: limit,
         extraEnvironment: ["TANDEM_ACCOUNT=\(request.account)"])
     } catch {
       throw ProgramDiagnostics.spawnFailure(
@@ -41,7 +45,7 @@ public struct CommandRefresher: TokenRefresher {
     guard let termination = result.termination else {
       throw RefreshFailure(
         .timeout,
-        "the credential helper \(shown) did not finish within \(request.timeoutMilliseconds) ms\(errors)")
+        "the credential helper \(shown) did not finish within \(limit) ms\(errors)")
     }
     // A helper that says the grant is gone, whatever its exit status, is taken at its word.
     if termination != .exited(0), let json = try? JSONParser.parse(result.standardOutput),

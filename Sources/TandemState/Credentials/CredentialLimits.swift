@@ -18,8 +18,12 @@ public enum CredentialLimits {
   public static let diagnosticBytes = 1000
   /// How many bytes of a provider's `error_description` a message shows, at most.
   public static let providerTextBytes = 300
-  /// The longest a refresh may take, whatever the lock timeout: 30 s.
+  /// The longest the store lets a refresh take, whatever the lock timeout: 30 s.
   public static let maximumRefreshMilliseconds: Int64 = 30_000
+  /// The most a refresher accepts as its timeout from any caller: an hour. Larger values
+  /// (up to Int64.max in a hand-built request) are cut to this, so that no deadline
+  /// arithmetic can overflow.
+  public static let longestRefresherMilliseconds: Int64 = 3_600_000
   /// The shortest a refresh is given: 100 ms.
   public static let minimumRefreshMilliseconds: Int64 = 100
 }

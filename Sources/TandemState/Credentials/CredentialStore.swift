@@ -284,7 +284,7 @@ public struct CredentialStore: Sendable {
       // Whatever the refresher wrote, no stored secret reaches a message.
       failure.detail = Redactor(secrets: [
         record.tokens?.refreshToken, record.tokens?.accessToken, failure.rotatedRefreshToken,
-      ]).redact(failure.detail)
+      ]).redactKnownSecrets(failure.detail)
       // Never delete what is stored; only take the mark away again (a timeout keeps it: the
       // outcome at the provider is unknown).
       if failure.kind == .invalidGrant, let again = try? read(record.name, in: directory),

@@ -51,7 +51,7 @@ public struct OAuthRefresher: TokenRefresher {
 
     let limit = min(
       max(request.timeoutMilliseconds, CredentialLimits.minimumRefreshMilliseconds),
-      CredentialLimits.maximumRefreshMilliseconds)
+      CredentialLimits.longestRefresherMilliseconds)
     let seconds = Double(limit) / 1000
     let arguments = [
       curl, "--silent", "--show-error", "--proto", "=http,https", "--max-time", String(seconds),

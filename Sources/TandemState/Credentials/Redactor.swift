@@ -5,8 +5,10 @@
 /// trusted to keep a secret out of its own output. Two passes: every known secret (the
 /// stored tokens, the client secret, also as they look form-encoded) is replaced wherever
 /// it occurs, and then every token-shaped word: a run of at least
-/// ``minimumTokenLength`` characters of the token alphabet (`A-Z a-z 0-9 - . _ ~ + / =`)
-/// with both letters and digits, as JWTs, opaque tokens and API keys are.
+/// ``minimumTokenLength`` characters of the token alphabet (`A-Z a-z 0-9 - . _ ~ + =`)
+/// with both letters and digits, as JWTs, opaque tokens and API keys are. `/` ends a run, so
+/// that file paths in a helper's messages stay readable; a known secret is replaced whole
+/// whatever it contains.
 public struct Redactor: Sendable {
   /// What replaces a secret.
   public static let replacement = "[REDACTED]"
@@ -30,11 +32,17 @@ public struct Redactor: Sendable {
     self.secrets = known.sorted { $0.utf8.count > $1.utf8.count }
   }
 
-  /// `text` without the known secrets and token-shaped words.
+  /// `text` without the known secrets and token-shaped words: for text from outside.
   public func redact(_ text: String) -> String {
+    Self.redactingTokenShapedWords(redactKnownSecrets(text))
+  }
+
+  /// `text` without the known secrets only: for messages tandem composed itself, whose
+  /// paths, URLs and names must stay readable.
+  public func redactKnownSecrets(_ text: String) -> String {
     var result = text
     for secret in secrets { result = Self.replacing(secret, in: result) }
-    return Self.redactingTokenShapedWords(result)
+    return result
   }
 
   /// Every occurrence of `needle` in `text` replaced, without Foundation.
@@ -90,6 +98,6 @@ public struct Redactor: Sendable {
   }
 
   private static func isTokenCharacter(_ byte: UInt8) -> Bool {
-    isLetter(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-._~+/=".utf8.contains(byte)
+    isLetter(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-._~+=".utf8.contains(byte)
   }
 }
