@@ -78,7 +78,9 @@ public struct CommandRefresher: TokenRefresher {
       return try TokenResponse.parse(result.standardOutput, keeping: request.refreshToken, redactor: redactor)
     } catch {
       var failure = error
-      failure.detail = "the credential helper \(shown) answered: \(failure.detail)"
+      // Its standard error may say why it printed what it did; shown only if it said anything.
+      let said = ProgramDiagnostics.tail(result.standardError, redactor: redactor) == nil ? "" : errors
+      failure.detail = "the credential helper \(shown) answered: \(failure.detail)\(said)"
       throw failure
     }
   }
