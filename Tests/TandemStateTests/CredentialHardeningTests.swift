@@ -40,6 +40,18 @@ struct CredentialHardeningTests {
     #expect(failure.rotatedRefreshToken == "r2", "the rotated token travels with the refusal")
   }
 
+  @Test("any clock reading, however absurd, gives an answer or a refusal, never an overflow")
+  func absurdClock() {
+    for now in [Int64.min, -1, 0, Int64.max] {
+      for members in [
+        #""expires_in":315360000"#, #""expires_at":253402300799"#, #""expires_at":"9999-12-31T23:59:59Z""#,
+        #""expires_at":0"#,
+      ] {
+        _ = try? TokenResponse.parse(Self.answer(members), keeping: nil, now: now)
+      }
+    }
+  }
+
   @Test("valid expiries: the lifetime's bounds, epoch seconds, RFC 3339 with offsets and leap days")
   func validExpiries() throws {
     func expiry(_ members: String) throws -> Int64 {

@@ -63,8 +63,9 @@ enum TokenExpiry {
           "expires_at is \(shown(value)), which is in the past (now is "
             + "\(SystemClock.iso8601(wallMilliseconds: now))): the token has already expired"))
     }
-    // now < milliseconds ≤ latest, both non-negative: the difference cannot overflow.
-    guard milliseconds - now <= CredentialLimits.maximumLifetimeSeconds * 1000 else {
+    // A clock before 1970 could make the difference overflow: checked.
+    let (ahead, overflow) = milliseconds.subtractingReportingOverflow(now)
+    guard !overflow, ahead <= CredentialLimits.maximumLifetimeSeconds * 1000 else {
       return .failure(ExpiryProblem("expires_at is \(shown(value)), more than 10 years ahead"))
     }
     return .success(milliseconds)

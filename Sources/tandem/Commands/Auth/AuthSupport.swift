@@ -103,8 +103,8 @@ enum AuthSupport {
         "pipe the \(what) on standard input (it is never taken from the command line)")
     }
     let limit = standardInputLimit
-    // The timeout is at most an hour (LockTimeout's parser): no overflow.
-    let deadline = SystemClock.monotonicMilliseconds() + max(0, timeoutMilliseconds)
+    // At most an hour (as LockTimeout's parser gives), so the sum cannot overflow.
+    let deadline = SystemClock.monotonicMilliseconds() + min(max(0, timeoutMilliseconds), 3_600_000)
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 16_384)
     reading: while true {
