@@ -73,10 +73,15 @@ public struct OAuthRefresher: TokenRefresher {
     switch termination {
     case .exited(0): break
     case .exited(28): throw RefreshFailure(.timeout, "no answer from \(client.tokenURL) within \(seconds) s")
-    case .exited(126), .exited(127):
+    // curl's own exit codes stop well below these: they are the shell's (or a spawner's)
+    // "not found" and "cannot execute".
+    case .exited(127):
       throw RefreshFailure(
-        .programNotRunnable,
-        "\(InstanceID.quoted(curl)) could not be run (exit \(termination.shellStatus))\(errors)",
+        .programMissing, "\(InstanceID.quoted(curl)) was not found (exit 127)\(errors)",
+        fix: "install curl (e.g. apt-get install curl) or put it on PATH")
+    case .exited(126):
+      throw RefreshFailure(
+        .programNotRunnable, "\(InstanceID.quoted(curl)) cannot be executed (exit 126)\(errors)",
         fix: "install curl (e.g. apt-get install curl) or put it on PATH")
     case .exited(let status):
       throw RefreshFailure(.unavailable, "cannot reach \(client.tokenURL) (curl exit \(status))\(errors)")

@@ -22,7 +22,9 @@ struct AuthLogin: TandemCommand {
   @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: "The account name.") var account: String
-  @Option(name: .customLong("token-url"), help: "The OAuth token endpoint.") var tokenURL: String?
+  @Option(
+    name: .customLong("token-url"), help: "The OAuth token endpoint: https:// (http:// only to loopback).")
+  var tokenURL: String?
   @Option(name: .customLong("client-id"), help: "The OAuth client id.") var clientID: String?
   @Option(name: .customLong("client-secret-env"), help: "Environment variable holding the client secret.")
   var clientSecretEnv: String?
@@ -31,7 +33,7 @@ struct AuthLogin: TandemCommand {
   var refreshCommand: String?
   @Option(
     name: .customLong("stdin-timeout"),
-    help: "How long to wait for standard input to end (default 30s, at most 60m).")
+    help: "How long to wait for standard input to end (at most 60m).")
   var stdinTimeout: String = AuthSupport.defaultStandardInputTimeout
 
   func execute(in context: CommandContext) throws -> CommandOutput {
