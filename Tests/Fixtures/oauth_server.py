@@ -8,7 +8,11 @@ stops by itself after --lifetime seconds.
 
   POST /token            grant_type=refresh_token&refresh_token=...&client_id=...
   POST /admin/family     {"expired": false} -> {"refresh_token": "..."} (a new grant)
-  POST /admin/config     {"delay_ms": 2000}
+  POST /admin/config     {"delay_ms": 2000, "answer_override": {"expires_in": 0}, "echo_secrets": true}
+                         answer_override: members merged into every successful token answer
+                         (after the rotation has happened, as a provider with a bug would);
+                         echo_secrets: every error_description repeats the refresh token and
+                         client secret it received, as careless providers do
   GET  /stats            {"requests", "refreshes", "reuse_detected", "rejected"}
 """
 import argparse
@@ -20,7 +24,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
-STATE = {"delay_ms": 0, "requests": 0, "refreshes": 0, "reuse_detected": 0, "rejected": 0}
+STATE = {"delay_ms": 0, "answer_override": {}, "echo_secrets": False, "requests": 0, "refreshes": 0, "reuse_detected": 0, "rejected": 0}
 FAMILIES = {}  # family id -> {"current": token, "used": set(), "revoked": bool, "expired": bool}
 TOKENS = {}  # refresh token -> family id
 ARGS = None
@@ -63,6 +67,8 @@ class Handler(BaseHTTPRequestHandler):
             options = json.loads(self.body() or "{}")
             with LOCK:
                 STATE["delay_ms"] = int(options.get("delay_ms", STATE["delay_ms"]))
+                STATE["answer_override"] = dict(options.get("answer_override", STATE["answer_override"]))
+                STATE["echo_secrets"] = bool(options.get("echo_secrets", STATE["echo_secrets"]))
             return self.reply(200, {"delay_ms": STATE["delay_ms"]})
         if self.path != "/token":
             return self.reply(404, {"error": "not_found"})
@@ -70,6 +76,19 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             STATE["requests"] += 1
             delay = STATE["delay_ms"]
+            override = dict(STATE["answer_override"])
+            echo = STATE["echo_secrets"]
+        if echo:
+            received = " (received refresh_token=%s client_secret=%s)" % (
+                form.get("refresh_token", [""])[0], form.get("client_secret", [""])[0])
+            original = self.reply
+
+            def reply(status, body):
+                if "error" in body:
+                    body = dict(body)
+                    body["error_description"] = body.get("error_description", "") + received
+                original(status, body)
+            self.reply = reply
         # The request has arrived; the provider acts on it even if the client goes away.
         time.sleep(delay / 1000)
         if form.get("client_id", [""])[0] != ARGS.client_id:
@@ -103,8 +122,10 @@ class Handler(BaseHTTPRequestHandler):
             TOKENS[new_token] = family_id
             STATE["refreshes"] += 1
             access = "at-%d-%s" % (STATE["refreshes"], secrets.token_hex(6))
-        return self.reply(200, {"access_token": access, "token_type": "Bearer",
-                                "expires_in": ARGS.access_ttl, "refresh_token": new_token})
+        answer = {"access_token": access, "token_type": "Bearer",
+                  "expires_in": ARGS.access_ttl, "refresh_token": new_token}
+        answer.update(override)
+        return self.reply(200, answer)
 
 
 def main():

@@ -14,10 +14,11 @@ struct CredentialTests {
     #expect(plain.accessToken == "a" && plain.refreshToken == "r2")
     #expect(abs(plain.expiresAtMilliseconds - (now + 60_000)) < 2000)
     let kept = try TokenResponse.parse(
-      Array(#"{"access_token":"a","expires_at":2000000000}"#.utf8), keeping: "r1")
+      Array(#"{"access_token":"a","expires_at":2000000000}"#.utf8), keeping: "r1", now: 1_800_000_000_000)
     #expect(kept.refreshToken == "r1" && kept.expiresAtMilliseconds == 2_000_000_000_000)
     let stamped = try TokenResponse.parse(
-      Array(#"{"access_token":"a","expires_at":"2033-05-18T03:33:20Z"}"#.utf8), keeping: nil)
+      Array(#"{"access_token":"a","expires_at":"2033-05-18T03:33:20Z"}"#.utf8), keeping: nil,
+      now: 1_800_000_000_000)
     #expect(stamped.expiresAtMilliseconds == 2_000_000_000_000)
     #expect(throws: RefreshFailure.self) {
       try TokenResponse.parse(Array(#"{"token":"a"}"#.utf8), keeping: nil)
@@ -100,7 +101,10 @@ struct CredentialTests {
     #expect(try store.record("a").interruptedRefresh == nil, "a finished refresh leaves no in-flight mark")
 
     let good = FakeRefresher(
-      .success(TokenSet(accessToken: "t1", expiresAtMilliseconds: Int64.max / 2, refreshToken: "r1")))
+      .success(
+        TokenSet(
+          accessToken: "t1", expiresAtMilliseconds: SystemClock.wallMilliseconds() + 3_600_000,
+          refreshToken: "r1")))
     let result = try store.token(
       account: "a", minimumValidity: 60_000, timeout: .default, intent: intent, refresher: good)
     #expect(result.refreshed && result.generation == 1 && result.tokens.accessToken == "t1")

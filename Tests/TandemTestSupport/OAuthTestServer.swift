@@ -55,6 +55,13 @@ public final class OAuthTestServer: @unchecked Sendable {
     _ = try post("/admin/config", #"{"delay_ms": \#(milliseconds)}"#)
   }
 
+  /// Changes the server's behaviour with a JSON object of `/admin/config` settings:
+  /// `answer_override` (members merged into successful answers, after the rotation) and
+  /// `echo_secrets` (error descriptions repeat the secrets received).
+  public func configure(_ json: String) throws {
+    _ = try post("/admin/config", json)
+  }
+
   /// The counters: requests, refreshes, reuse_detected, rejected.
   public func stats() throws -> [String: Int] {
     let result = try TandemBinary.startProgram("/usr/bin/curl", ["-s", base + "/stats"]).wait()

@@ -10,11 +10,11 @@ public import TandemState
 /// | `CONCURRENT_MODIFICATION`, reason `lock_replaced` | 6 | yes | immediate |
 /// | `WRITE_UNCONFIRMED` | 6 | no | |
 /// | `INVALID_ARGUMENT`, `LIMIT_EXCEEDED` | 2 | no | |
-/// | `STATE_CORRUPT`, `UNSAFE_STATE_PATH`, `DISK_FULL`, `READ_ONLY_FILESYSTEM` | 4 | no | |
+/// | `STATE_CORRUPT`, `UNSAFE_STATE_PATH`, `DISK_FULL`, `READ_ONLY_FILESYSTEM`, `SETUP_REQUIRED` | 4 | no | |
 /// | `NOT_FOUND` | 5 | no | |
 /// | `PERMISSION_DENIED`, `ACCESS_DENIED` | 7 | no | |
 /// | `CREDENTIALS_MISSING`, `CREDENTIALS_EXPIRED`, `REFRESH_REVOKED` | 8 | no | |
-/// | `REFRESH_TIMEOUT` | 10 | no | |
+/// | `REFRESH_TIMEOUT`, `INPUT_TIMEOUT` | 10 | no | |
 /// | `UNAVAILABLE` | 12 | yes | exponential back-off |
 /// | `IO_ERROR`, `REFRESH_FAILED`, `INTERNAL_ERROR` | 1 | no | |
 ///
@@ -50,14 +50,14 @@ public enum ErrorCatalog {
     case .concurrentModification: return Entry(exitCode: .conflict, retryable: true)
     case .writeUnconfirmed: return Entry(exitCode: .conflict, retryable: false)
     case .invalidArgument, .limitExceeded: return Entry(exitCode: .argumentError, retryable: false)
-    case .stateCorrupt, .unsafeStatePath, .diskFull, .readOnlyFileSystem:
+    case .stateCorrupt, .unsafeStatePath, .diskFull, .readOnlyFileSystem, .setupRequired:
       return Entry(exitCode: .precondition, retryable: false)
     case .notFound: return Entry(exitCode: .notFound, retryable: false)
     case .permissionDenied, .accessDenied: return Entry(exitCode: .permissionDenied, retryable: false)
     case .credentialsMissing, .credentialsExpired, .refreshRevoked:
       return Entry(exitCode: .authRequired, retryable: false)
     case .unavailable: return Entry(exitCode: .unavailable, retryable: true)
-    case .refreshTimeout: return Entry(exitCode: .timeout, retryable: false)
+    case .refreshTimeout, .inputTimeout: return Entry(exitCode: .timeout, retryable: false)
     default: return Entry(exitCode: .generalError, retryable: false)
     }
   }

@@ -34,6 +34,15 @@ public struct AccountRecord: Sendable, Equatable {
 
   static let format = "tandem.credentials/1"
 
+  /// The largest generation: the file stores it as a JSON integer (Int64).
+  public static let maximumGeneration = UInt64(Int64.max)
+
+  /// The generation after `generation`, or nil at ``maximumGeneration``: checked, never
+  /// wrapped, so that `--if-generation` keeps its meaning.
+  static func next(after generation: UInt64) -> UInt64? {
+    generation < maximumGeneration ? generation + 1 : nil
+  }
+
   func encode() -> [UInt8] {
     let tokens: JSONValue =
       self.tokens.map {
@@ -48,7 +57,8 @@ public struct AccountRecord: Sendable, Equatable {
       } ?? .null
     let json = JSONValue.object([
       ("format", .string(Self.format)), ("account", .string(name)), ("source", source.json),
-      ("generation", .integer(Int64(generation))), ("tokens", tokens), ("refresh_in_flight", inFlight),
+      ("generation", .integer(Int64(clamping: generation))), ("tokens", tokens),
+      ("refresh_in_flight", inFlight),
     ])
     return Array((JSONWriter.pretty(json) + "\n").utf8)
   }
@@ -61,8 +71,11 @@ public struct AccountRecord: Sendable, Equatable {
     else { return nil }
     var record = AccountRecord(name: name, source: source, generation: UInt64(generation))
     if let tokens = json["tokens"], tokens != .null {
+      // An expiry outside 1970...9999 was never written by tandem: the file was edited or
+      // damaged, and arithmetic on it could overflow.
       guard let access = tokens["access_token"]?.stringValue,
-        let expires = tokens["expires_at_ms"]?.integerValue
+        let expires = tokens["expires_at_ms"]?.integerValue,
+        expires >= 0, expires <= CredentialLimits.latestExpiryMilliseconds
       else {
         return nil
       }
@@ -74,8 +87,10 @@ public struct AccountRecord: Sendable, Equatable {
     if let inFlight = json["refresh_in_flight"], inFlight != .null, let pid = inFlight["pid"]?.integerValue,
       let started = inFlight["started_at_ms"]?.integerValue
     {
+      // The mark matters more than its time: keep it, with the time brought into range.
       record.interruptedRefresh = InterruptedRefresh(
-        pid: Int32(truncatingIfNeeded: pid), startedAtMilliseconds: started)
+        pid: Int32(truncatingIfNeeded: pid),
+        startedAtMilliseconds: min(max(started, 0), CredentialLimits.latestExpiryMilliseconds))
     }
     return record
   }

@@ -59,6 +59,31 @@ public struct ActiveAccount: Sendable {
     try ConfigStore(home: home, namespace: namespace, fileName: Self.fileName).read()[Self.key]
   }
 
+  /// Clears `account` wherever it is the active choice: the shared default and every
+  /// instance's own. Run after the account is removed, so that no namespace is left
+  /// pointing at an account that is gone. Returns the namespaces whose choice was cleared.
+  public static func forget(
+    _ account: String, home: StateHome, timeout: LockTimeout, intent: LockIntent
+  ) throws -> [Namespace] {
+    var namespaces: [Namespace] = [.shared]
+    for instance in try InstanceRegistry(home: home).list() {
+      if let id = try? InstanceID(instance.id) { namespaces.append(.instance(id)) }
+    }
+    var cleared: [Namespace] = []
+    for namespace in namespaces where try ActiveAccount(home: home, namespace: namespace).stored() == account
+    {
+      // Checked again under the lock: another process may have switched meanwhile.
+      let store = ConfigStore(home: home, namespace: namespace, fileName: Self.fileName)
+      let removed = try store.update(timeout: timeout, intent: intent) { document -> Bool in
+        guard document[Self.key] == account else { return false }
+        document[Self.key] = nil
+        return true
+      }
+      if removed.result { cleared.append(namespace) }
+    }
+    return cleared
+  }
+
   /// Makes `account` this namespace's active account.
   public func switchTo(_ account: String, timeout: LockTimeout, intent: LockIntent) throws {
     try ConfigStore(home: home, namespace: namespace, fileName: Self.fileName)

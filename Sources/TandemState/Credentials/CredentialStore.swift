@@ -69,16 +69,64 @@ public struct CredentialStore: Sendable {
     account: String, source: CredentialSource, refreshToken: String?, timeout: LockTimeout, intent: LockIntent
   ) throws(StateError) -> AccountRecord {
     try InstanceID.validateName(account, kind: "account name")
+    try Self.validate(source)
+    if let refreshToken, let problem = TokenResponse.tokenProblem(refreshToken) {
+      let code: StateError.Code =
+        refreshToken.utf8.count > CredentialLimits.maximumTokenBytes ? .limitExceeded : .invalidArgument
+      throw StateError(code, "the refresh token is unusable: \(problem); nothing was stored")
+    }
     let locked = try lock(account, timeout: timeout, intent: intent)
     defer { locked.lock.release() }
     let previous = try read(account, in: locked.directory)
-    var record = AccountRecord(
-      name: account, source: source, generation: previous.map { $0.generation + 1 } ?? 0)
+    // A new login continues the generation count, so that an `--if-generation` taken before it
+    // never matches; at the very top it starts again at 0 rather than overflow.
+    let generation = previous.flatMap { AccountRecord.next(after: $0.generation) } ?? 0
+    var record = AccountRecord(name: account, source: source, generation: generation)
     if let refreshToken {
       record.tokens = TokenSet(accessToken: "", expiresAtMilliseconds: 0, refreshToken: refreshToken)
     }
     try save(record, in: locked.directory)
     return record
+  }
+
+  /// Checks what `auth login` would store: an https token URL (http only to loopback), a
+  /// valid client-secret variable name, a non-empty helper command.
+  public static func validate(_ source: CredentialSource) throws(StateError) {
+    switch source {
+    case .oauth(let client):
+      if let problem = TokenEndpoint.problem(client.tokenURL) {
+        var error = StateError(
+          .invalidArgument, "--token-url \(InstanceID.quoted(client.tokenURL)) is refused: \(problem)")
+        error.fixRequired = "pass the provider's https:// token endpoint"
+        throw error
+      }
+      guard !client.clientID.isEmpty, !client.clientID.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
+      else {
+        throw StateError(
+          .invalidArgument, "--client-id must be a non-empty string without control characters")
+      }
+      if let variable = client.clientSecretEnvironmentVariable {
+        let bytes = Array(variable.utf8)
+        let valid =
+          !bytes.isEmpty && bytes.count <= 256 && !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[0])
+          && bytes.allSatisfy { byte in
+            byte == UInt8(ascii: "_") || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+              || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+              || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+          }
+        guard valid else {
+          throw StateError(
+            .invalidArgument,
+            "--client-secret-env \(InstanceID.quoted(variable)) is not an environment variable name "
+              + "(letters, digits and _, not starting with a digit); pass the variable's name, not the secret"
+          )
+        }
+      }
+    case .command(let command):
+      guard !command.utf8.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) else {
+        throw StateError(.invalidArgument, "--refresh-command is empty")
+      }
+    }
   }
 
   /// Removes an account's stored tokens under its lock.
@@ -98,6 +146,7 @@ public struct CredentialStore: Sendable {
     account: String, minimumValidity: Int64, timeout: LockTimeout, intent: LockIntent,
     refresher: any TokenRefresher
   ) throws(StateError) -> TokenResult {
+    let minimumValidity = max(0, minimumValidity)
     // Most calls end here: a valid token, read without the lock.
     let current = try record(account)
     if let tokens = current.tokens, tokens.isValid(forAtLeast: minimumValidity) {
@@ -119,7 +168,20 @@ public struct CredentialStore: Sendable {
     if let tokens = fresh.tokens, tokens.isValid(forAtLeast: minimumValidity) {
       return TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false)
     }
-    return try refresh(fresh, in: locked.directory, timeout: timeout, refresher: refresher)
+    let result = try refresh(fresh, in: locked.directory, timeout: timeout, refresher: refresher)
+    // A token shorter-lived than asked for is stored (the provider has rotated) but not
+    // handed out as if it were good for that long.
+    guard result.tokens.isValid(forAtLeast: minimumValidity) else {
+      let left = max(0, result.tokens.remainingMilliseconds()) / 1000
+      var error = StateError(
+        .refreshFailed,
+        "account \(account): the new access token is valid for \(left) s, less than the \(minimumValidity / 1000) s "
+          + "asked for (--min-ttl); it was stored (generation \(result.generation)) but not returned",
+        path: path(of: account))
+      error.fixRequired = "ask for less validity (--min-ttl) than the tokens the provider issues last"
+      throw error
+    }
+    return result
   }
 
   /// The 401 recovery step: refreshes only if the account is still at `generation`; if
@@ -129,7 +191,8 @@ public struct CredentialStore: Sendable {
     account: String, ifGeneration generation: UInt64?, timeout: LockTimeout, intent: LockIntent,
     refresher: any TokenRefresher
   ) throws(StateError) -> TokenResult {
-    _ = try record(account)
+    let current = try record(account)
+    if let generation { try checkIssued(generation, current) }
     let locked: LockedDirectory
     do {
       locked = try lock(account, timeout: timeout, intent: intent)
@@ -144,12 +207,37 @@ public struct CredentialStore: Sendable {
     }
     defer { locked.lock.release() }
     guard let fresh = try read(account, in: locked.directory) else { throw missing(account) }
+    if let generation {
+      // A logout and a new login meanwhile can lower the generation.
+      try checkIssued(generation, fresh)
+    }
     if let generation, fresh.generation != generation, let tokens = fresh.tokens,
       tokens.isValid(forAtLeast: 0)
     {
       return TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false)
     }
-    return try refresh(fresh, in: locked.directory, timeout: timeout, refresher: refresher)
+    let result = try refresh(fresh, in: locked.directory, timeout: timeout, refresher: refresher)
+    guard result.tokens.isValid(forAtLeast: 0) else {
+      throw StateError(
+        .refreshFailed,
+        "account \(account): the new access token has already expired; it was stored (generation "
+          + "\(result.generation)) but not returned",
+        path: path(of: account))
+    }
+    return result
+  }
+
+  /// Refuses an `--if-generation` that was never issued: it cannot come from an earlier
+  /// answer, so the caller is confused, and refreshing would hide that.
+  private func checkIssued(_ generation: UInt64, _ record: AccountRecord) throws(StateError) {
+    guard generation > record.generation else { return }
+    var error = StateError(
+      .invalidArgument,
+      "account \(record.name) is at generation \(record.generation): generation \(generation) was never issued",
+      path: path(of: record.name))
+    error.fixRequired =
+      "pass the generation of the token that was refused (the `generation` that auth token returned with it)"
+    throw error
   }
 
   /// The refresh itself, with the lock held.
@@ -158,6 +246,15 @@ public struct CredentialStore: Sendable {
     refresher: any TokenRefresher
   ) throws(StateError) -> TokenResult {
     let interrupted = record.interruptedRefresh
+    // Checked before anything is sent: once the provider has rotated, the answer must be storable.
+    guard let nextGeneration = AccountRecord.next(after: record.generation) else {
+      var error = StateError(
+        .limitExceeded,
+        "account \(record.name) is at generation \(record.generation), the largest a file can hold; nothing was sent",
+        path: path(of: record.name))
+      error.fixRequired = "log in again: auth login --account \(record.name) (the count starts again at 0)"
+      throw error
+    }
     // Leave a mark while the request is out: if this process dies before it stores the
     // answer, the next caller knows the provider may have rotated the token.
     var marked = record
@@ -166,35 +263,103 @@ public struct CredentialStore: Sendable {
     try save(marked, in: directory)
 
     // Below the lock timeout, so that a waiter never gives up on a healthy refresh.
-    let networkTimeout = max(100, min(timeout.milliseconds * 4 / 5, 30_000))
+    // Divided first: a caller's timeout may be any Int64, and 4/5 of it always fits.
+    let networkTimeout = max(
+      CredentialLimits.minimumRefreshMilliseconds,
+      min(timeout.milliseconds / 5 * 4, CredentialLimits.maximumRefreshMilliseconds))
     let request = RefreshRequest(
       account: record.name, source: record.source, refreshToken: record.tokens?.refreshToken,
       timeoutMilliseconds: networkTimeout)
     let tokens: TokenSet
-    do {
+    do throws(RefreshFailure) {
       tokens = try refresher.refresh(request)
+      // Any refresher, not only the built-in ones: what is stored must be storable and sane.
+      if let problem = Self.problem(with: tokens) {
+        throw RefreshFailure(
+          .malformed, "the refresher returned \(problem)",
+          rotatedRefreshToken: tokens.refreshToken == record.tokens?.refreshToken ? nil : tokens.refreshToken)
+      }
     } catch {
+      var failure = error
+      // Whatever the refresher wrote, no stored secret reaches a message.
+      failure.detail = Redactor(secrets: [
+        record.tokens?.refreshToken, record.tokens?.accessToken, failure.rotatedRefreshToken,
+      ]).redactKnownSecrets(failure.detail)
       // Never delete what is stored; only take the mark away again (a timeout keeps it: the
       // outcome at the provider is unknown).
-      if error.kind == .invalidGrant, let again = try? read(record.name, in: directory),
+      if failure.kind == .invalidGrant, let again = try? read(record.name, in: directory),
         again.generation != record.generation, let newer = again.tokens, newer.isValid(forAtLeast: 0)
       {
         // Someone stored a newer token meanwhile: use it, and leave their credentials be.
         return TokenResult(
           account: record.name, tokens: newer, generation: again.generation, refreshed: false)
       }
-      if error.kind != .timeout { try? save(record, in: directory) }
-      throw classify(error, account: record.name, interrupted: interrupted)
+      if let rotated = failure.rotatedRefreshToken, TokenResponse.tokenProblem(rotated) == nil {
+        // The provider rotated, then said something unusable about the access token. The
+        // old refresh token is spent: keep the new one, or the grant is lost. No access
+        // token is stored, so the next call refreshes again, with the new refresh token.
+        var kept = record
+        kept.tokens = TokenSet(accessToken: "", expiresAtMilliseconds: 0, refreshToken: rotated)
+        kept.generation = nextGeneration
+        kept.interruptedRefresh = nil
+        do {
+          try save(kept, in: directory)
+        } catch let saveError {
+          var lost = saveError
+          lost.message +=
+            "; the provider had rotated the refresh token, and the new one could not be stored: log in again"
+          throw lost
+        }
+        throw classify(
+          failure, account: record.name, interrupted: interrupted, keptGeneration: nextGeneration)
+      }
+      if failure.kind != .timeout { try? save(record, in: directory) }
+      throw classify(failure, account: record.name, interrupted: interrupted)
     }
     var updated = record
     updated.tokens = tokens
-    updated.generation = record.generation + 1
+    updated.generation = nextGeneration
     updated.interruptedRefresh = nil
     try save(updated, in: directory)
     return TokenResult(account: record.name, tokens: tokens, generation: updated.generation, refreshed: true)
   }
 
+  /// Why `tokens` from a refresher cannot be stored as they are, or nil.
+  static func problem(with tokens: TokenSet) -> String? {
+    if let problem = TokenResponse.tokenProblem(tokens.accessToken) {
+      return "an access token that is \(problem)"
+    }
+    if let refresh = tokens.refreshToken, let problem = TokenResponse.tokenProblem(refresh) {
+      return "a refresh token that is \(problem)"
+    }
+    if tokens.expiresAtMilliseconds < 0
+      || tokens.expiresAtMilliseconds > CredentialLimits.latestExpiryMilliseconds
+    {
+      return "an expiry (\(tokens.expiresAtMilliseconds) ms since the epoch) outside 1970 to 9999"
+    }
+    if tokens.tokenType.isEmpty || TokenResponse.tokenProblem(tokens.tokenType) != nil
+      || tokens.tokenType.utf8.count > 64
+    {
+      return "an unusable token type"
+    }
+    return nil
+  }
+
   private func classify(
+    _ failure: RefreshFailure, account: String, interrupted: AccountRecord.InterruptedRefresh?,
+    keptGeneration: UInt64? = nil
+  ) -> StateError {
+    var error = classifyKind(failure, account: account, interrupted: interrupted)
+    if let keptGeneration {
+      error.message +=
+        "; the provider had already rotated the refresh token, and the new one was stored (generation "
+        + "\(keptGeneration)): the next refresh uses it"
+    }
+    if error.fixRequired == nil { error.fixRequired = failure.fix }
+    return error
+  }
+
+  private func classifyKind(
     _ failure: RefreshFailure, account: String, interrupted: AccountRecord.InterruptedRefresh?
   ) -> StateError {
     let path = path(of: account)
@@ -229,6 +394,20 @@ public struct CredentialStore: Sendable {
       return error
     case .malformed:
       return StateError(.refreshFailed, "account \(account): \(failure.detail)", path: path)
+    case .programMissing:
+      var error = StateError(
+        .notFound, "account \(account): \(failure.detail); nothing was changed", path: path)
+      error.fixRequired = failure.fix ?? "install the missing program"
+      return error
+    case .programNotRunnable:
+      var error = StateError(
+        .permissionDenied, "account \(account): \(failure.detail); nothing was changed", path: path)
+      error.fixRequired = failure.fix ?? "make the program executable"
+      return error
+    case .localSetup:
+      var error = StateError(.setupRequired, "account \(account): \(failure.detail)", path: path)
+      error.fixRequired = failure.fix
+      return error
     }
   }
 

@@ -20,22 +20,39 @@ public struct OAuthRefresher: TokenRefresher {
     guard case .oauth(let client) = request.source else {
       throw RefreshFailure(.malformed, "account \(request.account) is not an OAuth account")
     }
+    // Checked again here, not only at login: an account file may predate the rule.
+    if let problem = TokenEndpoint.problem(client.tokenURL) {
+      throw RefreshFailure(
+        .localSetup, "the token URL \(InstanceID.quoted(client.tokenURL)) is refused: \(problem)",
+        fix: "log in again with an https:// --token-url")
+    }
     guard let refreshToken = request.refreshToken, !refreshToken.isEmpty else {
       throw RefreshFailure(.invalidGrant, "no refresh token is stored")
     }
     var form = [
       ("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", client.clientID),
     ]
+    var secret: String?
     if let variable = client.clientSecretEnvironmentVariable {
-      guard let secret = environment(variable), !secret.isEmpty else {
-        throw RefreshFailure(.accessDenied, "the client secret variable \(variable) is not set")
+      // A local setup problem, not the provider's answer: nothing has been sent yet.
+      guard let value = environment(variable), !value.isEmpty else {
+        throw RefreshFailure(
+          .localSetup,
+          "the client secret variable \(variable) is not set in this environment (tandem reads it at refresh "
+            + "time and never stores it); nothing was sent to the provider",
+          fix: "set \(variable) in the environment that runs tandem")
       }
-      form.append(("client_secret", secret))
+      secret = value
+      form.append(("client_secret", value))
     }
     if let scope = client.scope { form.append(("scope", scope)) }
     let body = form.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
+    let redactor = Redactor(secrets: [refreshToken, secret])
 
-    let seconds = Double(max(request.timeoutMilliseconds, 100)) / 1000
+    let limit = min(
+      max(request.timeoutMilliseconds, CredentialLimits.minimumRefreshMilliseconds),
+      CredentialLimits.longestRefresherMilliseconds)
+    let seconds = Double(limit) / 1000
     let arguments = [
       curl, "--silent", "--show-error", "--proto", "=http,https", "--max-time", String(seconds),
       "--header", "Content-Type: application/x-www-form-urlencoded", "--header", "Accept: application/json",
@@ -43,21 +60,33 @@ public struct OAuthRefresher: TokenRefresher {
     ]
     let result: CapturedProcess.Result
     do {
-      result = try CapturedProcess.run(
-        arguments, input: Array(body.utf8), timeoutMilliseconds: request.timeoutMilliseconds + 1000)
+      // curl stops itself at --max-time; the extra second is for it to say so.
+      result = try CapturedProcess.run(arguments, input: Array(body.utf8), timeoutMilliseconds: limit + 1000)
     } catch {
-      throw RefreshFailure(.unavailable, "cannot run curl (\(error.message)); install curl")
+      throw ProgramDiagnostics.spawnFailure(
+        error, program: curl, fix: "install curl (e.g. apt-get install curl) or put it on PATH")
     }
+    let errors = ProgramDiagnostics.stderrClause(result.standardError, who: "curl", redactor: redactor)
     guard let termination = result.termination else {
       throw RefreshFailure(.timeout, "no answer from \(client.tokenURL) within \(seconds) s")
     }
     switch termination {
     case .exited(0): break
     case .exited(28): throw RefreshFailure(.timeout, "no answer from \(client.tokenURL) within \(seconds) s")
+    // curl's own exit codes stop well below these: they are the shell's (or a spawner's)
+    // "not found" and "cannot execute".
+    case .exited(127):
+      throw RefreshFailure(
+        .programMissing, "\(InstanceID.quoted(curl)) was not found (exit 127)\(errors)",
+        fix: "install curl (e.g. apt-get install curl) or put it on PATH")
+    case .exited(126):
+      throw RefreshFailure(
+        .programNotRunnable, "\(InstanceID.quoted(curl)) cannot be executed (exit 126)\(errors)",
+        fix: "install curl (e.g. apt-get install curl) or put it on PATH")
     case .exited(let status):
-      throw RefreshFailure(.unavailable, "cannot reach \(client.tokenURL) (curl exit \(status))")
+      throw RefreshFailure(.unavailable, "cannot reach \(client.tokenURL) (curl exit \(status))\(errors)")
     case .signaled(let signal):
-      throw RefreshFailure(.unavailable, "curl was killed by signal \(signal)")
+      throw RefreshFailure(.unavailable, "curl was killed by signal \(signal)\(errors)")
     }
     var output = result.standardOutput
     guard let newline = output.lastIndex(of: 0x0A),
@@ -66,22 +95,26 @@ public struct OAuthRefresher: TokenRefresher {
     output.removeSubrange(newline...)
     switch status {
     case 200...299:
-      return try TokenResponse.parse(output, keeping: refreshToken)
+      do {
+        return try TokenResponse.parse(output, keeping: refreshToken, redactor: redactor)
+      } catch {
+        var failure = error
+        failure.detail = "\(client.tokenURL) answered HTTP \(status): \(failure.detail)"
+        throw failure
+      }
     case 429, 500...599:
       throw RefreshFailure(.unavailable, "\(client.tokenURL) answered HTTP \(status)")
     default:
-      let json = try? JSONParser.parse(output)
-      let code = json?["error"]?.stringValue ?? "HTTP \(status)"
-      let description = json?["error_description"]?.stringValue.map { ": \($0)" } ?? ""
-      let detail = "\(client.tokenURL) refused the refresh (\(code)\(description))"
-      switch code {
-      case "invalid_grant": throw RefreshFailure(.invalidGrant, detail)
-      case "invalid_client", "unauthorized_client", "access_denied", "unsupported_grant_type",
-        "invalid_scope":
-        throw RefreshFailure(.accessDenied, detail)
-      default:
-        throw RefreshFailure(status == 401 || status == 403 ? .accessDenied : .malformed, detail)
+      let json = output.count <= CredentialLimits.maximumAnswerBytes ? try? JSONParser.parse(output) : nil
+      guard let code = json?["error"]?.stringValue else {
+        throw RefreshFailure(
+          status == 401 || status == 403 ? .accessDenied : .malformed,
+          "\(client.tokenURL) refused the refresh (HTTP \(status))")
       }
+      var failure = TokenResponse.providerError(
+        code: code, description: json?["error_description"]?.stringValue, status: status, redactor: redactor)
+      failure.detail = "\(client.tokenURL) refused the refresh (\(failure.detail))"
+      throw failure
     }
   }
 

@@ -34,16 +34,34 @@ public struct RefreshFailure: Error, Sendable, CustomStringConvertible {
     case timeout
     /// The answer was not a token.
     case malformed
+    /// The helper program (or `curl`) cannot be found: retrying does not help until it is
+    /// installed or the command is corrected.
+    case programMissing
+    /// The helper program (or `curl`) exists but cannot be executed (permissions, format).
+    case programNotRunnable
+    /// The local setup is incomplete (e.g. the client secret's variable is not set), so
+    /// nothing was sent to the provider.
+    case localSetup
   }
 
   /// What kind of failure this is.
   public var kind: Kind
   /// A description without secrets (the provider's `error_description`, an HTTP status).
+  /// The store redacts it again before it reaches a message.
   public var detail: String
+  /// What to change before trying again, when the refresher knows.
+  public var fix: String?
+  /// A new refresh token that came with an answer refused for another reason (say, an
+  /// `expires_in` out of range). The provider has already rotated, and the old token is
+  /// spent, so the store keeps this one: losing it would lose the grant.
+  public var rotatedRefreshToken: String?
 
-  public init(_ kind: Kind, _ detail: String) {
+  /// A failure of `kind`, described by `detail` (without secrets).
+  public init(_ kind: Kind, _ detail: String, fix: String? = nil, rotatedRefreshToken: String? = nil) {
     self.kind = kind
     self.detail = detail
+    self.fix = fix
+    self.rotatedRefreshToken = rotatedRefreshToken
   }
 
   public var description: String { detail }

@@ -19,10 +19,19 @@ public struct TokenSet: Sendable, Equatable {
     self.tokenType = tokenType
   }
 
-  /// Whether the access token is still valid `minimumMilliseconds` from now.
+  /// Whether the access token is still valid `minimumMilliseconds` from now (a negative
+  /// minimum counts as 0: an expired token is never valid).
   public func isValid(forAtLeast minimumMilliseconds: Int64, now: Int64 = SystemClock.wallMilliseconds())
     -> Bool
   {
-    !accessToken.isEmpty && expiresAtMilliseconds - now > minimumMilliseconds
+    !accessToken.isEmpty && remainingMilliseconds(now: now) > max(0, minimumMilliseconds)
+  }
+
+  /// How long the access token has left, saturating instead of overflowing: an expiry read
+  /// from a file or given by a caller may be any Int64.
+  public func remainingMilliseconds(now: Int64 = SystemClock.wallMilliseconds()) -> Int64 {
+    let (left, overflow) = expiresAtMilliseconds.subtractingReportingOverflow(now)
+    guard overflow else { return left }
+    return expiresAtMilliseconds > now ? Int64.max : Int64.min
   }
 }

@@ -59,6 +59,11 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
     /// A write was applied, but the lock file was removed or replaced while it was held, so
     /// a writer that locked the new file may have overwritten it: read the document again.
     public static let writeUnconfirmed = Code("WRITE_UNCONFIRMED")
+    /// The local setup is incomplete (e.g. the client secret's environment variable is not
+    /// set): nothing was sent to the provider.
+    public static let setupRequired = Code("SETUP_REQUIRED")
+    /// Input the command waits for (a secret on standard input) did not end in time.
+    public static let inputTimeout = Code("INPUT_TIMEOUT")
   }
 
   /// Why a ``Code/concurrentModification`` happened.

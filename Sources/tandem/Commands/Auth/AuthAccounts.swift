@@ -74,7 +74,15 @@ struct AuthList: TandemCommand {
 /// `tandem auth logout`
 struct AuthLogout: TandemCommand {
   static let configuration = CommandConfiguration(
-    commandName: "logout", abstract: "Remove an account's stored tokens (default: the active account).")
+    commandName: "logout",
+    abstract: "Remove an account's stored tokens (default: the active account), for every instance.",
+    discussion: """
+      Token sets are shared by all instances, so logging out removes the account for every \
+      instance, also when --instance-id is given (the output says so). Every namespace whose \
+      active account it was (the shared default, instances' own choices) is cleared, so that none \
+      points at an account that is gone. To stop using an account in one instance only, use \
+      auth switch there instead.
+      """)
 
   @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
@@ -82,12 +90,42 @@ struct AuthLogout: TandemCommand {
 
   func execute(in context: CommandContext) throws -> CommandOutput {
     let name = try AuthSupport.account(account, in: context).name
+    let home = context.options.home
     try AuthSupport.withReauthHint(account: name, context: context) {
-      try CredentialStore(home: context.options.home)
+      try CredentialStore(home: home)
         .logout(account: name, timeout: context.options.lockTimeout, intent: context.intent(name))
     }
+    // The account is gone; no namespace may keep it as its active account.
+    var cleared: [Namespace] = []
+    do {
+      cleared = try ActiveAccount.forget(
+        name, home: home, timeout: context.options.lockTimeout, intent: context.intent(name))
+    } catch {
+      context.warn(
+        "the account was removed, but clearing it as the active account failed: \(error); "
+          + "run auth switch --account OTHER where it was active")
+    }
+    if let id = context.options.instanceID {
+      context.warn(
+        "account \(name) is shared by every instance: logging out in instance \(id.rawValue) removed it for all "
+          + "instances (to stop using it in one instance only, run auth switch there instead)")
+    }
+    let clearedJSON: [JSONValue] = cleared.map { namespace in
+      if let id = namespace.instanceID {
+        return .object([("scope", "instance"), ("instance_id", .string(id.rawValue))])
+      }
+      return .object([("scope", "shared"), ("instance_id", .null)])
+    }
+    let clearedText = cleared.map { $0.instanceID.map { "instance \($0.rawValue)" } ?? "the shared default" }
+    var text = "logged out \(name) for every instance (its tokens are shared)"
+    if !clearedText.isEmpty {
+      text += "; it is no longer the active account of " + clearedText.joined(separator: ", ")
+    }
     return CommandOutput(
-      data: .object([("account", .string(name)), ("removed", .bool(true))]), text: "logged out \(name)")
+      data: .object([
+        ("account", .string(name)), ("removed", .bool(true)), ("scope", "all_instances"),
+        ("cleared_active", .array(clearedJSON)),
+      ]), text: text)
   }
 }
 
@@ -99,7 +137,7 @@ struct AccountSummary {
 
   var state: String {
     guard let tokens = record.tokens, !tokens.accessToken.isEmpty else { return "no access token yet" }
-    let left = tokens.expiresAtMilliseconds - SystemClock.wallMilliseconds()
+    let left = tokens.remainingMilliseconds()
     return left > 0
       ? "valid for \(left / 1000) s (generation \(record.generation))"
       : "expired (generation \(record.generation))"
@@ -117,7 +155,7 @@ struct AccountSummary {
     }
     let tokens = record.tokens.flatMap { $0.accessToken.isEmpty ? nil : $0 }
     members += [
-      ("generation", .integer(Int64(record.generation))),
+      ("generation", .integer(Int64(clamping: record.generation))),
       (
         "expires_at",
         tokens.map { .string(SystemClock.iso8601(wallMilliseconds: $0.expiresAtMilliseconds)) } ?? .null

@@ -12,21 +12,29 @@ struct AuthLogin: TandemCommand {
       OAuth: --token-url and --client-id, with the refresh token on standard input (never on the \
       command line, which ps shows to everyone); the client secret, if any, is read at refresh \
       time from the environment variable named by --client-secret-env. Helper: --refresh-command \
-      'CMD ...' prints {"access_token", "expires_in" or "expires_at", "refresh_token"?}. The \
-      account becomes this namespace's active account if it has none.
+      'CMD ...' prints {"access_token", "expires_in" or "expires_at", "refresh_token"?}, or \
+      {"error": "invalid_grant"} when the grant is gone. The account becomes this namespace's \
+      active account if it has none. Standard input is read to its end: at most 64 KiB \
+      (65,536 bytes), and it must end within --stdin-timeout (default 30s).
       """
   )
 
   @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: "The account name.") var account: String
-  @Option(name: .customLong("token-url"), help: "The OAuth token endpoint.") var tokenURL: String?
+  @Option(
+    name: .customLong("token-url"), help: "The OAuth token endpoint: https:// (http:// only to loopback).")
+  var tokenURL: String?
   @Option(name: .customLong("client-id"), help: "The OAuth client id.") var clientID: String?
   @Option(name: .customLong("client-secret-env"), help: "Environment variable holding the client secret.")
   var clientSecretEnv: String?
   @Option(help: "The OAuth scope to request.") var scope: String?
   @Option(name: .customLong("refresh-command"), help: "A credential helper command instead of OAuth.")
   var refreshCommand: String?
+  @Option(
+    name: .customLong("stdin-timeout"),
+    help: "How long to wait for standard input to end (at most 60m).")
+  var stdinTimeout: String = AuthSupport.defaultStandardInputTimeout
 
   func execute(in context: CommandContext) throws -> CommandOutput {
     try InstanceID.validateName(account, kind: "account name")
@@ -41,14 +49,21 @@ struct AuthLogin: TandemCommand {
       guard let tokenURL, let clientID else {
         throw CommandFailure.usage("give --token-url and --client-id (or --refresh-command)")
       }
-      guard tokenURL.hasPrefix("https://") || tokenURL.hasPrefix("http://") else {
-        throw CommandFailure.usage("--token-url must be an http:// or https:// URL")
-      }
       source = .oauth(
         .init(
           tokenURL: tokenURL, clientID: clientID, clientSecretEnvironmentVariable: clientSecretEnv,
           scope: scope))
-      refreshToken = try AuthSupport.readSecretFromStandardInput(what: "refresh token")
+      // Everything on the command line is checked before standard input is waited on.
+      try CredentialStore.validate(source)
+      let timeout = try LockTimeout.milliseconds(
+        parsing: stdinTimeout, what: "standard input timeout", option: "--stdin-timeout")
+      refreshToken = try AuthSupport.readSecretFromStandardInput(
+        what: "refresh token", timeoutMilliseconds: timeout, option: "--stdin-timeout")
+      if let variable = clientSecretEnv, (Environment.value(variable) ?? "").isEmpty {
+        context.warn(
+          "\(variable) is not set here; it must hold the client secret wherever tandem refreshes this account"
+        )
+      }
     }
     let record = try CredentialStore(home: context.options.home).login(
       account: account, source: source, refreshToken: refreshToken, timeout: context.options.lockTimeout,
@@ -62,7 +77,7 @@ struct AuthLogin: TandemCommand {
     let data: JSONValue = .object([
       ("account", .string(account)),
       ("kind", .string(refreshCommand == nil ? "oauth" : "command")),
-      ("generation", .integer(Int64(record.generation))),
+      ("generation", .integer(Int64(clamping: record.generation))),
       ("active", .bool(madeActive)),
       ("path", .string(CredentialStore(home: context.options.home).path(of: account))),
     ])

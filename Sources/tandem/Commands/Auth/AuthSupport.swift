@@ -81,24 +81,68 @@ enum AuthSupport {
       ("expires_at", .string(SystemClock.iso8601(wallMilliseconds: result.tokens.expiresAtMilliseconds))),
       ("account", .string(result.account)),
       ("refreshed", .bool(result.refreshed)),
-      ("generation", .integer(Int64(result.generation))),
+      ("generation", .integer(Int64(clamping: result.generation))),
     ])
     return CommandOutput(data: data, text: result.tokens.accessToken)
   }
 
-  /// Reads a secret from standard input, refusing a terminal: nothing may wait for a person.
-  static func readSecretFromStandardInput(what: String) throws -> String {
+  /// The most `auth login` reads from standard input: a refresh token of at most
+  /// ``CredentialLimits/maximumTokenBytes`` (64 KiB), white space included.
+  static let standardInputLimit = CredentialLimits.maximumTokenBytes
+  /// How long `auth login` waits for standard input to end, unless `--stdin-timeout` says.
+  static let defaultStandardInputTimeout = "30s"
+
+  /// Reads a secret from standard input until it ends, refusing a terminal (nothing may wait
+  /// for a person), more than ``standardInputLimit`` bytes (never part of a secret) and an
+  /// input that does not end within `timeoutMilliseconds` (an open pipe nobody closes).
+  static func readSecretFromStandardInput(what: String, timeoutMilliseconds: Int64, option: String) throws
+    -> String
+  {
     guard isatty(STDIN_FILENO) == 0 else {
       throw CommandFailure.usage(
         "pipe the \(what) on standard input (it is never taken from the command line)")
     }
+    let limit = standardInputLimit
+    // At most an hour (as LockTimeout's parser gives), so the sum cannot overflow.
+    let deadline = SystemClock.monotonicMilliseconds() + min(max(0, timeoutMilliseconds), 3_600_000)
     var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    while bytes.count <= 65_536 {
+    var buffer = [UInt8](repeating: 0, count: 16_384)
+    reading: while true {
+      let remaining = deadline - SystemClock.monotonicMilliseconds()
+      var entry = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
+      let ready = poll(&entry, 1, Int32(clamping: max(0, min(remaining, 1000))))
+      if ready < 0 && errno == EINTR { continue }
+      if ready < 0 || entry.revents & Int16(POLLNVAL) != 0 { break }  // no standard input at all
+      if ready == 0 {
+        guard remaining > 0 else {
+          var error = StateError(
+            .inputTimeout,
+            "standard input did not end within \(LockTimeout(milliseconds: timeoutMilliseconds)) "
+              + "(\(bytes.count) bytes read): the \(what) is read up to the end of input, and the pipe was "
+              + "never closed; nothing was stored")
+          error.fixRequired =
+            "close standard input after the \(what) (e.g. printf '%s\\n' \"$TOKEN\" | tandem auth login ...), "
+            + "or allow longer with \(option)"
+          throw error
+        }
+        continue
+      }
       let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress!, $0.count) }
-      if count < 0 && errno == EINTR { continue }
-      if count <= 0 { break }
+      if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+      if count < 0 {
+        throw StateError(
+          .ioError, "cannot read the \(what) from standard input (errno \(errno)); nothing was stored")
+      }
+      if count == 0 { break reading }
       bytes += buffer[0..<count]
+      if bytes.count > limit {
+        var error = StateError(
+          .limitExceeded,
+          "standard input holds more than \(limit) bytes: a \(what) is at most \(limit) bytes (64 KiB), and "
+            + "part of a secret is never accepted; nothing was stored")
+        error.fixRequired = "pipe only the \(what), once"
+        throw error
+      }
     }
     guard let text = String(validating: bytes, as: UTF8.self) else {
       throw CommandFailure.usage("the \(what) on standard input is not valid UTF-8")
