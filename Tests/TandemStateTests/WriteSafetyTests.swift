@@ -156,4 +156,28 @@ struct WriteSafetyTests {
     #expect(levelOneIsFree())
     #expect(try store.read().values == ["k": "v"])
   }
+
+  /// Answers every refresh with a new token valid for an hour.
+  struct HourTokens: TokenRefresher {
+    func refresh(_ request: RefreshRequest) throws(RefreshFailure) -> TokenSet {
+      TokenSet(
+        accessToken: "a", expiresAtMilliseconds: SystemClock.wallMilliseconds() + 3_600_000,
+        refreshToken: "r")
+    }
+  }
+
+  @Test("a login after a logout continues the generation count: a stale --if-generation never matches")
+  func generationsNeverReused() throws {
+    let store = CredentialStore(home: home)
+    let source = CredentialSource.command("true")
+    try store.login(account: "a", source: source, refreshToken: "r0", timeout: .default, intent: intent)
+    for _ in 0..<2 {
+      _ = try store.refresh(
+        account: "a", ifGeneration: nil, timeout: .default, intent: intent, refresher: HourTokens())
+    }
+    #expect(try store.record("a").generation == 2)
+    try store.logout(account: "a", timeout: .default, intent: intent)
+    try store.login(account: "a", source: source, refreshToken: "r1", timeout: .default, intent: intent)
+    #expect(try store.record("a").generation == 3)
+  }
 }

@@ -78,14 +78,16 @@ public struct CredentialStore: Sendable {
     let locked = try lock(account, timeout: timeout, intent: intent)
     defer { locked.lock.release() }
     let previous = try read(account, in: locked.directory)
-    // A new login continues the generation count, so that an `--if-generation` taken before it
-    // never matches; at the very top it starts again at 0 rather than overflow.
-    let generation = previous.flatMap { AccountRecord.next(after: $0.generation) } ?? 0
+    // A new login continues the generation count, even after a logout removed the account
+    // (the lock file keeps how many were issued), so that an `--if-generation` taken before
+    // it never matches; at the very top it starts again at 0 rather than overflow.
+    let issued = max(previous.map { $0.generation &+ 1 } ?? 0, locked.lock.historicalRevision)
+    let generation = issued <= AccountRecord.maximumGeneration ? issued : 0
     var record = AccountRecord(name: account, source: source, generation: generation)
     if let refreshToken {
       record.tokens = TokenSet(accessToken: "", expiresAtMilliseconds: 0, refreshToken: refreshToken)
     }
-    try save(record, in: locked.directory)
+    try save(record, in: locked)
     return record
   }
 
@@ -168,7 +170,7 @@ public struct CredentialStore: Sendable {
     if let tokens = fresh.tokens, tokens.isValid(forAtLeast: minimumValidity) {
       return TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false)
     }
-    let result = try refresh(fresh, in: locked.directory, timeout: timeout, refresher: refresher)
+    let result = try refresh(fresh, in: locked, timeout: timeout, refresher: refresher)
     // A token shorter-lived than asked for is stored (the provider has rotated) but not
     // handed out as if it were good for that long.
     guard result.tokens.isValid(forAtLeast: minimumValidity) else {
@@ -216,7 +218,7 @@ public struct CredentialStore: Sendable {
     {
       return TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false)
     }
-    let result = try refresh(fresh, in: locked.directory, timeout: timeout, refresher: refresher)
+    let result = try refresh(fresh, in: locked, timeout: timeout, refresher: refresher)
     guard result.tokens.isValid(forAtLeast: 0) else {
       throw StateError(
         .refreshFailed,
@@ -242,7 +244,7 @@ public struct CredentialStore: Sendable {
 
   /// The refresh itself, with the lock held.
   private func refresh(
-    _ record: AccountRecord, in directory: DirectoryHandle, timeout: LockTimeout,
+    _ record: AccountRecord, in locked: LockedDirectory, timeout: LockTimeout,
     refresher: any TokenRefresher
   ) throws(StateError) -> TokenResult {
     let interrupted = record.interruptedRefresh
@@ -260,7 +262,7 @@ public struct CredentialStore: Sendable {
     var marked = record
     marked.interruptedRefresh = AccountRecord.InterruptedRefresh(
       pid: getpid(), startedAtMilliseconds: SystemClock.wallMilliseconds())
-    try save(marked, in: directory)
+    try save(marked, in: locked)
 
     // Below the lock timeout, so that a waiter never gives up on a healthy refresh.
     // Divided first: a caller's timeout may be any Int64, and 4/5 of it always fits.
@@ -287,7 +289,7 @@ public struct CredentialStore: Sendable {
       ]).redactKnownSecrets(failure.detail)
       // Never delete what is stored; only take the mark away again (a timeout keeps it: the
       // outcome at the provider is unknown).
-      if failure.kind == .invalidGrant, let again = try? read(record.name, in: directory),
+      if failure.kind == .invalidGrant, let again = try? read(record.name, in: locked.directory),
         again.generation != record.generation, let newer = again.tokens, newer.isValid(forAtLeast: 0)
       {
         // Someone stored a newer token meanwhile: use it, and leave their credentials be.
@@ -303,7 +305,7 @@ public struct CredentialStore: Sendable {
         kept.generation = nextGeneration
         kept.interruptedRefresh = nil
         do {
-          try save(kept, in: directory)
+          try save(kept, in: locked)
         } catch let saveError {
           var lost = saveError
           lost.message +=
@@ -313,14 +315,14 @@ public struct CredentialStore: Sendable {
         throw classify(
           failure, account: record.name, interrupted: interrupted, keptGeneration: nextGeneration)
       }
-      if failure.kind != .timeout { try? save(record, in: directory) }
+      if failure.kind != .timeout { try? save(record, in: locked) }
       throw classify(failure, account: record.name, interrupted: interrupted)
     }
     var updated = record
     updated.tokens = tokens
     updated.generation = nextGeneration
     updated.interruptedRefresh = nil
-    try save(updated, in: directory)
+    try save(updated, in: locked)
     return TokenResult(account: record.name, tokens: tokens, generation: updated.generation, refreshed: true)
   }
 
@@ -440,9 +442,11 @@ public struct CredentialStore: Sendable {
     return record
   }
 
-  private func save(_ record: AccountRecord, in directory: DirectoryHandle) throws(StateError) {
-    let name = record.name + ".json"
-    _ = AtomicFile.removeOrphans(of: name, in: directory)
-    try AtomicFile.write(record.encode(), as: name, in: directory)
+  /// Saves an account under its lock: only while the lock file is still the locked one (see
+  /// ``LockedDirectory/commit(_:as:)``), and the lock file keeps how many generations were
+  /// issued, for a login after a logout.
+  private func save(_ record: AccountRecord, in locked: LockedDirectory) throws(StateError) {
+    try locked.commit(record.encode(), as: record.name + ".json")
+    locked.lock.noteCommitted(revision: record.generation &+ 1)
   }
 }

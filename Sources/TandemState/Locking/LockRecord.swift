@@ -17,9 +17,10 @@ struct LockRecord: Sendable, Equatable {
   var holds: Int64 = 0
   /// An exponentially weighted mean of hold durations, in microseconds.
   var meanHoldMicroseconds: Int64 = 0
-  /// The highest document revision committed under this lock. The lock file outlives its
-  /// document (a repair moves the document aside, a person may delete it), so a document
-  /// written again continues above this revision instead of starting over at 1.
+  /// The highest document revision committed under this lock (for an account's lock: how
+  /// many generations were issued). The lock file outlives its document (a repair moves the
+  /// document aside, a logout removes an account, a person may delete it), so a document
+  /// written again continues above this number instead of starting over.
   var revision: UInt64 = 0
 
   /// The fixed size of the record on disk; longer commands are cut to fit.
