@@ -46,7 +46,8 @@ struct AuthStatus: TandemCommand {
     let summary = AccountSummary(record)
     var members = summary.members
     members.append(("origin", .string(origin.rawValue)))
-    return CommandOutput(data: .object(members), text: "\(name) (\(origin.rawValue)): \(summary.state)")
+    return CommandOutput(
+      data: .object(members), text: TextEscaping.escape("\(name) (\(origin.rawValue)): \(summary.state)"))
   }
 }
 
@@ -66,7 +67,10 @@ struct AuthList: TandemCommand {
       members.append(("active", .bool(record.name == active)))
       return .object(members)
     }
-    let text = records.map { "\($0.name == active ? "* " : "  ")\($0.name)\t\(AccountSummary($0).state)" }
+    // Stored data, escaped like every text rendering of it (the tab is the separator).
+    let text = records.map {
+      "\($0.name == active ? "* " : "  ")\(TextEscaping.escape($0.name))\t\(TextEscaping.escape(AccountSummary($0).state))"
+    }
     return CommandOutput(data: .object([("accounts", .array(entries))]), text: text.joined(separator: "\n"))
   }
 }

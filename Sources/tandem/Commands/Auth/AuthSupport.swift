@@ -83,7 +83,8 @@ enum AuthSupport {
       ("refreshed", .bool(result.refreshed)),
       ("generation", .integer(Int64(clamping: result.generation))),
     ])
-    return CommandOutput(data: data, text: result.tokens.accessToken)
+    // Exact when captured (`$(tandem auth token)`), escaped on a terminal.
+    return CommandOutput.value(result.tokens.accessToken, data: data)
   }
 
   /// The most `auth login` reads from standard input: a refresh token of at most
