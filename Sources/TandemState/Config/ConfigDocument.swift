@@ -174,10 +174,12 @@ public struct ConfigDocument: Sendable, Equatable {
     // Files tandem wrote are sorted already; one written by hand is sorted once. (The parser
     // refused repeated keys.)
     var ascending = true
-    for (key, value) in members {
-      guard let text = value.stringValue else {
-        throw DecodingFailure("the value of \"\(key)\" is not a string")
+    for index in members.indices {
+      // Matched in place: copying each member out of the array costs more than the match.
+      guard case .string(let text) = members[index].1 else {
+        throw DecodingFailure("the value of \"\(members[index].0)\" is not a string")
       }
+      let key = members[index].0
       if ascending, let last = document.entries.last, !(last.key < key) { ascending = false }
       document.entries.append(Entry(key: key, value: text))
     }

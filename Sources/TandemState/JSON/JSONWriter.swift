@@ -82,14 +82,13 @@ public enum JSONWriter {
   /// some readers take for line ends).
   static func writeString(_ text: String, into out: inout ByteBuffer) {
     out.append(UInt8(ascii: "\""))
-    var text = text
     // Most strings are printable ASCII with nothing to escape: one scan, one copy.
-    let plain = text.withUTF8 { bytes in
+    let plain = text.utf8.withContiguousStorageIfAvailable { bytes in
       for byte in bytes where byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C { return false }
       out.append(bytes)
       return true
     }
-    if !plain { writeEscaped(text, into: &out) }
+    if plain != true { writeEscaped(text, into: &out) }
     out.append(UInt8(ascii: "\""))
   }
 
