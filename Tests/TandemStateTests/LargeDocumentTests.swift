@@ -151,7 +151,9 @@ struct LargeDocumentTests {
     let many = (0..<40).map { (key: "m\($0)", value: "\($0)") }
     document.set(many + [(key: "a", value: "one")])
     #expect(document["a"] == "one" && document["m39"] == "39" && document.count == 44)
-    document.remove(many.map(\.key) + ["missing", "b"])
+    document.set(many.map { (key: $0.key, value: "first") } + many.map { (key: $0.key, value: "last") })
+    #expect(document["m0"] == "last" && document["m39"] == "last" && document.count == 44)
+    document.remove(many.map(\.key) + ["missing", "b", "b"])
     #expect(document.values == ["a": "one", "c": "3", "d": "4"])
     document.remove(["c"])
     document["nothing"] = nil

@@ -72,17 +72,26 @@ public struct ConfigDocument: Sendable, Equatable {
     }
   }
 
-  /// Sets every pair (keys given once each), in one pass over the document for a large batch.
+  /// Sets every pair, as setting them one by one in order would (a key given twice keeps
+  /// its last value), in one pass over the document for a large batch.
   public mutating func set(_ pairs: [(key: String, value: String)]) {
     guard pairs.count > Self.batchLimit else {
       for pair in pairs { self[pair.key] = pair.value }
       return
     }
-    let sorted = pairs.sorted { $0.key < $1.key }
+    // Sorted by key, and by position among equal keys so that the last one given wins.
+    let sorted = pairs.indices.sorted {
+      pairs[$0].key < pairs[$1].key || (pairs[$0].key == pairs[$1].key && $0 < $1)
+    }
     var merged: [Entry] = []
     merged.reserveCapacity(entries.count + sorted.count)
     var old = 0
-    for pair in sorted {
+    for index in sorted {
+      let pair = pairs[index]
+      if let last = merged.last, last.key == pair.key {
+        merged[merged.count - 1].value = pair.value
+        continue
+      }
       while old < entries.count && entries[old].key < pair.key {
         merged.append(entries[old])
         old += 1
