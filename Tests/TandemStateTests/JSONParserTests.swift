@@ -32,6 +32,33 @@ struct JSONParserTests {
     #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(bytes) }
   }
 
+  @Test(
+    "refuses a repeated member name in every order and size",
+    arguments: [
+      ["a", "b", "a"], ["b", "a", "b"],
+      (0..<40).map { "k\($0)" } + ["k7"],
+      (0..<40).map { "k\($0)" }.sorted() + ["k9"],
+      (0..<40).map { "k\($0)" }.sorted().reversed() + ["k0"],
+      // Canonically equivalent names are the same name: precomposed and decomposed é.
+      ["caf\u{E9}", "cafe\u{301}"], (0..<40).map { "k\($0)" } + ["caf\u{E9}", "cafe\u{301}"],
+    ])
+  func refusesDuplicates(_ names: [String]) {
+    let text = "{" + names.map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+    #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(text) }
+  }
+
+  @Test("accepts distinct member names in every order and size, keeping their order")
+  func acceptsDistinct() throws {
+    for names in [(0..<40).map { "k\($0)" }, (0..<40).map { "k\($0)" }.sorted(), ["b", "a"], ["a", "b"]] {
+      let text = "{" + names.map { "\"\($0)\":1" }.joined(separator: ",") + "}"
+      guard case .object(let members) = try JSONParser.parse(text) else {
+        Issue.record("not an object")
+        return
+      }
+      #expect(members.map(\.0) == names)
+    }
+  }
+
   @Test("decodes surrogate pairs")
   func surrogatePairs() throws {
     #expect(try JSONParser.parse("\"\\ud83d\\ude80\"") == .string("🚀"))

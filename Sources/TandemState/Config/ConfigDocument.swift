@@ -3,27 +3,159 @@
 ///
 /// On disk it is JSON: `{"format": "tandem.config/1", "revision": 3,
 /// "updated_at": "...", "values": {"region": "us-east-1"}}`.
+///
+/// The values are kept as one array sorted by key: the order tandem writes them in, so a
+/// document read from disk needs no hashing and no sort, a lookup is a binary search, and
+/// saving it, or comparing it with the revision it came from, is one pass. Every operation is
+/// linear or better in the number of keys, up to the 10,000 a document may hold.
 public struct ConfigDocument: Sendable, Equatable {
   /// The document's revision: 0 for a document never written.
   public internal(set) var revision: UInt64
   /// When the document was last written, in milliseconds since the epoch, if ever.
   public internal(set) var updatedAtMilliseconds: Int64?
-  /// The values by key.
-  public var values: [String: String]
+  /// The values, sorted by key (strictly ascending: a key appears once).
+  public private(set) var entries: [Entry]
+
+  /// One key and its value. (A struct rather than a labelled tuple: an array of tuples
+  /// has its type metadata built at run time, which costs a short command 28,000
+  /// instructions.)
+  public struct Entry: Sendable, Equatable {
+    /// The key.
+    public var key: String
+    /// Its value.
+    public var value: String
+  }
 
   /// The format marker written into every document.
   public static let format = "tandem.config/1"
 
+  /// Up to this many keys, a batch of changes is applied key by key; past it, in one merge.
+  static let batchLimit = 16
+
   /// An empty document at revision 0.
   public init() {
     revision = 0
-    values = [:]
+    entries = []
   }
 
-  /// Reads a value.
+  /// The number of keys.
+  public var count: Int { entries.count }
+
+  /// The values by key, as a dictionary built on each access (linear in the document):
+  /// read one key with the subscript and walk all of them with ``entries``.
+  public var values: [String: String] {
+    get {
+      var result = [String: String](minimumCapacity: entries.count)
+      for entry in entries { result[entry.key] = entry.value }
+      return result
+    }
+    set {
+      entries = newValue.map { Entry(key: $0.key, value: $0.value) }
+      entries.sort { $0.key < $1.key }
+    }
+  }
+
+  /// Reads, sets or (with `nil`) removes a value.
   public subscript(key: String) -> String? {
-    get { values[key] }
-    set { values[key] = newValue }
+    get {
+      let (position, found) = search(key)
+      return found ? entries[position].value : nil
+    }
+    set {
+      let (position, found) = search(key)
+      switch (found, newValue) {
+      case (true, let value?): entries[position].value = value
+      case (true, nil): entries.remove(at: position)
+      case (false, let value?): entries.insert(Entry(key: key, value: value), at: position)
+      case (false, nil): break
+      }
+    }
+  }
+
+  /// Sets every pair, as setting them one by one in order would (a key given twice keeps
+  /// its last value), in one pass over the document for a large batch.
+  public mutating func set(_ pairs: [(key: String, value: String)]) {
+    guard pairs.count > Self.batchLimit else {
+      for pair in pairs { self[pair.key] = pair.value }
+      return
+    }
+    // Sorted by key, and by position among equal keys so that the last one given wins.
+    let sorted = pairs.indices.sorted {
+      pairs[$0].key < pairs[$1].key || (pairs[$0].key == pairs[$1].key && $0 < $1)
+    }
+    var merged: [Entry] = []
+    merged.reserveCapacity(entries.count + sorted.count)
+    var old = 0
+    for index in sorted {
+      let pair = pairs[index]
+      if let last = merged.last, last.key == pair.key {
+        merged[merged.count - 1].value = pair.value
+        continue
+      }
+      while old < entries.count && entries[old].key < pair.key {
+        merged.append(entries[old])
+        old += 1
+      }
+      if old < entries.count && entries[old].key == pair.key { old += 1 }
+      merged.append(Entry(key: pair.key, value: pair.value))
+    }
+    merged.append(contentsOf: entries[old...])
+    entries = merged
+  }
+
+  /// Removes every key given (a key not set is ignored), in one pass for a large batch.
+  public mutating func remove(_ keys: [String]) {
+    guard keys.count > Self.batchLimit else {
+      for key in keys { self[key] = nil }
+      return
+    }
+    let sorted = keys.sorted()
+    var next = 0
+    entries.removeAll { entry in
+      while next < sorted.count && sorted[next] < entry.key { next += 1 }
+      return next < sorted.count && sorted[next] == entry.key
+    }
+  }
+
+  /// Where `key` is, or where it would be inserted.
+  private func search(_ key: String) -> (position: Int, found: Bool) {
+    var low = 0
+    var high = entries.count
+    while low < high {
+      let middle = low + (high - low) / 2
+      let candidate = entries[middle].key
+      if candidate == key { return (middle, true) }
+      if candidate < key { low = middle + 1 } else { high = middle }
+    }
+    return (low, false)
+  }
+
+  /// The entries that are new or hold another value than in `other`, in one pass over both.
+  /// Unchanged entries share their strings with `other`, so comparing them is cheap.
+  public func entriesChanged(since other: ConfigDocument) -> [Entry] {
+    var result: [Entry] = []
+    var theirs = 0
+    for entry in entries {
+      while theirs < other.entries.count && other.entries[theirs].key < entry.key { theirs += 1 }
+      if theirs < other.entries.count && other.entries[theirs].key == entry.key {
+        if other.entries[theirs].value != entry.value { result.append(entry) }
+        theirs += 1
+      } else {
+        result.append(entry)
+      }
+    }
+    return result
+  }
+
+  /// Whether both documents hold the same keys with the same values.
+  public func hasSameValues(as other: ConfigDocument) -> Bool {
+    guard entries.count == other.entries.count else { return false }
+    return entries == other.entries
+  }
+
+  public static func == (lhs: ConfigDocument, rhs: ConfigDocument) -> Bool {
+    lhs.revision == rhs.revision && lhs.updatedAtMilliseconds == rhs.updatedAtMilliseconds
+      && lhs.hasSameValues(as: rhs)
   }
 
   /// Parses a document, describing exactly what is wrong when it is not one.
@@ -47,31 +179,52 @@ public struct ConfigDocument: Sendable, Equatable {
     }
     var document = ConfigDocument()
     document.revision = UInt64(revision)
-    for (key, value) in members {
-      guard let text = value.stringValue else {
-        throw DecodingFailure("the value of \"\(key)\" is not a string")
+    document.entries.reserveCapacity(members.count)
+    // Files tandem wrote are sorted already; one written by hand is sorted once. (The parser
+    // refused repeated keys.)
+    var ascending = true
+    for index in members.indices {
+      // Matched in place: copying each member out of the array costs more than the match.
+      guard case .string(let text) = members[index].1 else {
+        throw DecodingFailure("the value of \"\(members[index].0)\" is not a string")
       }
-      document.values[key] = text
+      let key = members[index].0
+      if ascending, let last = document.entries.last, !(last.key < key) { ascending = false }
+      document.entries.append(Entry(key: key, value: text))
     }
+    if !ascending { document.entries.sort { $0.key < $1.key } }
     if case .string(let stamp)? = json["updated_at"] {
       document.updatedAtMilliseconds = SystemClock.parseRFC3339(stamp)
     }
     return document
   }
 
-  /// The document as indented JSON with keys in sorted order, ending in a newline.
+  /// The document as indented JSON with keys in sorted order, ending in a newline: the bytes
+  /// `JSONWriter.pretty` gives for it (a test holds them equal), written straight from the
+  /// entries, since wrapping thousands of them in ``JSONValue``s first would double the cost.
   func encode() -> [UInt8] {
-    let sortedValues = values.keys.sorted().map { ($0, JSONValue.string(values[$0]!)) }
-    let json = JSONValue.object([
-      ("format", .string(Self.format)),
-      ("revision", .integer(Int64(revision))),
-      (
-        "updated_at",
-        updatedAtMilliseconds.map { .string(SystemClock.iso8601(wallMilliseconds: $0)) } ?? .null
-      ),
-      ("values", .object(sortedValues)),
-    ])
-    return Array((JSONWriter.pretty(json) + "\n").utf8)
+    var out = ByteBuffer(capacity: 128 + entries.count * 24)
+    out.append("{\n  \"format\": ")
+    JSONWriter.writeString(Self.format, into: &out)
+    out.append(",\n  \"revision\": ")
+    out.append(String(revision))
+    out.append(",\n  \"updated_at\": ")
+    if let updatedAtMilliseconds {
+      JSONWriter.writeString(SystemClock.iso8601(wallMilliseconds: updatedAtMilliseconds), into: &out)
+    } else {
+      out.append("null")
+    }
+    out.append(",\n  \"values\": {")
+    var first = true
+    for entry in entries {
+      out.append(first ? "\n    " : ",\n    " as StaticString)
+      first = false
+      JSONWriter.writeString(entry.key, into: &out)
+      out.append(": " as StaticString)
+      JSONWriter.writeString(entry.value, into: &out)
+    }
+    out.append(entries.isEmpty ? "}\n}\n" : "\n  }\n}\n" as StaticString)
+    return out.bytes()
   }
 
   /// Why bytes are not a document.

@@ -107,7 +107,7 @@ public struct ConfigStore: Sendable {
     locked.lock.noteCommitted(revision: changed.revision)
     return ConfigUpdate(
       result: result, document: changed, previousRevision: current.revision,
-      changed: changed.values != current.values,
+      changed: !changed.hasSameValues(as: current),
       waitedMilliseconds: locked.lock.waitedMilliseconds)
   }
 
@@ -200,15 +200,16 @@ public struct ConfigStore: Sendable {
   /// key someone wrote by hand must not make every later write fail as if the caller had
   /// passed it.
   private func validate(_ document: ConfigDocument, against current: ConfigDocument) throws(StateError) {
-    guard document.values.count <= StateLimits.maximumKeys else {
+    guard document.count <= StateLimits.maximumKeys else {
       throw StateError(
         .limitExceeded,
-        "the document would hold \(document.values.count) keys; the limit is \(StateLimits.maximumKeys)",
+        "the document would hold \(document.count) keys; the limit is \(StateLimits.maximumKeys)",
         path: path)
     }
-    for (key, value) in document.values where current.values[key] != value {
-      try ConfigKey.validate(key)
-      try ConfigKey.validateValue(value, for: key)
+    // One pass over both sorted documents, not a lookup per key.
+    for entry in document.entriesChanged(since: current) {
+      try ConfigKey.validate(entry.key)
+      try ConfigKey.validateValue(entry.value, for: entry.key)
     }
   }
 }

@@ -62,12 +62,43 @@ public struct LayeredConfig: Sendable {
 
   /// Every visible key with the value that wins, sorted by key.
   public func entries(scope: ConfigScope? = nil) throws(StateError) -> [Entry] {
-    var seen: [String: Entry] = [:]
-    for (layer, _, document) in try documents(scope).reversed() {
-      for (key, value) in document.values {
-        seen[key] = Entry(key: key, value: value, scope: layer, revision: document.revision)
+    Self.winners(try documents(scope))
+  }
+
+  /// The value that wins for every key of `documents` (nearest first), sorted by key: one
+  /// merge of the documents' sorted entries, linear in their size.
+  public static func winners(_ documents: [(ConfigScope, ConfigStore, ConfigDocument)]) -> [Entry] {
+    var merged: [Entry] = []
+    for (layer, _, document) in documents {
+      let farther = document.entries.map {
+        Entry(key: $0.key, value: $0.value, scope: layer, revision: document.revision)
+      }
+      merged = merged.isEmpty ? farther : merge(nearer: merged, farther: farther)
+    }
+    return merged
+  }
+
+  /// Two sorted lists of entries as one, the nearer entry winning for a key in both.
+  private static func merge(nearer: [Entry], farther: [Entry]) -> [Entry] {
+    var result: [Entry] = []
+    result.reserveCapacity(nearer.count + farther.count)
+    var near = 0
+    var far = 0
+    while near < nearer.count && far < farther.count {
+      if nearer[near].key == farther[far].key {
+        result.append(nearer[near])
+        near += 1
+        far += 1
+      } else if nearer[near].key < farther[far].key {
+        result.append(nearer[near])
+        near += 1
+      } else {
+        result.append(farther[far])
+        far += 1
       }
     }
-    return seen.keys.sorted().map { seen[$0]! }
+    result.append(contentsOf: nearer[near...])
+    result.append(contentsOf: farther[far...])
+    return result
   }
 }

@@ -38,10 +38,12 @@ public struct JSONParser {
   private func failure(_ reason: String) -> Failure { Failure(offset: index, reason: reason) }
 
   private mutating func skipWhitespace() {
-    while index < bytes.count {
-      switch bytes[index] {
-      case 0x20, 0x09, 0x0A, 0x0D: index += 1
-      default: return
+    bytes.withUnsafeBufferPointer { buffer in
+      while index < buffer.count {
+        switch buffer[index] {
+        case 0x20, 0x09, 0x0A, 0x0D: index += 1
+        default: return
+        }
       }
     }
   }
@@ -74,6 +76,7 @@ public struct JSONParser {
   private mutating func parseObject(depth: Int) throws(Failure) -> JSONValue {
     index += 1
     var members: [(String, JSONValue)] = []
+    var names = JSONMemberNames()
     skipWhitespace()
     if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
       index += 1
@@ -90,7 +93,7 @@ public struct JSONParser {
       index += 1
       skipWhitespace()
       let value = try parseValue(depth: depth + 1)
-      if members.contains(where: { $0.0 == key }) { throw failure("duplicate member \"\(key)\"") }
+      guard names.admit(key, after: members) else { throw failure("duplicate member \"\(key)\"") }
       members.append((key, value))
       skipWhitespace()
       guard index < bytes.count else { throw failure("unexpected end of input") }
@@ -129,7 +132,25 @@ public struct JSONParser {
 
   private mutating func parseString() throws(Failure) -> String {
     index += 1
-    var scalars: [UInt8] = []
+    // Most strings are ASCII without escapes: take their bytes as one run, with no copy byte
+    // by byte and no UTF-8 validation (ASCII is valid UTF-8), which with the generic
+    // `String(validating:as:)` costs a runtime metadata lookup per string. Anything else
+    // continues below from where the run stopped.
+    let start = index
+    let ascii: String? = bytes.withUnsafeBufferPointer { buffer in
+      var highBits: UInt8 = 0
+      while index < buffer.count {
+        let byte = buffer[index]
+        if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+        highBits |= byte
+        index += 1
+      }
+      guard index < buffer.count, buffer[index] == UInt8(ascii: "\""), highBits < 0x80 else { return nil }
+      index += 1
+      return Self.asciiString(UnsafeBufferPointer(rebasing: buffer[start..<index - 1]))
+    }
+    if let ascii { return ascii }
+    var scalars = Array(bytes[start..<index])
     while true {
       guard index < bytes.count else { throw failure("unterminated string") }
       let byte = bytes[index]
@@ -178,6 +199,14 @@ public struct JSONParser {
         scalars.append(byte)
         index += 1
       }
+    }
+  }
+
+  /// A string of bytes known to be ASCII, built without validation or generic code.
+  private static func asciiString(_ ascii: UnsafeBufferPointer<UInt8>) -> String {
+    String(unsafeUninitializedCapacity: ascii.count) { buffer in
+      _ = buffer.initialize(fromContentsOf: ascii)
+      return ascii.count
     }
   }
 

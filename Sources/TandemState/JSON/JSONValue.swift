@@ -1,8 +1,10 @@
 /// A JSON value with objects that keep their keys in order.
 ///
-/// State documents, lock records and the CLI envelope are all small, so an ordered list of
-/// members is both the simplest representation and the one that makes output stable:
-/// the same document is always written with the same bytes.
+/// An ordered list of members is the simplest representation and the one that makes output
+/// stable: the same document is always written with the same bytes. Looking a member up by
+/// name scans the list, so readers look up a fixed handful of names (`format`, `revision`,
+/// ...) and walk large objects, such as a config document's `values`, once in order; the
+/// parser refuses repeated names without a scan per member (`JSONMemberNames`).
 public enum JSONValue: Sendable, Equatable {
   case null
   case bool(Bool)
@@ -27,6 +29,7 @@ public enum JSONValue: Sendable, Equatable {
   }
 
   /// The member named `key` of an object, or `nil` for a missing member or a non-object.
+  /// Linear in the object's members: walk a large object instead of calling this per member.
   public subscript(key: String) -> JSONValue? {
     guard case .object(let members) = self else { return nil }
     return members.first(where: { $0.0 == key })?.1

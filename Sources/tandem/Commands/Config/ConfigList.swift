@@ -25,22 +25,18 @@ struct ConfigList: TandemCommand {
       try layered.documents(filter)
     }
     // Nearest layer wins; documents are read once, so the list is one consistent snapshot
-    // per document.
-    var winners: [String: (String, ConfigScope)] = [:]
-    for (scope, _, document) in documents.reversed() {
-      for (key, value) in document.values { winners[key] = (value, scope) }
-    }
-    let keys = winners.keys.sorted()
-    let entries: [JSONValue] = keys.map { key in
+    // per document. (Merged in one pass: linear in the documents' size.)
+    let winners = LayeredConfig.winners(documents)
+    let entries: [JSONValue] = winners.map { entry in
       .object([
-        ("key", .string(key)), ("value", .string(winners[key]!.0)),
-        ("scope", .string(winners[key]!.1.rawValue)),
+        ("key", .string(entry.key)), ("value", .string(entry.value)),
+        ("scope", .string(entry.scope.rawValue)),
       ])
     }
     let revisions: [(String, JSONValue)] = documents.map { ($0.0.rawValue, .integer(Int64($0.2.revision))) }
     let data: JSONValue = .object([("entries", .array(entries)), ("revisions", .object(revisions))])
     // One line per key whatever the value holds: newlines and escape bytes are escaped.
-    let lines = keys.map { "\(TextEscaping.escape($0))=\(TextEscaping.escape(winners[$0]!.0))" }
+    let lines = winners.map { "\(TextEscaping.escape($0.key))=\(TextEscaping.escape($0.value))" }
     return CommandOutput(data: data, text: lines.joined(separator: "\n"))
   }
 }

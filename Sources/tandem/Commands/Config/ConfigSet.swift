@@ -37,7 +37,7 @@ struct ConfigSet: TandemCommand {
     let target = try ConfigTarget.forWriting(scope, in: context)
     return try target.write(keys: pairs.map(\.key), ifRevision: ifRevision, verb: "set", in: context) {
       document in
-      for pair in pairs { document[pair.key] = pair.value }
+      document.set(pairs)
     }
   }
 
@@ -45,6 +45,10 @@ struct ConfigSet: TandemCommand {
   static func parseAssignments(_ arguments: [String]) throws -> [(key: String, value: String)] {
     guard !arguments.isEmpty else { throw CommandFailure.usage("nothing to set: give KEY=VALUE") }
     var pairs: [(key: String, value: String)] = []
+    // Repeats are found by scanning the few pairs of a usual call, and with a set past that
+    // so that thousands of pairs stay linear.
+    let scanLimit = 16
+    var given = Set<String>()
     for argument in arguments {
       guard let equals = argument.firstIndex(of: "=") else {
         throw CommandFailure.usage("\"\(argument)\" is not KEY=VALUE")
@@ -53,7 +57,10 @@ struct ConfigSet: TandemCommand {
       let value = String(argument[argument.index(after: equals)...])
       try ConfigKey.validate(key)
       try ConfigKey.validateValue(value, for: key)
-      guard !pairs.contains(where: { $0.key == key }) else {
+      if pairs.count == scanLimit { given = Set(pairs.map(\.key)) }
+      let repeated =
+        pairs.count < scanLimit ? pairs.contains(where: { $0.key == key }) : !given.insert(key).inserted
+      guard !repeated else {
         throw CommandFailure.usage("\(key) is given more than once")
       }
       pairs.append((key, value))

@@ -37,7 +37,7 @@ struct ConfigUnset: TandemCommand {
         failure.fixCommand = context.commandLine("config", "list", "--scope", target.scope.rawValue)
         throw failure
       }
-      for key in keys { document[key] = nil }
+      document.remove(keys)
     }
   }
 }

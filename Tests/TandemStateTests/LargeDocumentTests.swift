@@ -1,0 +1,168 @@
+import Foundation
+import TandemTestSupport
+import Testing
+
+@testable import TandemState
+
+/// Documents at the 10,000-key limit work through the public API, and the representation
+/// that makes them linear (sorted entries, duplicate checks without a scan per member)
+/// keeps every rule of the small ones. Nothing here is timed: the instruction counts are
+/// measured by scripts/bench-scale.
+@Suite("Large documents")
+struct LargeDocumentTests {
+  let directory = TemporaryDirectory()
+  var home: StateHome { StateHome(path: directory.appending("home")) }
+
+  /// `{"format": ..., "values": {<members>}}` as a file written by hand.
+  func handWritten(_ members: [(String, String)]) -> Data {
+    let values = members.map { "\"\($0.0)\": \"\($0.1)\"" }.joined(separator: ", ")
+    return Data(#"{"format": "tandem.config/1", "revision": 7, "values": {\#(values)}}"#.utf8)
+  }
+
+  @Test("a 10,000-key document is built, read and written through ConfigStore.update")
+  func tenThousandKeys() throws {
+    let store = ConfigStore(home: home)
+    let keys = (1...StateLimits.maximumKeys).map { "k\($0)" }
+    // Key by key, in an order that is not sorted (k1, k2, ..., k10, ...).
+    let built = try store.update { document in
+      for key in keys { document[key] = "v-" + key }
+    }
+    #expect(built.changed && built.document.count == StateLimits.maximumKeys)
+
+    let read = try store.read()
+    #expect(read.count == StateLimits.maximumKeys && read.revision == 1)
+    #expect(read["k1"] == "v-k1" && read["k5000"] == "v-k5000" && read["k10000"] == "v-k10000")
+    #expect(read["k10001"] == nil && read["k0"] == nil)
+    #expect(read.entries.map(\.key) == keys.sorted())
+
+    // A write on the full document: one value changed, one removed, one added back.
+    let written = try store.update { document in
+      document["k42"] = "changed"
+      document["k43"] = nil
+      document["k43"] = "back"
+      document["k44"] = nil
+    }
+    #expect(written.changed && written.document.revision == 2)
+    let after = try store.read()
+    #expect(after.count == StateLimits.maximumKeys - 1)
+    #expect(after["k42"] == "changed" && after["k43"] == "back" && after["k44"] == nil)
+    #expect(after["k41"] == "v-k41")
+
+    // A batch on it, as `config set` and `config unset` send them.
+    try store.update { document in
+      document.set((1...500).map { (key: "k\($0 * 2)", value: "batch") })
+      document.remove((1...100).map { "k\($0 * 2 + 1)" })
+    }
+    let batched = try store.read()
+    #expect(batched["k2"] == "batch" && batched["k1000"] == "batch" && batched["k1002"] == "v-k1002")
+    #expect(batched["k3"] == nil && batched["k201"] == nil && batched["k203"] == "v-k203")
+    #expect(batched.count == StateLimits.maximumKeys - 1 - 100 + 1)  // k44 set again by the batch
+
+    // The limit still holds for a new key.
+    try store.update { document in
+      for index in 1...100 { document["extra\(index)"] = "x" }
+    }
+    let refused = try #require(throws: StateError.self) {
+      try store.update { $0["one-too-many"] = "x" }
+    }
+    #expect(refused.code == .limitExceeded)
+
+    // The layered view reads it too.
+    let layered = LayeredConfig(home: home, namespace: .shared)
+    #expect(try layered.lookup("k9999")?.value == "v-k9999")
+    #expect(try layered.entries().count == StateLimits.maximumKeys)
+  }
+
+  @Test("a duplicate member in a hand-written document is refused as STATE_CORRUPT")
+  func duplicateMember() throws {
+    let sorted = (1...50).map { ("key\(1000 + $0)", "v") }
+    let cases: [[(String, String)]] = [
+      [("a", "1"), ("a", "2")],
+      [("b", "1"), ("a", "1"), ("b", "2")],
+      // Past the scan limit, in order and then a repeat of an earlier key.
+      sorted + [("key1001", "again")],
+      // Past the scan limit, out of order from the start.
+      sorted.reversed() + [("key1025", "again")],
+      // In order, the repeat right after its first occurrence.
+      sorted + [("key1050", "again")],
+    ]
+    let store = ConfigStore(home: home)
+    for members in cases {
+      try directory.write("home/config.json", handWritten(members))
+      let error = try #require(throws: StateError.self) { try store.read() }
+      #expect(error.code == .stateCorrupt)
+      #expect(error.message.contains("duplicate member"))
+      let writeError = try #require(throws: StateError.self) { try store.update { $0["z"] = "1" } }
+      #expect(writeError.code == .stateCorrupt)
+    }
+  }
+
+  @Test("a hand-written document in any order is read, and written back sorted")
+  func unsortedHandWritten() throws {
+    let members = (1...40).reversed().map { ("key\($0)", "value\($0)") }
+    try directory.write("home/config.json", handWritten(members))
+    let store = ConfigStore(home: home)
+    let read = try store.read()
+    #expect(read.count == 40 && read["key7"] == "value7" && read["key40"] == "value40")
+    #expect(read.values == Dictionary(uniqueKeysWithValues: members))
+    try store.update { $0["key7"] = "seven" }
+    let saved = try JSONParser.parse(Array(directory.contents("home/config.json") ?? Data()))
+    guard case .object(let values)? = saved["values"] else { Issue.record("no values"); return }
+    #expect(values.map(\.0) == members.map(\.0).sorted())
+    #expect(try store.read().entries.map(\.key) == members.map(\.0).sorted())
+  }
+
+  @Test("a document is saved as the bytes JSONWriter.pretty gives for it")
+  func encodingMatchesWriter() throws {
+    var document = ConfigDocument()
+    #expect(document.encode() == Array((JSONWriter.pretty(json(of: document)) + "\n").utf8))
+    document["plain"] = "value"
+    document["quote\"key"] = "line\nbreak \\ tab\t nul \u{0} del \u{7F} sep \u{2028}\u{2029} é 🚀"
+    document["a.b"] = ""
+    document.revision = 12
+    document.updatedAtMilliseconds = 1_700_000_000_123
+    let bytes = document.encode()
+    #expect(bytes == Array((JSONWriter.pretty(json(of: document)) + "\n").utf8))
+    let decoded = try ConfigDocument.decode(bytes)
+    #expect(decoded.entries == document.entries && decoded.revision == 12)
+  }
+
+  /// The document as a ``JSONValue``, the way it was saved before entries were written
+  /// directly.
+  func json(of document: ConfigDocument) -> JSONValue {
+    .object([
+      ("format", .string(ConfigDocument.format)),
+      ("revision", .integer(Int64(document.revision))),
+      (
+        "updated_at",
+        document.updatedAtMilliseconds.map { .string(SystemClock.iso8601(wallMilliseconds: $0)) } ?? .null
+      ),
+      ("values", .object(document.entries.map { ($0.key, .string($0.value)) })),
+    ])
+  }
+
+  @Test("values, set, remove and the subscript agree")
+  func editing() {
+    var document = ConfigDocument()
+    document.values = ["b": "2", "a": "1", "c": "3"]
+    #expect(document.entries.map(\.key) == ["a", "b", "c"])
+    document.values["d"] = "4"
+    #expect(document["d"] == "4" && document.count == 4)
+    let many = (0..<40).map { (key: "m\($0)", value: "\($0)") }
+    document.set(many + [(key: "a", value: "one")])
+    #expect(document["a"] == "one" && document["m39"] == "39" && document.count == 44)
+    document.set(many.map { (key: $0.key, value: "first") } + many.map { (key: $0.key, value: "last") })
+    #expect(document["m0"] == "last" && document["m39"] == "last" && document.count == 44)
+    document.remove(many.map(\.key) + ["missing", "b", "b"])
+    #expect(document.values == ["a": "one", "c": "3", "d": "4"])
+    document.remove(["c"])
+    document["nothing"] = nil
+    #expect(document.entries.map(\.key) == ["a", "d"])
+    var other = ConfigDocument()
+    other.values = ["d": "4", "a": "one"]
+    #expect(document.hasSameValues(as: other))
+    other["e"] = "5"
+    other["a"] = "uno"
+    #expect(other.entriesChanged(since: document).map(\.key) == ["a", "e"])
+  }
+}
