@@ -7,6 +7,10 @@ import Testing
 struct HelperHome {
   let home = Home()
   var helper: String { home.directory.appending("helper.sh") }
+  /// The helper run through `sh`, not executed itself: a file just written may still be open
+  /// for writing in a child another test is forking at that moment, and executing it would
+  /// then fail with ETXTBSY.
+  var command: String { "/bin/sh '\(helper)'" }
 
   init() throws {
     let dir = home.directory.appending("helper")
@@ -48,7 +52,7 @@ struct HelperHome {
 
   /// `auth login --account NAME --refresh-command HELPER`.
   func login(_ account: String = "h") throws {
-    let result = try home.run(["auth", "login", "--account", account, "--refresh-command", helper])
+    let result = try home.run(["auth", "login", "--account", account, "--refresh-command", command])
     #expect(result.status == 0, "login failed: \(result.standardOutput) \(result.standardError)")
   }
 
@@ -152,7 +156,7 @@ struct AuthHardeningTests {
     let refused = try helper.home.run(["auth", "token"])
     #expect(refused.status == 2 && refused.errorCode == "LIMIT_EXCEEDED", "\(refused.standardError)")
     #expect(helper.calls == 0, "nothing was sent")
-    let again = try helper.home.run(["auth", "login", "--account", "h", "--refresh-command", helper.helper])
+    let again = try helper.home.run(["auth", "login", "--account", "h", "--refresh-command", helper.command])
     #expect(again.status == 0 && again.data?["generation"] as? Int == 0, "\(again.standardError)")
     #expect(try helper.home.run(["auth", "token"]).status == 0)
   }
