@@ -228,7 +228,7 @@ package final class SpawnedProcess: @unchecked Sendable {
   package func killAndReap() -> ChildProcess.Termination {
     if termination == nil { kill(isGroupLeader ? -pid : pid, SIGKILL) }
     let ended = waitForExit()
-    if isGroupLeader { _ = ProcessGroup.waitUntilEmpty(pid, milliseconds: 1000) }
+    if isGroupLeader { ProcessGroup.killAll(pid) }
     return ended
   }
 
