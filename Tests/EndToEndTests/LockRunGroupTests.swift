@@ -8,9 +8,14 @@ struct LockRunGroupTests {
   func backgroundLeftover() throws {
     let home = Home()
     let pidFile = home.directory.appending("background.pid")
-    let run = try home.run(["lock", "run", "--", "sh", "-c", "sleep 3 & echo $! > '\(pidFile)'; exit 0"])
+    // (Its output goes elsewhere: the test's own pipes would otherwise wait for it.)
+    let started = Date()
+    let run = try home.run([
+      "lock", "run", "--", "sh", "-c", "sleep 3 >/dev/null 2>&1 & echo $! > '\(pidFile)'; exit 0",
+    ])
     let returned = Date()
     #expect(run.status == 0, "\(run.standardOutput) \(run.standardError)")
+    #expect(returned.timeIntervalSince(started) < 2.5, "lock run returns without waiting for the sleep")
     let status = try home.run(["lock", "status"])
     #expect(status.data?["held"] as? Bool == false, "\(status.standardOutput)")
     let write = try home.run(["--lock-timeout", "0", "config", "set", "k=v"])
@@ -43,7 +48,8 @@ struct LockRunGroupTests {
     let home = Home()
     let pidFile = home.directory.appending("grandchild.pid")
     let running = try home.start(
-      ["lock", "run", "--", "sh", "-c", "sleep 30 & echo $! > '\(pidFile)'; wait"], json: false)
+      ["lock", "run", "--", "sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $! > '\(pidFile)'; wait"],
+      json: false)
     let grandchild = try #require(ProcessState.readPID(pidFile))
     defer { kill(grandchild, SIGKILL) }
     #expect(try home.waitUntilHeld())
@@ -62,7 +68,7 @@ struct LockRunGroupTests {
     let run = try home.run(
       [
         "lock", "run", "--", "sh", "-c",
-        "sh -c 'trap \"\" TERM; echo $$ > \(pidFile); while :; do sleep 0.1; done' & "
+        "sh -c 'trap \"\" TERM; echo $$ > \(pidFile); while :; do sleep 0.1; done' >/dev/null 2>&1 & "
           + "while [ ! -s '\(pidFile)' ]; do sleep 0.01; done; exit 0",
       ])
     #expect(run.status == 0, "\(run.standardOutput) \(run.standardError)")
