@@ -3,8 +3,6 @@
 #ifndef C_TANDEM_SYSTEM_H
 #define C_TANDEM_SYSTEM_H
 
-#include <spawn.h>
-
 /// pipe2(2): both ends created with `flags` (O_CLOEXEC, O_NONBLOCK) in one step, so no
 /// process spawned meanwhile by another thread inherits them.
 int tandem_pipe2(int fds[2], int flags);
@@ -12,9 +10,5 @@ int tandem_pipe2(int fds[2], int flags);
 /// prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants become this process's children,
 /// so it can reap them (and knows when they are gone) even when PID 1 does not reap.
 int tandem_set_child_subreaper(void);
-
-/// posix_spawn_file_actions_addtcsetpgrp_np (glibc 2.35): the child makes its own process
-/// group the foreground group of the terminal `fd` before it runs the program.
-int tandem_spawn_add_tcsetpgrp(posix_spawn_file_actions_t *actions, int fd);
 
 #endif

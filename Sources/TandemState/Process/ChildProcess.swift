@@ -52,11 +52,14 @@ public enum ChildProcess {
   /// `setpgid`) outlives it. This process becomes a child subreaper (`PR_SET_CHILD_SUBREAPER`)
   /// so that it can reap the orphans of the group.
   ///
-  /// If this process is the terminal's foreground job, the command's group becomes the
-  /// foreground group while it runs (so that it can read the terminal, and Ctrl-C reaches it
-  /// directly), and the terminal is taken back afterwards. If the command is stopped from
-  /// the terminal (Ctrl-Z), this process takes the terminal back and stops too; when it is
-  /// continued, it gives the terminal to the command again and continues it.
+  /// At a terminal, when this process is the foreground job: the terminal stays with this
+  /// process's group (so a pipeline such as `tandem lock run -- git log | less` keeps it),
+  /// and Ctrl-C reaches the command through forwarding. The first time the command needs
+  /// the terminal (it is stopped by `SIGTTIN` or `SIGTTOU` for reading it or changing its
+  /// modes), its group is made the terminal's foreground group and continued; the terminal
+  /// is taken back when it ends. A stop (Ctrl-Z, `SIGTSTP`, also forwarded) stops this
+  /// process too, so the shell sees the job stopped; when the shell continues it, the
+  /// command is continued as well.
   ///
   /// - Parameters:
   ///   - arguments: the program and its arguments.
@@ -77,7 +80,7 @@ public enum ChildProcess {
     var blocked = sigset_t()
     var previous = sigset_t()
     sigemptyset(&blocked)
-    for signal in forwardedSignals { sigaddset(&blocked, signal) }
+    for signal in forwardedSignals + [SIGTSTP] { sigaddset(&blocked, signal) }
     pthread_sigmask(SIG_BLOCK, &blocked, &previous)
     defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
 
@@ -90,7 +93,6 @@ public enum ChildProcess {
     request.standardOutput = standardOutputToError ? .standardError : .inherit
     request.standardError = .inherit
     request.newProcessGroup = true
-    request.foregroundTerminal = terminal
     let child = try ProcessSpawner.spawn(request)
     started(child.pid)
 
@@ -105,7 +107,8 @@ public enum ChildProcess {
       if group > 0 { kill(-group, signal) }
     }
     var saved: [(Int32, sigaction)] = []
-    for signal in forwardedSignals {
+    // Ctrl-Z is passed on too, at a terminal (where the job stops and continues as a whole).
+    for signal in forwardedSignals + (terminal == nil ? [] : [SIGTSTP]) {
       var old = sigaction()
       sigaction(signal, &action, &old)
       saved.append((signal, old))
@@ -115,7 +118,6 @@ public enum ChildProcess {
     pthread_sigmask(SIG_UNBLOCK, &blocked, nil)
 
     let termination = waitHandlingStops(child, terminal: terminal)
-    if let terminal { takeTerminal(terminal) }
     ProcessGroup.end(child.pid)
 
     pthread_sigmask(SIG_BLOCK, &blocked, nil)
@@ -127,9 +129,11 @@ public enum ChildProcess {
     return termination
   }
 
-  /// Waits for `child` to end. A stop of the command (Ctrl-Z at the terminal it has) stops
-  /// this process too, so that the shell sees the job stopped and can continue it.
+  /// Waits for `child` to end, handling its stops at a terminal (see ``run``). Returns how it
+  /// ended; the terminal is this process's group's again when this returns.
   private static func waitHandlingStops(_ child: SpawnedProcess, terminal: Int32?) -> Termination {
+    var handedOver = false
+    defer { if let terminal, handedOver { takeTerminal(terminal) } }
     while true {
       var status: Int32 = 0
       let result = waitpid(child.pid, &status, terminal == nil ? 0 : WUNTRACED)
@@ -138,10 +142,18 @@ public enum ChildProcess {
         return child.waitForExit()
       }
       if let terminal, status & 0xff == 0x7f {  // WIFSTOPPED
-        takeTerminal(terminal)
-        raise(SIGSTOP)
-        // Continued (`fg`): the terminal is ours again; hand it back and wake the command.
-        giveTerminal(terminal, to: child.pid)
+        let signal = (status >> 8) & 0xff
+        if signal == SIGTTIN || signal == SIGTTOU {
+          // It wants the terminal: give it the foreground.
+          giveTerminal(terminal, to: child.pid)
+          handedOver = true
+        } else {
+          // Ctrl-Z: stop this job as a whole, with the terminal back at the shell's job.
+          if handedOver { takeTerminal(terminal) }
+          raise(SIGSTOP)
+          // Continued (`fg`): the command continues too, with the terminal if it had it.
+          if handedOver { giveTerminal(terminal, to: child.pid) }
+        }
         kill(-child.pid, SIGCONT)
         continue
       }

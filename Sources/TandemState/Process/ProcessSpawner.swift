@@ -52,10 +52,6 @@ package enum ProcessSpawner {
     package var standardError: Output = .pipe
     /// Start the child as the leader of a new process group.
     package var newProcessGroup = false
-    /// A terminal whose foreground process group becomes the child's new group before the
-    /// program runs (needs ``newProcessGroup``), so that it can read the terminal and gets
-    /// the terminal's signals (Ctrl-C) directly.
-    package var foregroundTerminal: Int32?
 
     package init(_ arguments: [String], environment: ProcessEnvironment = .inherited()) {
       self.arguments = arguments
@@ -127,7 +123,6 @@ package enum ProcessSpawner {
     if request.newProcessGroup {
       posix_spawnattr_setpgroup(&attributes, 0)
       flags |= Int32(POSIX_SPAWN_SETPGROUP)
-      if let terminal = request.foregroundTerminal { tandem_spawn_add_tcsetpgrp(&actions, terminal) }
     }
     posix_spawnattr_setflags(&attributes, Int16(flags))
 
