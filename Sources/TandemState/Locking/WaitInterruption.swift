@@ -43,9 +43,11 @@ public enum WaitInterruption {
   static func error(signal: Int32, path: String) -> StateError {
     var error = StateError(
       .interrupted,
-      "interrupted by \(name(of: signal)) while waiting for the lock on \(path); nothing was written",
+      "interrupted by \(name(of: signal)) while waiting for the lock on \(path); nothing was written under it",
       path: path)
-    error.suggestion = "nothing was written; run the command again if it is still wanted"
+    // "Under it": a command that already committed under another lock (auth login stores the
+    // account, then waits to make it active) did write that.
+    error.suggestion = "run the command again if it is still wanted"
     return error
   }
 
