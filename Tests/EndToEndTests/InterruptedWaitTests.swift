@@ -14,7 +14,7 @@ struct InterruptedWaitTests {
     #expect(try home.waitUntilHeld())
 
     let waiter = try home.start(["--lock-timeout", "30s", "config", "set", "after=1"])
-    usleep(400_000)  // well inside the wait
+    #expect(Self.waitUntilCatching(signal, pid: waiter.pid), "the waiter never blocked in the wait")
     kill(waiter.pid, signal)
     let result = waiter.wait()
     #expect(result.status == status, "\(result.standardOutput) \(result.standardError)")
@@ -27,7 +27,7 @@ struct InterruptedWaitTests {
     #expect(try SchemaValidator.validateEnvelopes([(result.standardOutput, result.status)]) == [])
 
     let text = try home.start(["--lock-timeout", "30s", "config", "set", "after=2"], json: false)
-    usleep(400_000)
+    #expect(Self.waitUntilCatching(signal, pid: text.pid))
     kill(text.pid, signal)
     let textResult = text.wait()
     #expect(textResult.status == status)
@@ -37,5 +37,21 @@ struct InterruptedWaitTests {
 
     #expect(holder.wait().status == 0)
     #expect(try home.values() == ["before": "1"], "nothing was written")
+  }
+
+  /// Waits (bounded) until `pid` catches `signal` (`SigCgt` in /proc/PID/status): tandem
+  /// installs its handler only once a lock wait blocks.
+  static func waitUntilCatching(_ signal: Int32, pid: Int32) -> Bool {
+    for _ in 0..<1000 {
+      if let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+        let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16),
+        mask & (UInt64(1) << UInt64(signal - 1)) != 0
+      {
+        return true
+      }
+      usleep(10_000)
+    }
+    return false
   }
 }
