@@ -14,7 +14,9 @@ let package = Package(
   ],
   targets: [
     // The core: state home, locks, atomic files, revisioned config. No CLI dependency.
-    .target(name: "TandemState"),
+    .target(name: "TandemState", dependencies: ["CTandemSystem"]),
+    // The few glibc GNU extensions Swift's Glibc module leaves out (pipe2, prctl, ...).
+    .target(name: "CTandemSystem"),
     // The contract for command-line tools built on swift-argument-parser.
     .target(
       name: "TandemCLI",
@@ -33,7 +35,7 @@ let package = Package(
       ]
     ),
     // Helpers shared by the test targets: temporary homes, running the built tool.
-    .target(name: "TandemTestSupport", path: "Tests/TandemTestSupport"),
+    .target(name: "TandemTestSupport", dependencies: ["TandemState"], path: "Tests/TandemTestSupport"),
     .testTarget(name: "TandemStateTests", dependencies: ["TandemState", "TandemTestSupport"]),
     .testTarget(name: "TandemCLITests", dependencies: ["TandemCLI", "TandemState", "TandemTestSupport"]),
     // Runs the built `tandem` binary as real, concurrent processes.
@@ -41,7 +43,8 @@ let package = Package(
   ]
 )
 
-for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+for target in package.targets
+where [.executable, .test, .regular].contains(target.type) && target.name != "CTandemSystem" {
   var settings = target.swiftSettings ?? []
   // Require `any` for existential types.
   settings.append(.enableUpcomingFeature("ExistentialAny"))

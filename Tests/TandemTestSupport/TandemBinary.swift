@@ -1,4 +1,5 @@
 public import Foundation
+import TandemState
 
 /// Runs the built `tandem` executable as a real process.
 public enum TandemBinary {
@@ -39,68 +40,33 @@ public enum TandemBinary {
 
   /// A started process.
   ///
-  /// Spawned with `posix_spawn` directly rather than Foundation's `Process`: tests start
-  /// many processes from parallel threads, and every pipe here is close-on-exec and created
-  /// under one lock, so no child ever inherits another test's pipe (which would hold that
-  /// pipe open, and its reader waiting, for as long as the unrelated child lives).
+  /// Spawned through TandemState's own spawner (`ProcessSpawner`), not Foundation's
+  /// `Process`: tests start many processes from parallel threads, and its pipes are created
+  /// close-on-exec in one step (`pipe2`), so no child ever inherits another test's pipe
+  /// (which would hold that pipe open, and its reader waiting, for as long as the unrelated
+  /// child lives). Children start with default signal handling and nothing blocked, whatever
+  /// the test runner set for itself.
   public final class Running: @unchecked Sendable {
     /// The process id.
     public let pid: Int32
+    private let process: SpawnedProcess
     private var outputData = Data()
     private var errorData = Data()
     private let group = DispatchGroup()
-    private static let spawnLock = NSLock()
 
     init(_ arguments: [String], environment: [String: String], executable: String, input: String? = nil)
       throws
     {
-      var env = ProcessInfo.processInfo.environment
-      for key in env.keys where key.hasPrefix("TANDEM_") && key != "TANDEM_BIN" { env[key] = nil }
-      env.merge(environment) { $1 }
-      let cEnvironment = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-      let cArguments = ([executable] + arguments).map { strdup($0) } + [nil]
-      defer {
-        cEnvironment.forEach { free($0) }
-        cArguments.forEach { free($0) }
-      }
-      var outPipe: [Int32] = [0, 0]
-      var errPipe: [Int32] = [0, 0]
-      var actions = posix_spawn_file_actions_t()
-      posix_spawn_file_actions_init(&actions)
-      defer { posix_spawn_file_actions_destroy(&actions) }
-      var child: pid_t = 0
-      Self.spawnLock.lock()
-      pipe(&outPipe)
-      pipe(&errPipe)
-      for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-      posix_spawn_file_actions_addopen(&actions, 0, input ?? "/dev/null", O_RDONLY, 0)
-      posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-      posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-      // Children start with default signal handling and nothing blocked, whatever the test
-      // runner set for itself (an ignored SIGTERM would survive exec).
-      var attributes = posix_spawnattr_t()
-      posix_spawnattr_init(&attributes)
-      defer { posix_spawnattr_destroy(&attributes) }
-      var all = sigset_t()
-      sigfillset(&all)
-      var none = sigset_t()
-      sigemptyset(&none)
-      posix_spawnattr_setsigdefault(&attributes, &all)
-      posix_spawnattr_setsigmask(&attributes, &none)
-      posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-      let result = posix_spawn(&child, executable, &actions, &attributes, cArguments, cEnvironment)
-      close(outPipe[1])
-      close(errPipe[1])
-      Self.spawnLock.unlock()
-      guard result == 0 else {
-        close(outPipe[0])
-        close(errPipe[0])
-        throw NSError(domain: NSPOSIXErrorDomain, code: Int(result))
-      }
-      pid = child
+      var env = ProcessEnvironment.inherited()
+      env.remove { $0.hasPrefix("TANDEM_") && $0 != "TANDEM_BIN" }
+      for (key, value) in environment { env.set(key, value) }
+      var request = ProcessSpawner.Request([executable] + arguments, environment: env)
+      request.standardInput = .file(input ?? "/dev/null")
+      process = try ProcessSpawner.spawn(request)
+      pid = process.pid
       // One thread per pipe, not Dispatch's pool: with 2 cores its few threads would all sit
       // in the blocking reads of long-running children while short ones wait their turn.
-      for (fd, isOutput) in [(outPipe[0], true), (errPipe[0], false)] {
+      for (fd, isOutput) in [(process.standardOutput, true), (process.standardError, false)] {
         group.enter()
         Thread {
           let data = Self.drain(fd)
@@ -119,18 +85,15 @@ public enum TandemBinary {
         if count <= 0 { break }
         data.append(contentsOf: buffer[0..<count])
       }
-      close(fd)
       return data
     }
 
     /// Waits for the end and returns the result.
     public func wait() -> Result {
-      var status: Int32 = 0
-      while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+      let termination = process.waitForExit()
       group.wait()
-      let signal = status & 0x7f
       return Result(
-        status: signal == 0 ? (status >> 8) & 0xff : 128 + signal,
+        status: termination.shellStatus,
         standardOutput: String(decoding: outputData, as: UTF8.self),
         standardError: String(decoding: errorData, as: UTF8.self))
     }

@@ -36,6 +36,9 @@ public enum CommandLineTool {
   /// - Parameter fastRoutes: hand-parsed routes for hot commands; see ``FastRoute``.
   public static func main<Root: ParsableCommand>(_ root: Root.Type, fastRoutes: [FastRoute] = []) -> Never {
     let start = SystemClock.monotonicMilliseconds()
+    // A SIGINT, SIGTERM or SIGHUP during a lock wait then ends in an envelope (INTERRUPTED,
+    // exit 128 + signal) rather than a silent death. Installs nothing until a wait blocks.
+    WaitInterruption.enable()
     let arguments: [String]
     do {
       arguments = try validatedArguments()
@@ -162,12 +165,18 @@ public enum CommandLineTool {
     failure error: any Error, format: OutputFormat, instanceID: String?, command: String?, start: Int64,
     warnings: [String]
   ) -> Response {
-    let failure: CommandFailure
+    var failure: CommandFailure
     switch error {
     case let error as CommandFailure: failure = error
     case let error as StateError: failure = CommandFailure(error)
     default:
       failure = CommandFailure(code: "INTERNAL_ERROR", exitCode: .generalError, message: "\(error)")
+    }
+    if failure.code == StateError.Code.interrupted.rawValue, let signal = WaitInterruption.interruptingSignal
+    {
+      // The conventional status of a process ended by that signal.
+      failure.exitCode = ExitStatus(128 + signal, name: "INTERRUPTED")
+      failure.details.append(("signal", .string(WaitInterruption.name(of: signal))))
     }
     switch format {
     case .json:

@@ -68,6 +68,8 @@ enum LockAcquisition {
           throw error
         case .failed(let code):
           result = code
+        case .interrupted(let signal):
+          throw WaitInterruption.error(signal: signal, path: path)
         }
       }
       guard result == 0 else {

@@ -1,3 +1,5 @@
+internal import CTandemSystem
+
 #if canImport(Glibc)
   import Glibc
 #else
@@ -76,7 +78,9 @@ struct LockRange: Equatable {
 ///
 /// The kernel offers a blocking wait (`F_OFD_SETLKW`) that wakes the moment the lock is
 /// free, but no timeout. So a helper thread makes the blocking call while the caller waits
-/// on a condition variable with the deadline. If the deadline passes first, the caller walks
+/// in `poll` on a pipe the helper writes to, with the deadline. (A pipe rather than a
+/// condition variable: a signal handler can write to it too, which is how
+/// ``WaitInterruption`` ends a wait.) If the deadline passes first, the caller walks
 /// away and the descriptor becomes the helper's: when the helper does get the lock it closes
 /// the descriptor at once, which releases the lock again.
 final class LockWaiter: @unchecked Sendable {
@@ -84,6 +88,9 @@ final class LockWaiter: @unchecked Sendable {
     case acquired
     case timedOut
     case failed(Int32)
+    /// A signal ended the wait (``WaitInterruption``); as after `.timedOut`, the caller must
+    /// not use or close `fd` any more.
+    case interrupted(Int32)
   }
 
   private enum State {
@@ -93,31 +100,30 @@ final class LockWaiter: @unchecked Sendable {
   private let fd: Int32
   private let range: LockRange
   private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+  /// The wake-up pipe: read end, write end (both close-on-exec, non-blocking).
+  private let wake: (read: Int32, write: Int32)
   private var state = State.waiting
 
-  private init(fd: Int32, range: LockRange) {
+  private init(fd: Int32, range: LockRange, wake: (read: Int32, write: Int32)) {
     self.fd = fd
     self.range = range
+    self.wake = wake
     pthread_mutex_init(mutex, nil)
-    var attributes = pthread_condattr_t()
-    pthread_condattr_init(&attributes)
-    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-    pthread_cond_init(condition, &attributes)
-    pthread_condattr_destroy(&attributes)
   }
 
   deinit {
-    pthread_cond_destroy(condition)
+    close(wake.read)
+    close(wake.write)
     pthread_mutex_destroy(mutex)
-    condition.deallocate()
     mutex.deallocate()
   }
 
   /// Waits until `fd` is locked or `milliseconds` have passed. On `.timedOut` the caller
   /// must not use or close `fd` any more.
   static func wait(fd: Int32, range: LockRange = .wholeFile, milliseconds: Int64) -> Outcome {
-    let waiter = LockWaiter(fd: fd, range: range)
+    var pipe: [Int32] = [-1, -1]
+    guard tandem_pipe2(&pipe, O_CLOEXEC | O_NONBLOCK) == 0 else { return .failed(lastErrno()) }
+    let waiter = LockWaiter(fd: fd, range: range, wake: (pipe[0], pipe[1]))
     let context = Unmanaged.passRetained(waiter).toOpaque()
     var thread = pthread_t()
     let created = pthread_create(
@@ -143,29 +149,42 @@ final class LockWaiter: @unchecked Sendable {
       close(fd)
     } else {
       state = result == 0 ? .acquired : .failed(result)
-      pthread_cond_signal(condition)
+      var byte: UInt8 = 1
+      _ = write(wake.write, &byte, 1)
     }
     pthread_mutex_unlock(mutex)
   }
 
   private func awaitOutcome(milliseconds: Int64) -> Outcome {
-    var deadline = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &deadline)
-    let nanoseconds = Int(deadline.tv_nsec) + Int(milliseconds % 1000) * 1_000_000
-    deadline.tv_sec += time_t(milliseconds / 1000) + time_t(nanoseconds / 1_000_000_000)
-    deadline.tv_nsec = nanoseconds % 1_000_000_000
+    let deadline = SystemClock.monotonicMilliseconds() + milliseconds
+    let armed = WaitInterruption.arm(wakeFD: wake.write)
+    var signal: Int32?
+    while true {
+      pthread_mutex_lock(mutex)
+      let waiting = if case .waiting = state { true } else { false }
+      pthread_mutex_unlock(mutex)
+      let remaining = deadline - SystemClock.monotonicMilliseconds()
+      if !waiting || remaining <= 0 { break }
+      if armed != nil, WaitInterruption.interruptingSignal != nil { break }
+      var entry = pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)
+      _ = poll(&entry, 1, Int32(min(remaining, Int64(Int32.max))))
+      var drained = [UInt8](repeating: 0, count: 16)
+      _ = read(wake.read, &drained, drained.count)
+    }
+    // Handlers back before anything is written; a signal from now on has its usual effect.
+    if let armed { signal = WaitInterruption.disarm(armed) }
 
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
-    while case .waiting = state {
-      if pthread_cond_timedwait(condition, mutex, &deadline) == ETIMEDOUT { break }
-    }
     switch state {
     case .waiting, .abandoned:
       state = .abandoned
-      return .timedOut
+      return signal.map { .interrupted($0) } ?? .timedOut
     case .acquired:
-      return .acquired
+      guard let signal else { return .acquired }
+      // Acquired just as the signal came: let go again; nothing was written.
+      close(fd)
+      return .interrupted(signal)
     case .failed(let error):
       return .failed(error)
     }

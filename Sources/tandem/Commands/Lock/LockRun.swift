@@ -10,10 +10,13 @@ struct LockRun: TandemCommand {
     discussion: """
       Without --name the lock is the current namespace's config lock, so config writes wait \
       while the command runs. With --name it is a named lock under the home, shared by all \
-      instances. A lock timeout exits 6. The command inherits the lock: if tandem is killed, \
-      the lock stays held until the command ends, and tandem commands it runs use the held \
-      lock instead of waiting for it (TANDEM_HELD_LOCKS), so a script can read, decide and \
-      write as one step. Signals sent to tandem are passed on to it. \
+      instances. A lock timeout exits 6. The command runs in a process group of its own and \
+      inherits the lock; tandem commands it runs use the held lock instead of waiting for it \
+      (TANDEM_HELD_LOCKS), so a script can read, decide and write as one step. Signals sent \
+      to tandem (SIGINT, SIGTERM, SIGHUP, ...) are passed on to the whole group. When the \
+      command ends, whatever it left running in its group gets SIGTERM, then SIGKILL after \
+      1 s, and the lock is released before tandem returns. Only if tandem itself is killed \
+      with SIGKILL does the lock stay held until the command ends. \
       In JSON mode the command's standard output goes to standard error, so that standard \
       output carries exactly one JSON document.
       """
@@ -41,7 +44,9 @@ struct LockRun: TandemCommand {
       lock = try ConfigStore(home: context.options.home, namespace: context.options.namespace)
         .acquireLock(timeout: context.options.lockTimeout, intent: intent)
     }
-    defer { lock.release() }
+    // When `lock run` returns the lock is free, even if a process that left CMD's group
+    // (`setsid`) still has the inherited descriptor.
+    defer { lock.releaseIncludingInherited() }
     // The command inherits the lock, and learns that it holds it: a `tandem` it runs can
     // then take the same lock without waiting on its own parent.
     _ = lock.makeInheritable()

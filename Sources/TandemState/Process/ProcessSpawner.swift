@@ -1,0 +1,240 @@
+internal import CTandemSystem
+
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
+
+/// The one place that starts processes: `lock run`'s command, credential helpers, `curl`,
+/// the demo's processes and the tests' `tandem` processes all start here.
+///
+/// - Pipes are created close-on-exec in the same step (`pipe2(O_CLOEXEC)`), so a process
+///   that another thread starts meanwhile never inherits one (it would hold the pipe open,
+///   and its reader waiting, for as long as it lives).
+/// - The child starts with every signal at its default action and none blocked, whatever
+///   this process set for itself (an ignored `SIGPIPE` or `SIGTERM` would survive `exec`).
+/// - With ``Request/newProcessGroup`` the child leads a process group of its own, so that
+///   it and everything it starts can be signalled, and ended, as one (``ProcessGroup``).
+package enum ProcessSpawner {
+  /// Where the child's standard input comes from.
+  package enum Input: Sendable {
+    /// This process's standard input.
+    case inherit
+    /// `/dev/null`.
+    case null
+    /// A pipe; ``SpawnedProcess/standardInput`` is its write end.
+    case pipe
+    /// A file opened read-only.
+    case file(String)
+  }
+
+  /// Where the child's standard output or error goes.
+  package enum Output: Sendable {
+    /// This process's own descriptor of the same number.
+    case inherit
+    /// A pipe; ``SpawnedProcess/standardOutput`` or ``SpawnedProcess/standardError`` is its
+    /// read end.
+    case pipe
+    /// This process's standard error (for standard output: keeps it free for one JSON
+    /// document).
+    case standardError
+  }
+
+  /// What to start and how.
+  package struct Request: Sendable {
+    /// The program (searched in `PATH` unless it contains a `/`) and its arguments.
+    package var arguments: [String]
+    /// The child's whole environment.
+    package var environment: ProcessEnvironment
+    package var standardInput: Input = .null
+    package var standardOutput: Output = .pipe
+    package var standardError: Output = .pipe
+    /// Start the child as the leader of a new process group.
+    package var newProcessGroup = false
+
+    package init(_ arguments: [String], environment: ProcessEnvironment = .inherited()) {
+      self.arguments = arguments
+      self.environment = environment
+    }
+  }
+
+  /// Starts a process.
+  ///
+  /// Throws ``StateError/Code/notFound`` if the program does not exist, else
+  /// ``StateError/Code/ioError``.
+  package static func spawn(_ request: Request) throws(StateError) -> SpawnedProcess {
+    guard let program = request.arguments.first, !program.isEmpty else {
+      throw StateError(.invalidArgument, "no program to run")
+    }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    // The ends this process keeps, and the ends the child gets (closed here after spawning).
+    var kept: (input: Int32, output: Int32, error: Int32) = (-1, -1, -1)
+    var given: [Int32] = []
+    func closeAll() {
+      for fd in given + [kept.input, kept.output, kept.error] where fd >= 0 { close(fd) }
+    }
+    func makePipe() throws(StateError) -> (read: Int32, write: Int32) {
+      var fds: [Int32] = [-1, -1]
+      guard tandem_pipe2(&fds, O_CLOEXEC) == 0 else {
+        let code = lastErrno()
+        closeAll()
+        throw StateError.system(SystemCallError("pipe2", errno: code), path: program, doing: "start")
+      }
+      return (fds[0], fds[1])
+    }
+
+    switch request.standardInput {
+    case .inherit: break
+    case .null: posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
+    case .file(let path): posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, path, O_RDONLY, 0)
+    case .pipe:
+      let pipe = try makePipe()
+      kept.input = pipe.write
+      given.append(pipe.read)
+      posix_spawn_file_actions_adddup2(&actions, pipe.read, STDIN_FILENO)
+    }
+    for (output, target) in [(request.standardOutput, STDOUT_FILENO), (request.standardError, STDERR_FILENO)]
+    {
+      switch output {
+      case .inherit: break
+      case .standardError:
+        if target != STDERR_FILENO { posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, target) }
+      case .pipe:
+        let pipe = try makePipe()
+        if target == STDOUT_FILENO { kept.output = pipe.read } else { kept.error = pipe.read }
+        given.append(pipe.write)
+        posix_spawn_file_actions_adddup2(&actions, pipe.write, target)
+      }
+    }
+
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var all = sigset_t()
+    sigfillset(&all)
+    var none = sigset_t()
+    sigemptyset(&none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+    if request.newProcessGroup {
+      posix_spawnattr_setpgroup(&attributes, 0)
+      flags |= Int32(POSIX_SPAWN_SETPGROUP)
+    }
+    posix_spawnattr_setflags(&attributes, Int16(flags))
+
+    var cArguments = request.arguments.map { strdup($0) } + [nil]
+    var cEnvironment = request.environment.entries.map { strdup($0) } + [nil]
+    defer {
+      for pointer in cArguments { free(pointer) }
+      for pointer in cEnvironment { free(pointer) }
+    }
+    var pid: pid_t = 0
+    let spawned = posix_spawnp(&pid, program, &actions, &attributes, &cArguments, &cEnvironment)
+    for fd in given { close(fd) }
+    given = []
+    guard spawned == 0 else {
+      closeAll()
+      var error = StateError(
+        spawned == ENOENT ? .notFound : .ioError,
+        "cannot run \(InstanceID.quoted(program)): \(SystemCallError("posix_spawnp", errno: spawned).reason)")
+      error.systemError = SystemCallError("posix_spawnp", errno: spawned)
+      error.fixRequired = "check the command name and PATH"
+      throw error
+    }
+    return SpawnedProcess(
+      pid: pid, isGroupLeader: request.newProcessGroup, standardInput: kept.input,
+      standardOutput: kept.output, standardError: kept.error)
+  }
+}
+
+/// A process started by ``ProcessSpawner``.
+///
+/// Whoever holds it should wait for it (``waitForExit()``). A handle dropped without that
+/// ends the process (and its group, if it leads one) with `SIGKILL`, closes the pipes and
+/// reaps it, so that no zombie and no open pipe is left behind.
+package final class SpawnedProcess: @unchecked Sendable {
+  /// The process id (and, for a group leader, the process group id).
+  package let pid: Int32
+  /// Whether the process leads a process group of its own.
+  package let isGroupLeader: Bool
+  /// The write end of its standard input pipe, or -1. Close it (``closeStandardInput()``)
+  /// to signal the end of the input.
+  package private(set) var standardInput: Int32
+  /// The read end of its standard output pipe, or -1. Owned by this handle.
+  package let standardOutput: Int32
+  /// The read end of its standard error pipe, or -1. Owned by this handle.
+  package let standardError: Int32
+  private var termination: ChildProcess.Termination?
+  private var pipesClosed = false
+
+  init(pid: Int32, isGroupLeader: Bool, standardInput: Int32, standardOutput: Int32, standardError: Int32) {
+    self.pid = pid
+    self.isGroupLeader = isGroupLeader
+    self.standardInput = standardInput
+    self.standardOutput = standardOutput
+    self.standardError = standardError
+  }
+
+  deinit {
+    closePipes()
+    if termination == nil { _ = killAndReap() }
+  }
+
+  /// Closes the standard input pipe, if there is one.
+  package func closeStandardInput() {
+    if standardInput >= 0 { close(standardInput) }
+    standardInput = -1
+  }
+
+  /// Closes every pipe end this handle owns.
+  package func closePipes() {
+    guard !pipesClosed else { return }
+    pipesClosed = true
+    closeStandardInput()
+    for fd in [standardOutput, standardError] where fd >= 0 { close(fd) }
+  }
+
+  /// Waits until the process ends and reaps it.
+  package func waitForExit() -> ChildProcess.Termination {
+    if let termination { return termination }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1 && lastErrno() == EINTR {}
+    let ended = ChildProcess.Termination(waitStatus: status)
+    termination = ended
+    return ended
+  }
+
+  /// Reaps the process if it has ended, without waiting.
+  package func exitIfEnded() -> ChildProcess.Termination? {
+    if let termination { return termination }
+    var status: Int32 = 0
+    guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+    let ended = ChildProcess.Termination(waitStatus: status)
+    termination = ended
+    return ended
+  }
+
+  /// Kills the process with `SIGKILL`, and with it its whole group if it leads one; reaps
+  /// it, and those of its group that are children of this process.
+  package func killAndReap() -> ChildProcess.Termination {
+    if termination == nil { kill(isGroupLeader ? -pid : pid, SIGKILL) }
+    let ended = waitForExit()
+    if isGroupLeader { ProcessGroup.killAll(pid) }
+    return ended
+  }
+
+  /// Records an end observed by other means (a `waitpid` with `WUNTRACED`).
+  func recordExit(_ ended: ChildProcess.Termination) { termination = ended }
+}
+
+extension ChildProcess.Termination {
+  /// Decodes a `waitpid` status of a process that ended.
+  init(waitStatus status: Int32) {
+    let signal = status & 0x7f
+    self = signal == 0 ? .exited((status >> 8) & 0xff) : .signaled(signal)
+  }
+}
