@@ -328,16 +328,23 @@ class Suite:
         for _ in range(self.profile["handoffs"]):
             holder = subprocess.Popen([self.tandem, "--home", home, "lock", "run", "--name", "k", "--", "sleep", "30"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            command_pid = None
             for _ in range(500):
                 status, envelope = self.run(home, "lock", "status", "--name", "k")
                 if envelope and envelope["data"]["held"] and envelope["data"]["holder"]:
+                    command_pid = envelope["data"]["holder"]["pid"]
                     break
                 time.sleep(0.01)
             waiter = subprocess.Popen([self.tandem, "--home", home, "--lock-timeout", "10s", "lock", "run", "--name",
                                        "k", "--", "date", "+%s.%N"], stdout=subprocess.PIPE, text=True)
             time.sleep(0.2)
             killed_at = time.time()
+            # The command runs in a process group of its own (its pid, shown by lock status):
+            # killing tandem's group alone no longer reaches it, so kill both, as the README says.
             os.killpg(holder.pid, signal.SIGKILL)
+            if command_pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(command_pid, signal.SIGKILL)
             holder.wait()
             output = waiter.communicate()[0].strip()
             latencies.append((float(output) - killed_at) * 1000 if output else float("inf"))
