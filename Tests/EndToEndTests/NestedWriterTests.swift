@@ -113,3 +113,18 @@ struct RevisionArgumentTests {
     #expect(result.status == 6 && result.error?["expected_revision"] as? Int == Int.max)
   }
 }
+
+@Suite("lock run when its lock file is removed by hand")
+struct LockRunReplacedFileTests {
+  @Test("the envelope warns that exclusion was not kept")
+  func warns() throws {
+    let home = Home()
+    let result = try home.run([
+      "--lock-timeout", "2s", "lock", "run", "--name", "x", "--", "sh", "-c", #"rm "$0/locks/x.lock""#,
+      home.path,
+    ])
+    #expect(result.status == 0)
+    let warnings = result.envelope?["warnings"] as? [String] ?? []
+    #expect(warnings.contains { $0.contains("removed or replaced") }, "\(warnings)")
+  }
+}

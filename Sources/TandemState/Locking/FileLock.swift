@@ -140,6 +140,15 @@ public final class FileLock: @unchecked Sendable {
     state.withLock { $0.committedRevision = max($0.committedRevision, revision) }
   }
 
+  /// Whether the lock file at ``path`` is still the file this lock is held on. Someone may
+  /// have removed or replaced it by hand; processes that took the new file were then not
+  /// excluded by this lock. (Writes check this themselves before they commit.)
+  public var isLockFileInPlace: Bool {
+    var info = stat()
+    guard lstat(path, &info) == 0 else { return false }
+    return FileKey(info) == key
+  }
+
   /// Whether the lock file at the lock's path is still the file this lock is held on. Someone
   /// may remove or replace it by hand; a new writer then locks the new file, and this lock
   /// no longer excludes anyone.

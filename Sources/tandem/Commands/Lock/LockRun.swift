@@ -62,6 +62,11 @@ struct LockRun: TandemCommand {
           acquiredAtMilliseconds: SystemClock.wallMilliseconds()))
     }
     let held = SystemClock.monotonicMilliseconds() - started
+    if !lock.isLockFileInPlace {
+      context.warn(
+        "\(lock.path) was removed or replaced while the command ran, so processes that took the new lock "
+          + "file were not kept out; lock files must not be removed while in use")
+    }
     switch termination {
     case .exited(0):
       let data: JSONValue = .object([
