@@ -109,7 +109,8 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
     return .object(members)
   }
 
-  /// One line for standard error in text mode.
+  /// One line for standard error in text mode: control characters that a message quotes
+  /// from the command line (a newline in an argument, a terminal escape) are shown escaped.
   public var textLine: String {
     var line = "error: \(message)"
     if !retryable, let fixCommand {
@@ -119,7 +120,23 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
     } else if retryable, let suggestion, retryStrategy == "immediate" {
       line += " (\(suggestion))"
     }
-    return line + " [\(code), exit \(exitCode.rawValue)]"
+    return Self.escapingControlCharacters(line) + " [\(code), exit \(exitCode.rawValue)]"
+  }
+
+  /// `text` with C0 control characters and DEL written as `\n`, `\r`, `\t` or `\u{1b}`.
+  static func escapingControlCharacters(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+    var escaped = ""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\n": escaped += "\\n"
+      case "\r": escaped += "\\r"
+      case "\t": escaped += "\\t"
+      case "\u{00}"..."\u{1F}", "\u{7F}": escaped += "\\u{" + String(scalar.value, radix: 16) + "}"
+      default: escaped.unicodeScalars.append(scalar)
+      }
+    }
+    return escaped
   }
 
   public var description: String { "\(code): \(message)" }
