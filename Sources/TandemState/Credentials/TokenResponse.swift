@@ -17,19 +17,29 @@ enum TokenResponse {
     if let seconds = json["expires_in"]?.integerValue
       ?? json["expires_in"]?.stringValue.flatMap({ Int64($0) })
     {
-      expires = now + seconds * 1000
+      let (sum, overflow) = now.addingReportingOverflow(milliseconds(seconds))
+      expires = overflow ? (seconds < 0 ? .min : .max) : sum
     } else if let at = json["expires_at"] {
       if let seconds = at.integerValue {
-        expires = seconds * 1000
+        expires = milliseconds(seconds)
       } else if let text = at.stringValue, let parsed = SystemClock.parseRFC3339(text) {
         expires = parsed
       } else {
         throw RefreshFailure(.malformed, "expires_at is neither epoch seconds nor an RFC 3339 timestamp")
       }
     }
+    // An absurd lifetime must not crash the tool, nor make every later reader's arithmetic
+    // overflow: keep the expiry within the instants a timestamp can name.
+    expires = min(max(expires, SystemClock.timestampRange.lowerBound), SystemClock.timestampRange.upperBound)
     let refresh = json["refresh_token"]?.stringValue ?? currentRefreshToken
     return TokenSet(
       accessToken: access, expiresAtMilliseconds: expires, refreshToken: refresh,
       tokenType: json["token_type"]?.stringValue ?? "Bearer")
+  }
+
+  /// `seconds` in milliseconds, saturating instead of trapping on overflow.
+  private static func milliseconds(_ seconds: Int64) -> Int64 {
+    let (product, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+    return overflow ? (seconds < 0 ? .min : .max) : product
   }
 }
