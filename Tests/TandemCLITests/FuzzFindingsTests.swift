@@ -44,3 +44,22 @@ struct FuzzFindingsCLITests {
     #expect(!response.standardError.unicodeScalars.contains { $0.value == 0x1B || $0 == "\r" })
   }
 }
+
+@Suite("Fuzz findings: global options")
+struct FuzzFindingsGlobalOptionsTests {
+  @Test(
+    "a global option missing its value is answered in the format asked for",
+    arguments: [
+      (["echo", "--home"], ["TANDEM_OUTPUT": "json"]), (["--output", "json", "echo", "--instance-id"], [:]),
+      (["--output=json", "--lock-timeout"], [:]),
+    ])
+  func missingValueInJSONMode(_ arguments: [String], _ environment: [String: String]) throws {
+    let response = CommandLineTool.invoke(
+      SampleTool.self, arguments: arguments, environment: ["HOME": "/home/test"].merging(environment) { $1 })
+    #expect(response.exitStatus.rawValue == 2)
+    #expect(response.standardError.isEmpty)
+    let envelope = try #require(
+      try JSONSerialization.jsonObject(with: Data(response.standardOutput.utf8)) as? [String: Any])
+    #expect((envelope["error"] as? [String: Any])?["code"] as? String == "INVALID_ARGUMENT")
+  }
+}

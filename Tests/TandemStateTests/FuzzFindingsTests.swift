@@ -6,6 +6,10 @@ import Testing
 /// also in Fuzz/Corpus/json, so every fuzz run replays it first.
 @Suite("Fuzz findings: decoders")
 struct FuzzFindingsStateTests {
+  /// 9999-12-31T23:59:59.999Z and 0000-01-01T00:00:00.000Z, the instants a stamp can name.
+  static let latest: Int64 = 253_402_300_799_999
+  static let earliest: Int64 = -62_167_219_200_000
+
   @Test(
     "a timestamp before 1970 with a fraction is written as a valid RFC 3339 stamp and reads back",
     arguments: [
@@ -46,11 +50,11 @@ struct FuzzFindingsStateTests {
   @Test(
     "an absurd token lifetime from the provider is clamped, not an overflow trap",
     arguments: [
-      (#"{"access_token":"a","expires_in":"5188146770730811390"}"#, SystemClock.timestampRange.upperBound),
-      (#"{"access_token":"a","expires_in":9223372036854775807}"#, SystemClock.timestampRange.upperBound),
-      (#"{"access_token":"a","expires_in":-9223372036854775808}"#, SystemClock.timestampRange.lowerBound),
-      (#"{"access_token":"a","expires_at":9223372036854775807}"#, SystemClock.timestampRange.upperBound),
-      (#"{"access_token":"a","expires_at":-9223372036854775}"#, SystemClock.timestampRange.lowerBound),
+      (#"{"access_token":"a","expires_in":"5188146770730811390"}"#, Self.latest),
+      (#"{"access_token":"a","expires_in":9223372036854775807}"#, Self.latest),
+      (#"{"access_token":"a","expires_in":-9223372036854775808}"#, Self.earliest),
+      (#"{"access_token":"a","expires_at":9223372036854775807}"#, Self.latest),
+      (#"{"access_token":"a","expires_at":-9223372036854775}"#, Self.earliest),
     ])
   func absurdLifetime(_ answer: String, _ expiry: Int64) throws {
     let tokens = try TokenResponse.parse(Array(answer.utf8), keeping: nil)

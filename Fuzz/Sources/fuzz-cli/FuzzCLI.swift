@@ -16,9 +16,10 @@
 // processes), are skipped. `lock run` cannot reach its command: it needs the lock first,
 // which needs the home.
 
-@testable import TandemCommands
 import TandemCLI
 import TandemState
+
+@testable import TandemCommands
 
 #if canImport(Glibc)
   import Glibc
@@ -29,7 +30,8 @@ let unreachableHome = "/dev/null/tandem-fuzz-home"
 
 @_cdecl("LLVMFuzzerInitialize")
 public func fuzzInitialize(
-  _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
+  _ argc: UnsafeMutablePointer<CInt>,
+  _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>
 ) -> CInt {
   // Nothing inherited may steer the commands: no held locks, no home, no terminal.
   for name in ["TANDEM_HELD_LOCKS", "TANDEM_HOME", "HOME", "TANDEM_INSTANCE_ID", "TANDEM_OUTPUT"] {
@@ -63,8 +65,12 @@ public func fuzzCLI(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     slowEnvironment["TANDEM_FAST_PATH"] = "0"
     let slow = CommandLineTool.invoke(
       Tandem.self, arguments: arguments, environment: slowEnvironment, fastRoutes: FastRoutes.all)
-    let requested = (try? GlobalOptions.extract(from: arguments).0.output) ?? nil
-    let effective = requested ?? format
+    // A command line whose last global option lacks its value is answered in the format
+    // the options before it ask for.
+    let raw =
+      (try? GlobalOptions.extract(from: arguments).0)
+      ?? (try? GlobalOptions.extract(from: Array(arguments.dropLast())).0)
+    let effective = raw?.output ?? format
     check(fast, arguments: arguments, json: effective == "json")
     check(slow, arguments: arguments, json: effective == "json")
     guard comparable(fast) == comparable(slow) else {

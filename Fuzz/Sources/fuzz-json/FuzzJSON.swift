@@ -54,14 +54,18 @@ func checkJSON(_ bytes: [UInt8]) {
     } catch {
       violated("the writer's output does not parse (\(error)): \(text)", bytes)
     }
-    guard normalized(again) == normalized(value) else { violated("parse -> write -> parse changed the value", bytes) }
+    guard normalized(again) == normalized(value) else {
+      violated("parse -> write -> parse changed the value", bytes)
+    }
     // The written text is a fixed point: writing what was read back gives the same bytes.
     guard JSONWriter.compact(again) == JSONWriter.compact(value) else {
       violated("writing is not stable across a round trip", bytes)
     }
   }
   // A compact document is one line: the envelope relies on it.
-  guard !JSONWriter.compact(value).utf8.contains(0x0A) else { violated("compact output has a newline", bytes) }
+  guard !JSONWriter.compact(value).utf8.contains(0x0A) else {
+    violated("compact output has a newline", bytes)
+  }
 }
 
 // MARK: - Config documents
@@ -130,7 +134,9 @@ func checkLockRecord(_ bytes: [UInt8]) {
   while end > 0 && (head[end - 1] == 0x20 || head[end - 1] == 0x0A || head[end - 1] == 0) { end -= 1 }
   guard end > 0, (try? JSONParser.parse(Array(head[0..<end]))) != nil else { return }
   storeInLockFile(head)
-  guard let record = LockRecord.read(from: lockFile) else { violated("a parsable lock record was not read", bytes) }
+  guard let record = LockRecord.read(from: lockFile) else {
+    violated("a parsable lock record was not read", bytes)
+  }
   // What waiters, `lock status` and the holder's release compute from it.
   let now = SystemClock.wallMilliseconds()
   let held = record.holder?.heldMilliseconds(now: now)
@@ -140,7 +146,9 @@ func checkLockRecord(_ bytes: [UInt8]) {
   // Writing it back and reading it again keeps everything that fits in the record.
   storeInLockFile([])
   record.write(to: lockFile)
-  guard let again = LockRecord.read(from: lockFile) else { violated("a written lock record does not read", bytes) }
+  guard let again = LockRecord.read(from: lockFile) else {
+    violated("a written lock record does not read", bytes)
+  }
   if again.holder != nil {
     guard again.holds == record.holds, again.meanHoldMicroseconds == record.meanHoldMicroseconds,
       again.holder?.pid == record.holder?.pid, again.holder?.instanceID == record.holder?.instanceID,

@@ -56,7 +56,12 @@ public enum CommandLineTool {
     do {
       (raw, rest) = try GlobalOptions.extract(from: arguments)
     } catch {
-      return respond(failure: error, format: .text, instanceID: nil, command: nil, start: start, warnings: [])
+      // The one refusal is a global option without its value, at the very end: the options
+      // before it (or TANDEM_OUTPUT) still say which format the caller asked for.
+      let before = (try? GlobalOptions.extract(from: Array(arguments.dropLast())).0) ?? .init()
+      return respond(
+        failure: error, format: GlobalOptions.outputFormat(before, environment: environment), instanceID: nil,
+        command: nil, start: start, warnings: [])
     }
     let format = GlobalOptions.outputFormat(raw, environment: environment)
 
@@ -173,7 +178,8 @@ public enum CommandLineTool {
       if format == .json && !asksForText(arguments) {
         let meta = ResponseEnvelope.meta(
           durationMilliseconds: SystemClock.monotonicMilliseconds() - start, instanceID: nil, command: nil)
-        let envelope = ResponseEnvelope.success(data: .object([("help", .string(text))]), warnings: [], meta: meta)
+        let envelope = ResponseEnvelope.success(
+          data: .object([("help", .string(text))]), warnings: [], meta: meta)
         return Response(
           exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
       }
