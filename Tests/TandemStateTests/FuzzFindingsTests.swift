@@ -1,3 +1,5 @@
+import Foundation
+import TandemTestSupport
 import Testing
 
 @testable import TandemState
@@ -60,5 +62,52 @@ struct FuzzFindingsStateTests {
     let tokens = try TokenResponse.parse(Array(answer.utf8), keeping: nil)
     #expect(tokens.expiresAtMilliseconds == expiry)
     #expect(tokens.isValid(forAtLeast: 60_000) == (expiry > 0))
+  }
+
+  @Test("a lock record with absurd numbers reads as no history, and nothing computed from it traps")
+  func absurdLockRecord() throws {
+    let directory = TemporaryDirectory()
+    let text =
+      #"{"holder":{"pid":-1,"instance_id":null,"command":"","acquired_at_ms":-9223372036854775807},"#
+      + #""holds":9223372036854775807,"mean_hold_us":9223372036854775807}"#
+    try directory.write("x.lock", Data(text.utf8))
+    let fd = open(directory.appending("x.lock"), O_RDONLY)
+    defer { close(fd) }
+    var record = try #require(LockRecord.read(from: fd))
+    #expect(record.holds == 0 && record.meanHoldMicroseconds == 0)
+    let holder = try #require(record.holder)
+    #expect(holder.acquiredAtMilliseconds == Self.earliest)
+    #expect(holder.heldMilliseconds(now: SystemClock.wallMilliseconds()) > 0)
+    record.recordHold(microseconds: 1_500)
+    #expect(record.holds == 1 && record.meanHoldMicroseconds == 1_500)
+  }
+
+  @Test("a credential file with absurd numbers is read within range, and nothing computed from it traps")
+  func absurdCredentials() throws {
+    let text =
+      #"{"format":"tandem.credentials/1","account":"x","source":{"kind":"command","command":"x"},"#
+      + #""generation":9223372036854775807,"tokens":{"access_token":"a","expires_at_ms":-9223372036854775808},"#
+      + #""refresh_in_flight":{"pid":1,"started_at_ms":9223372036854775807}}"#
+    let record = try #require(AccountRecord.decode(Array(text.utf8)))
+    #expect(record.generation == UInt64(Int64.max / 2))
+    let tokens = try #require(record.tokens)
+    #expect(tokens.expiresAtMilliseconds == Self.earliest)
+    #expect(!tokens.isValid(forAtLeast: 60_000))
+    #expect(record.interruptedRefresh?.startedAtMilliseconds == Self.latest)
+    var next = record
+    next.generation += 1
+    #expect(AccountRecord.decode(next.encode()) != nil)
+  }
+
+  @Test("a document at the last revision there is refuses the next write instead of trapping")
+  func lastRevision() throws {
+    let directory = TemporaryDirectory()
+    let text = #"{"format":"tandem.config/1","revision":9223372036854775807,"updated_at":null,"values":{}}"#
+    try directory.write("home/config.json", Data(text.utf8))
+    let store = ConfigStore(home: StateHome(path: directory.appending("home")))
+    #expect(try store.read().revision == UInt64(Int64.max))
+    let error = try #require(throws: StateError.self) { try store.update { $0["k"] = "v" } }
+    #expect(error.code == .limitExceeded)
+    #expect(directory.contents("home/config.json") == Data(text.utf8))
   }
 }

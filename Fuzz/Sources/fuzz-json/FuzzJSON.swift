@@ -24,6 +24,11 @@ public func fuzzJSON(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   return 0
 }
 
+/// Keeps a result alive: the optimizer may drop an unused computation, and with it the
+/// overflow check that would have trapped.
+@_optimize(none)
+func use<T>(_ value: T) {}
+
 /// Stops the run with a message; libFuzzer saves the input as a crash.
 func violated(_ property: String, _ bytes: [UInt8]) -> Never {
   fatalError("property violated: \(property); input: \(String(decoding: bytes.prefix(512), as: UTF8.self))")
@@ -86,6 +91,14 @@ func checkConfigDocument(_ bytes: [UInt8]) {
         + "\(String(describing: again.updatedAtMilliseconds)))", bytes)
   }
   guard again.encode() == encoded else { violated("encoding is not stable", bytes) }
+  // What the next write makes of it (ConfigStore.update refuses the last revision there is).
+  guard document.revision < UInt64(Int64.max) else { return }
+  var next = document
+  next.revision += 1
+  next.updatedAtMilliseconds = SystemClock.wallMilliseconds()
+  guard (try? ConfigDocument.decode(next.encode())) == next else {
+    violated("the next revision of a document does not read back", bytes)
+  }
 }
 
 // MARK: - Credential files
@@ -95,10 +108,22 @@ func checkAccountRecord(_ bytes: [UInt8]) {
   roundTrip(record, bytes)
   // What `auth token` and the store compute from a stored token set.
   if let tokens = record.tokens {
-    _ = tokens.isValid(forAtLeast: 60_000)
-    _ = tokens.isValid(forAtLeast: 0)
-    _ = SystemClock.iso8601(wallMilliseconds: tokens.expiresAtMilliseconds)
+    use(tokens.isValid(forAtLeast: 60_000))
+    use(tokens.isValid(forAtLeast: 0))
+    use(SystemClock.iso8601(wallMilliseconds: tokens.expiresAtMilliseconds))
+    use(tokens.expiresAtMilliseconds - SystemClock.wallMilliseconds())  // `auth status`
   }
+  if let interrupted = record.interruptedRefresh {
+    use(SystemClock.iso8601(wallMilliseconds: interrupted.startedAtMilliseconds))
+  }
+  // What a refresh stores next: one generation later, which reads back the same (below the
+  // 2^62 that a decoder caps a stored generation at).
+  guard record.generation < UInt64(Int64.max / 2) else { return }
+  var next = record
+  next.generation += 1
+  next.interruptedRefresh = AccountRecord.InterruptedRefresh(
+    pid: 4242, startedAtMilliseconds: SystemClock.wallMilliseconds())
+  roundTrip(next, bytes)
 }
 
 func roundTrip(_ record: AccountRecord, _ bytes: [UInt8]) {
@@ -140,9 +165,10 @@ func checkLockRecord(_ bytes: [UInt8]) {
   // What waiters, `lock status` and the holder's release compute from it.
   let now = SystemClock.wallMilliseconds()
   let held = record.holder?.heldMilliseconds(now: now)
-  _ = RetryAdvice.afterLockTimeout(heldMilliseconds: held, meanHoldMicroseconds: record.meanHoldMicroseconds)
+  use(RetryAdvice.afterLockTimeout(heldMilliseconds: held, meanHoldMicroseconds: record.meanHoldMicroseconds))
   var released = record
   released.recordHold(microseconds: 1_500)
+  use(released)
   // Writing it back and reading it again keeps everything that fits in the record.
   storeInLockFile([])
   record.write(to: lockFile)
@@ -161,8 +187,8 @@ func checkLockRecord(_ bytes: [UInt8]) {
 
 func checkTokenResponse(_ bytes: [UInt8]) {
   guard let tokens = try? TokenResponse.parse(bytes, keeping: "old-refresh-token") else { return }
-  _ = tokens.isValid(forAtLeast: 60_000)
-  _ = SystemClock.iso8601(wallMilliseconds: tokens.expiresAtMilliseconds)
+  use(tokens.isValid(forAtLeast: 60_000))
+  use(SystemClock.iso8601(wallMilliseconds: tokens.expiresAtMilliseconds))
   // What the store saves after a refresh reads back the same.
   var record = AccountRecord(name: "fuzz", source: .command("true"), generation: 1, tokens: tokens)
   record.interruptedRefresh = nil

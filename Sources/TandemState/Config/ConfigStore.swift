@@ -85,6 +85,14 @@ public struct ConfigStore: Sendable {
     if let expectedRevision, expectedRevision != current.revision {
       throw StateError.revisionMismatch(path: path, expected: expectedRevision, current: current.revision)
     }
+    // A revision the file's integers cannot raise (only a hand-edited document has one) is
+    // refused rather than a trap.
+    guard current.revision < UInt64(Int64.max) else {
+      throw StateError(
+        .limitExceeded,
+        "the document is at revision \(current.revision), the last one there is; nothing was written",
+        path: path)
+    }
     var changed = current
     let result = try body(&changed)
     changed.revision = current.revision + 1

@@ -59,15 +59,17 @@ public struct AccountRecord: Sendable, Equatable {
       let source = CredentialSource(json: sourceJSON), let generation = json["generation"]?.integerValue,
       generation >= 0
     else { return nil }
-    var record = AccountRecord(name: name, source: source, generation: UInt64(generation))
+    // At most 2^62: every refresh adds 1, and the sum must still fit the file's integers.
+    var record = AccountRecord(name: name, source: source, generation: UInt64(min(generation, Int64.max / 2)))
     if let tokens = json["tokens"], tokens != .null {
       guard let access = tokens["access_token"]?.stringValue,
         let expires = tokens["expires_at_ms"]?.integerValue
       else {
         return nil
       }
+      // Within the instants a timestamp names, so that `expiry - now` cannot overflow.
       record.tokens = TokenSet(
-        accessToken: access, expiresAtMilliseconds: expires,
+        accessToken: access, expiresAtMilliseconds: SystemClock.clampedToTimestamps(expires),
         refreshToken: tokens["refresh_token"]?.stringValue,
         tokenType: tokens["token_type"]?.stringValue ?? "Bearer")
     }
@@ -75,7 +77,7 @@ public struct AccountRecord: Sendable, Equatable {
       let started = inFlight["started_at_ms"]?.integerValue
     {
       record.interruptedRefresh = InterruptedRefresh(
-        pid: Int32(truncatingIfNeeded: pid), startedAtMilliseconds: started)
+        pid: Int32(truncatingIfNeeded: pid), startedAtMilliseconds: SystemClock.clampedToTimestamps(started))
     }
     return record
   }

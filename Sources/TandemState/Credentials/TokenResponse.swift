@@ -30,7 +30,7 @@ enum TokenResponse {
     }
     // An absurd lifetime must not crash the tool, nor make every later reader's arithmetic
     // overflow: keep the expiry within the instants a timestamp can name.
-    expires = min(max(expires, SystemClock.timestampRange.lowerBound), SystemClock.timestampRange.upperBound)
+    expires = SystemClock.clampedToTimestamps(expires)
     let refresh = json["refresh_token"]?.stringValue ?? currentRefreshToken
     return TokenSet(
       accessToken: access, expiresAtMilliseconds: expires, refreshToken: refresh,

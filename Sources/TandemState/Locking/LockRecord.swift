@@ -40,8 +40,14 @@ struct LockRecord: Sendable, Equatable {
     guard end > 0, let json = try? JSONParser.parse(Array(buffer[0..<end])) else { return nil }
     var record = LockRecord()
     if let holder = json["holder"], holder != .null { record.holder = LockHolder(json: holder) }
-    record.holds = json["holds"]?.integerValue ?? 0
-    record.meanHoldMicroseconds = json["mean_hold_us"]?.integerValue ?? 0
+    let holds = json["holds"]?.integerValue ?? 0
+    let mean = json["mean_hold_us"]?.integerValue ?? 0
+    // Numbers no holder writes (a corrupt record) count as no history: the running mean
+    // multiplies them, and that must not overflow.
+    if (0..<Int64.max).contains(holds) && (0...Int64.max / 16).contains(mean) {
+      record.holds = holds
+      record.meanHoldMicroseconds = mean
+    }
     return record
   }
 

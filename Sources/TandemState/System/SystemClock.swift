@@ -29,10 +29,16 @@ public enum SystemClock {
   /// 9999-12-31T23:59:59.999Z, in milliseconds since the epoch.
   static let timestampRange: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
 
+  /// `milliseconds` moved into ``timestampRange``: what a decoder makes of an absurd instant
+  /// in a file, so that arithmetic with the clock cannot overflow.
+  static func clampedToTimestamps(_ milliseconds: Int64) -> Int64 {
+    min(max(milliseconds, timestampRange.lowerBound), timestampRange.upperBound)
+  }
+
   /// An RFC 3339 timestamp in UTC with millisecond precision, e.g. `2026-11-29T14:21:45.123Z`.
   /// An instant outside the years 0000 to 9999 is written as the nearest one inside them.
   public static func iso8601(wallMilliseconds ms: Int64) -> String {
-    let ms = min(max(ms, timestampRange.lowerBound), timestampRange.upperBound)
+    let ms = clampedToTimestamps(ms)
     // Floor division: before 1970 the fraction still counts forward from a whole second.
     var seconds = time_t(ms / 1000)
     var fraction = ms % 1000
