@@ -68,7 +68,12 @@ public enum CommandLineTool {
     do {
       (raw, rest) = try GlobalOptions.extract(from: arguments)
     } catch {
-      return respond(failure: error, format: .text, instanceID: nil, command: nil, start: start, warnings: [])
+      // The one refusal is a global option without its value, at the very end: the options
+      // before it (or TANDEM_OUTPUT) still say which format the caller asked for.
+      let before = (try? GlobalOptions.extract(from: Array(arguments.dropLast())).0) ?? .init()
+      return respond(
+        failure: error, format: GlobalOptions.outputFormat(before, environment: environment), instanceID: nil,
+        command: nil, start: start, warnings: [])
     }
     let format = GlobalOptions.outputFormat(raw, environment: environment)
 
@@ -99,7 +104,7 @@ public enum CommandLineTool {
     do {
       parsed = try Root.parseAsRoot(rest)
     } catch {
-      return parseFailure(Root.self, error, format: format, start: start)
+      return parseFailure(Root.self, error, arguments: rest, format: format, start: start)
     }
     let path = commandPath(of: type(of: parsed), in: Root.self)
 
@@ -116,7 +121,7 @@ public enum CommandLineTool {
         try parsed.run()
         return Response(exitStatus: .success, standardOutput: "", standardError: "")
       } catch {
-        return parseFailure(Root.self, error, format: format, start: start)
+        return parseFailure(Root.self, error, arguments: rest, format: format, start: start)
       }
     }
     let context = CommandContext(
@@ -195,11 +200,21 @@ public enum CommandLineTool {
   }
 
   /// Help and version requests print text and exit 0; anything else is a usage error (2).
+  /// Help that was not asked for (a command group without its subcommand) is, in JSON mode,
+  /// the `help` member of a success envelope: JSON mode prints one JSON document.
   private static func parseFailure<Root: ParsableCommand>(
-    _ root: Root.Type, _ error: any Error, format: OutputFormat, start: Int64
+    _ root: Root.Type, _ error: any Error, arguments: [String], format: OutputFormat, start: Int64
   ) -> Response {
     if Root.exitCode(for: error) == .success {
       let text = Root.fullMessage(for: error)
+      if format == .json && !asksForText(arguments) {
+        let meta = ResponseEnvelope.meta(
+          durationMilliseconds: SystemClock.monotonicMilliseconds() - start, instanceID: nil, command: nil)
+        let envelope = ResponseEnvelope.success(
+          data: .object([("help", .string(text))]), warnings: [], meta: meta)
+        return Response(
+          exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
+      }
       return Response(
         exitStatus: .success, standardOutput: text.hasSuffix("\n") ? text : text + "\n", standardError: "")
     }
@@ -208,6 +223,15 @@ public enum CommandLineTool {
       "correct the command line; run \(Root.configuration.commandName ?? "the tool") --help for usage"
     return respond(
       failure: failure, format: format, instanceID: nil, command: nil, start: start, warnings: [])
+  }
+
+  /// Whether the command line itself asks for help or the version, which stay text.
+  private static func asksForText(_ arguments: [String]) -> Bool {
+    arguments.first == "help"
+      || arguments.contains {
+        $0 == "-h" || $0 == "--help" || $0 == "--version" || $0 == "--experimental-dump-help"
+          || $0.hasPrefix("--generate-completion-script")
+      }
   }
 
   /// `config set` for the command type `type` within `root`'s tree.

@@ -41,9 +41,10 @@ public struct LockHolder: Sendable, Equatable {
     guard let pid = json["pid"]?.integerValue, let command = json["command"]?.stringValue,
       let acquired = json["acquired_at_ms"]?.integerValue
     else { return nil }
+    // Within the instants a timestamp names, so that `now - acquired` cannot overflow.
     self.init(
       pid: Int32(truncatingIfNeeded: pid), instanceID: json["instance_id"]?.stringValue, command: command,
-      acquiredAtMilliseconds: acquired)
+      acquiredAtMilliseconds: SystemClock.clampedToTimestamps(acquired))
   }
 }
 

@@ -25,9 +25,27 @@ public enum SystemClock {
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
   }
 
+  /// The instants an RFC 3339 timestamp can name: 0000-01-01T00:00:00.000Z through
+  /// 9999-12-31T23:59:59.999Z, in milliseconds since the epoch.
+  static let timestampRange: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
+  /// `milliseconds` moved into ``timestampRange``: what a decoder makes of an absurd instant
+  /// in a file, so that arithmetic with the clock cannot overflow.
+  static func clampedToTimestamps(_ milliseconds: Int64) -> Int64 {
+    min(max(milliseconds, timestampRange.lowerBound), timestampRange.upperBound)
+  }
+
   /// An RFC 3339 timestamp in UTC with millisecond precision, e.g. `2026-11-29T14:21:45.123Z`.
+  /// An instant outside the years 0000 to 9999 is written as the nearest one inside them.
   public static func iso8601(wallMilliseconds ms: Int64) -> String {
+    let ms = clampedToTimestamps(ms)
+    // Floor division: before 1970 the fraction still counts forward from a whole second.
     var seconds = time_t(ms / 1000)
+    var fraction = ms % 1000
+    if fraction < 0 {
+      seconds -= 1
+      fraction += 1000
+    }
     var parts = tm()
     gmtime_r(&seconds, &parts)
     func pad(_ value: Int32, _ width: Int) -> String {
@@ -36,7 +54,7 @@ public enum SystemClock {
     }
     return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
       + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-      + "\(pad(Int32(ms % 1000), 3))Z"
+      + "\(pad(Int32(fraction), 3))Z"
   }
 
   /// Parses an RFC 3339 timestamp (`2026-11-29T14:21:45Z`, with optional fraction and
@@ -91,6 +109,8 @@ public enum SystemClock {
     let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
     let days = era * 146_097 + dayOfEra - 719_468
     let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60
-    return seconds * 1000 + milliseconds
+    let result = seconds * 1000 + milliseconds
+    // An offset can carry a year-0000 or year-9999 stamp out of the years a stamp can name.
+    return timestampRange.contains(result) ? result : nil
   }
 }
