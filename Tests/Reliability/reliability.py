@@ -331,8 +331,10 @@ class Suite:
             command_pid = None
             for _ in range(500):
                 status, envelope = self.run(home, "lock", "status", "--name", "k")
-                if envelope and envelope["data"]["held"] and envelope["data"]["holder"]:
-                    command_pid = envelope["data"]["holder"]["pid"]
+                # The record names tandem until the command has started, then the command.
+                holder_record = envelope["data"]["holder"] if envelope and envelope["data"]["held"] else None
+                if holder_record and holder_record["pid"] != holder.pid:
+                    command_pid = holder_record["pid"]
                     break
                 time.sleep(0.01)
             waiter = subprocess.Popen([self.tandem, "--home", home, "--lock-timeout", "10s", "lock", "run", "--name",

@@ -17,9 +17,26 @@ enum AtomicFile {
   /// died and are removed by the next writer holding the lock.
   static func temporaryPrefix(for name: String) -> String { ".\(name).tmp-" }
 
+  /// Checks made around the rename, while no other guarded rename in the directory can run
+  /// (see ``write(_:as:in:calls:guardedBy:)``). Each returns the error to throw, or nil.
+  struct RenameGuard {
+    /// Before the rename: an error here means nothing was written.
+    var before: () -> StateError?
+    /// After the rename: an error here means the new content is in place but the write must
+    /// not be reported as done.
+    var after: () -> StateError?
+  }
+
   /// Writes `bytes` as `name` in `directory`. The caller holds the lock that guards `name`.
+  ///
+  /// With a `renameGuard`, the directory itself is locked (`flock`) from the check before the
+  /// rename to the check after it, so that the check and the rename are one step for every
+  /// other guarded writer in the directory: a writer cannot pass its check, stall, and then
+  /// rename over a document that another writer committed and reported meanwhile. The
+  /// temporary file is written and flushed before that, so the section is a few system calls.
   static func write(
-    _ bytes: [UInt8], as name: String, in directory: DirectoryHandle, calls: SystemCalls = .live
+    _ bytes: [UInt8], as name: String, in directory: DirectoryHandle, calls: SystemCalls = .live,
+    guardedBy renameGuard: RenameGuard? = nil
   ) throws(StateError) {
     let target = directory.displayPath(name)
     let (fd, temporary) = try createTemporary(for: name, in: directory, calls: calls)
@@ -45,10 +62,27 @@ enum AtomicFile {
       written += count
     }
     guard calls.fsync(fd) == 0 else { throw fail("fsync", lastErrno()) }
+    var unconfirmed: StateError?
+    if let renameGuard {
+      while flock(directory.fd, LOCK_EX) != 0 {
+        guard lastErrno() == EINTR else { throw fail("flock", lastErrno()) }
+      }
+      if let refused = renameGuard.before() {
+        flock(directory.fd, LOCK_UN)
+        _ = fail("rename", 0)
+        throw refused
+      }
+    }
     // Renamed while still open: closing would drop the lock that marks the file as a live
     // writer's, and a sweep could remove it before the rename.
     guard calls.renameat(directory.fd, temporary, directory.fd, name) == 0 else {
-      throw fail("rename", lastErrno())
+      let code = lastErrno()
+      if renameGuard != nil { flock(directory.fd, LOCK_UN) }
+      throw fail("rename", code)
+    }
+    if let renameGuard {
+      unconfirmed = renameGuard.after()
+      flock(directory.fd, LOCK_UN)
     }
     open = false
     _ = calls.close(fd)
@@ -57,6 +91,7 @@ enum AtomicFile {
       throw StateError.system(
         SystemCallError("fsync", errno: lastErrno()), path: directory.path, doing: "flush")
     }
+    if let unconfirmed { throw unconfirmed }
   }
 
   /// Creates a temporary file for `name`, owned by this writer: it holds a lock on the

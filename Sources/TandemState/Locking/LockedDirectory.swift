@@ -15,33 +15,43 @@ struct LockedDirectory {
   /// the lock on the file at its path.
   ///
   /// Someone may remove or replace the lock file by hand while it is held. A second writer
-  /// then locks the new file and is not excluded by this lock. So the lock is checked before
-  /// the rename (refused: nothing written) and after it (the write landed, but a writer on
-  /// the new file may have read the document before it and overwrite it: the caller is not
-  /// told it succeeded). Either way no write is acknowledged that another could silently
-  /// undo.
+  /// then locks the new file and is not excluded by this lock. So the lock is checked just
+  /// before the rename (refused: nothing written) and just after it (the write landed, but
+  /// it is not reported as done), with the directory locked from one check to the other
+  /// (see ``AtomicFile/write(_:as:in:calls:guardedBy:)``).
+  ///
+  /// Why that is enough: a lock file unlinked from its path never returns to it, so a writer
+  /// whose check finds its own lock file at the path held it there from the moment it
+  /// verified it after locking, before it read the document. Any other writer's check in
+  /// that time failed, so no other rename was reported; and a rename whose check came
+  /// before it is finished before this check can start.
   func commit(_ bytes: [UInt8], as name: String) throws(StateError) {
-    guard lock.isStillAt(directory, name: lockName) else {
-      var error = StateError(
-        .concurrentModification,
-        "\(directory.displayPath(lockName)) was removed or replaced while this process held the lock, "
-          + "so other writers were no longer excluded; nothing was written",
-        path: directory.displayPath(name))
-      error.conflictReason = .lockReplaced
-      error.retryAfterMilliseconds = RetryAdvice.jittered(5)
-      error.suggestion = "run the same command again; lock files must not be removed while in use"
-      throw error
-    }
     _ = AtomicFile.removeOrphans(of: name, in: directory)
-    try AtomicFile.write(bytes, as: name, in: directory)
-    guard lock.isStillAt(directory, name: lockName) else {
-      var error = StateError(
-        .writeUnconfirmed,
-        "\(directory.displayPath(name)) was written, but its lock file was removed or replaced meanwhile, "
-          + "so another writer may have overwritten the change",
-        path: directory.displayPath(name))
-      error.fixRequired = "read the document again and check that the change is there"
-      throw error
-    }
+    let lockPath = directory.displayPath(lockName)
+    let documentPath = directory.displayPath(name)
+    let check = AtomicFile.RenameGuard(
+      before: { [lock, directory, lockName] in
+        guard !lock.isStillAt(directory, name: lockName) else { return nil }
+        var error = StateError(
+          .concurrentModification,
+          "\(lockPath) was removed or replaced while this process held the lock, "
+            + "so other writers were no longer excluded; nothing was written",
+          path: documentPath)
+        error.conflictReason = .lockReplaced
+        error.retryAfterMilliseconds = RetryAdvice.jittered(5)
+        error.suggestion = "run the same command again; lock files must not be removed while in use"
+        return error
+      },
+      after: { [lock, directory, lockName] in
+        guard !lock.isStillAt(directory, name: lockName) else { return nil }
+        var error = StateError(
+          .writeUnconfirmed,
+          "\(documentPath) was written, but its lock file was removed or replaced meanwhile, "
+            + "so another writer may have overwritten the change",
+          path: documentPath)
+        error.fixRequired = "read the document again and check that the change is there"
+        return error
+      })
+    try AtomicFile.write(bytes, as: name, in: directory, guardedBy: check)
   }
 }
