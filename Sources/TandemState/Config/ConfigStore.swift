@@ -95,7 +95,7 @@ public struct ConfigStore: Sendable {
     let result = try body(&changed)
     changed.revision = try nextRevision(after: current, under: locked.lock)
     changed.updatedAtMilliseconds = SystemClock.wallMilliseconds()
-    try validate(changed, against: current)
+    let changedEntries = try validate(changed, against: current)
     let bytes = changed.encode()
     guard bytes.count <= StateLimits.maximumDocumentBytes else {
       throw StateError(
@@ -107,7 +107,8 @@ public struct ConfigStore: Sendable {
     locked.lock.noteCommitted(revision: changed.revision)
     return ConfigUpdate(
       result: result, document: changed, previousRevision: current.revision,
-      changed: !changed.hasSameValues(as: current),
+      // Same count and nothing new or different: the same values (one pass, done above).
+      changed: !changedEntries.isEmpty || changed.count != current.count,
       waitedMilliseconds: locked.lock.waitedMilliseconds)
   }
 
@@ -199,7 +200,10 @@ public struct ConfigStore: Sendable {
   /// Checks what the transaction changed. Keys already on disk are not checked again: a
   /// key someone wrote by hand must not make every later write fail as if the caller had
   /// passed it.
-  private func validate(_ document: ConfigDocument, against current: ConfigDocument) throws(StateError) {
+  /// Returns the entries that are new or changed.
+  private func validate(_ document: ConfigDocument, against current: ConfigDocument) throws(StateError)
+    -> [ConfigDocument.Entry]
+  {
     guard document.count <= StateLimits.maximumKeys else {
       throw StateError(
         .limitExceeded,
@@ -207,10 +211,12 @@ public struct ConfigStore: Sendable {
         path: path)
     }
     // One pass over both sorted documents, not a lookup per key.
-    for entry in document.entriesChanged(since: current) {
+    let changed = document.entriesChanged(since: current)
+    for entry in changed {
       try ConfigKey.validate(entry.key)
       try ConfigKey.validateValue(entry.value, for: entry.key)
     }
+    return changed
   }
 }
 
