@@ -103,8 +103,15 @@ public struct ConfigStore: Sendable {
         "the document would be \(bytes.count) bytes; the limit is \(StateLimits.maximumDocumentBytes) bytes",
         path: path)
     }
-    try locked.commit(bytes, as: fileName)
+    try locked.commit(bytes, as: fileName, synchronizeDirectory: false)
     locked.lock.noteCommitted(revision: changed.revision)
+    // The rename is made durable after the lock is released, so that the next writer's
+    // critical section overlaps this flush, and before returning, so that nothing is
+    // acknowledged that a power loss could undo. A writer that took the lock meanwhile read
+    // this document and builds on it: if its rename reaches the disk, this change does too
+    // (docs/benchmarks.md, "The critical section").
+    locked.lock.release()
+    try locked.directory.synchronize()
     return ConfigUpdate(
       result: result, document: changed, previousRevision: current.revision,
       // Same count and nothing new or different: the same values (one pass, done above).

@@ -18,8 +18,14 @@ enum AtomicFile {
   static func temporaryPrefix(for name: String) -> String { ".\(name).tmp-" }
 
   /// Writes `bytes` as `name` in `directory`. The caller holds the lock that guards `name`.
+  ///
+  /// With `synchronizeDirectory` false the directory is not flushed: the new content is in
+  /// place but the rename may not survive a power loss until the caller calls
+  /// ``DirectoryHandle/synchronize()``, which it must do before it reports success (see
+  /// ``ConfigStore/update(timeout:ifRevision:intent:_:)``, which does it after releasing the lock).
   static func write(
-    _ bytes: [UInt8], as name: String, in directory: DirectoryHandle, calls: SystemCalls = .live
+    _ bytes: [UInt8], as name: String, in directory: DirectoryHandle, synchronizeDirectory: Bool = true,
+    calls: SystemCalls = .live
   ) throws(StateError) {
     let target = directory.displayPath(name)
     let (fd, temporary) = try createTemporary(for: name, in: directory, calls: calls)
@@ -53,6 +59,7 @@ enum AtomicFile {
     open = false
     _ = calls.close(fd)
     // The new content is in place; only its durability across a crash depends on this.
+    guard synchronizeDirectory else { return }
     guard calls.fsync(directory.fd) == 0 || lastErrno() == EINVAL else {
       throw StateError.system(
         SystemCallError("fsync", errno: lastErrno()), path: directory.path, doing: "flush")

@@ -19,8 +19,8 @@ struct LockedDirectory {
   /// the rename (refused: nothing written) and after it (the write landed, but a writer on
   /// the new file may have read the document before it and overwrite it: the caller is not
   /// told it succeeded). Either way no write is acknowledged that another could silently
-  /// undo.
-  func commit(_ bytes: [UInt8], as name: String) throws(StateError) {
+  /// undo. `synchronizeDirectory` as in ``AtomicFile/write(_:as:in:synchronizeDirectory:calls:)``.
+  func commit(_ bytes: [UInt8], as name: String, synchronizeDirectory: Bool = true) throws(StateError) {
     guard lock.isStillAt(directory, name: lockName) else {
       var error = StateError(
         .concurrentModification,
@@ -33,7 +33,7 @@ struct LockedDirectory {
       throw error
     }
     _ = AtomicFile.removeOrphans(of: name, in: directory)
-    try AtomicFile.write(bytes, as: name, in: directory)
+    try AtomicFile.write(bytes, as: name, in: directory, synchronizeDirectory: synchronizeDirectory)
     guard lock.isStillAt(directory, name: lockName) else {
       var error = StateError(
         .writeUnconfirmed,
