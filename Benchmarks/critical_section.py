@@ -42,7 +42,10 @@ def agent(arguments):
 
 def trace_run(binary, workdir, agents, writes, shared):
     home = os.path.join(workdir, f"home-{agents}-{shared}")
-    output = os.path.join(workdir, f"trace-{agents}-{shared}.txt")
+    # The trace goes to memory (/dev/shm) when it can: written to the same disk, it would
+    # compete with the fsyncs it measures.
+    traces = "/dev/shm" if os.path.isdir("/dev/shm") else workdir
+    output = os.path.join(traces, f"tandem-cs-trace-{os.getpid()}-{agents}-{shared}.txt")
     perf = subprocess.Popen(["perf", "trace", "-a", "-e", EVENTS, "-o", output], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     time.sleep(2)  # perf trace attaches to every CPU before the first write
@@ -182,6 +185,7 @@ def main():
                 os.makedirs(args.keep, exist_ok=True)
                 shutil.copy(trace, args.keep)
             count, wait, section, phases = analyse(parse(trace))
+            os.unlink(trace)
             keys = f"{args.shared_keys} shared keys" if args.shared_keys else "distinct keys"
             print(f"\n### {agents} agents x {args.writes} writes, {keys}: {count} writes traced, "
                   f"{agents * args.writes / elapsed:.0f} writes/s under tracing\n")

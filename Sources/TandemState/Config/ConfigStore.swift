@@ -103,6 +103,12 @@ public struct ConfigStore: Sendable {
         "the document would be \(bytes.count) bytes; the limit is \(StateLimits.maximumDocumentBytes) bytes",
         path: path)
     }
+    // The replaced document stays open across the rename, so that freeing its blocks (when
+    // its last link and its last descriptor are gone) happens at this close, after the lock
+    // is released, instead of inside the rename: 1.2 to 1.9 ms on ext4, a third of the
+    // critical section (docs/benchmarks.md, "The critical section").
+    let replaced = openat(locked.directory.fd, fileName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+    defer { if replaced >= 0 { close(replaced) } }
     try locked.commit(bytes, as: fileName, synchronizeDirectory: false)
     locked.lock.noteCommitted(revision: changed.revision)
     // The rename is made durable after the lock is released, so that the next writer's
