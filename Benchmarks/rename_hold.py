@@ -11,7 +11,7 @@ import sys
 import time
 d = sys.argv[1]; os.makedirs(d, exist_ok=True)
 dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
-data = b"x" * int(sys.argv[2]) if len(sys.argv) > 2 else 200
+data = b"x" * (int(sys.argv[2]) if len(sys.argv) > 2 else 200)
 def one(hold):
     old = None
     if hold and os.path.exists(os.path.join(d, "doc")):
