@@ -284,6 +284,53 @@ def plot(results, path):
     figure.savefig(path, dpi=110)
 
 
+def plot_scale(scaled, patterns, path):
+    """Left and middle: median ms of set and get against keys, per contender (log-log).
+    Right: writes/s by agents for each key pattern, tandem and sqlite3."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    columns = (1 if scaled else 0) * 2 + (1 if patterns else 0)
+    figure, axes = plt.subplots(1, columns, figsize=(5.5 * columns, 4.5), squeeze=False)
+    axes = list(axes[0])
+    if scaled:
+        medians, _ = scaled
+        sizes = [max(size, 1) for size in SCALE_SIZES]  # 0 keys drawn at 1 on the log axis
+        for axis, op in zip(axes, ("set", "get")):
+            for contender in ("tandem", "git config", "sqlite3"):
+                axis.plot(sizes, [medians[(size, f"{contender} {op}")] for size in SCALE_SIZES], marker="o",
+                          label=contender)
+            axis.set_xscale("log")
+            axis.set_xticks(sizes)
+            axis.set_xticklabels([f"{size:,}" for size in SCALE_SIZES])
+            axis.set_xlabel("keys in the document")
+            axis.set_ylabel("median ms per call")
+            axis.set_title(f"One `{op}` against the document's size")
+            axis.grid(True, alpha=0.3)
+            axis.legend(fontsize=8)
+            axis.set_ylim(bottom=0)
+    if patterns:
+        axis = axes[-1]
+        for keys in sorted({r["keys"] for r in patterns}):
+            for contender in ("tandem", "sqlite3"):
+                rows = sorted((r for r in patterns if r["keys"] == keys and r["contender"] == contender),
+                              key=lambda r: r["agents"])
+                axis.plot([r["agents"] for r in rows], [r["throughput"] for r in rows], marker="o",
+                          linestyle="-" if contender == "tandem" else "--", label=f"{contender}, {keys} keys")
+        axis.set_xscale("log", base=2)
+        agents = sorted({r["agents"] for r in patterns})
+        axis.set_xticks(agents)
+        axis.set_xticklabels([str(a) for a in agents])
+        axis.set_xlabel("concurrent agents (one process per write)")
+        axis.set_ylabel("successful writes/s")
+        axis.set_title("Contention: distinct vs shared keys")
+        axis.grid(True, alpha=0.3)
+        axis.legend(fontsize=8)
+        axis.set_ylim(bottom=0)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tandem", required=True)
@@ -299,6 +346,7 @@ def main():
     parser.add_argument("--pattern-writes", type=int, default=30)
     parser.add_argument("--shared-keys", type=int, default=30)
     parser.add_argument("--plot")
+    parser.add_argument("--scale-plot", help="PNG of the scale and key-pattern sections")
     parser.add_argument("--json")
     args = parser.parse_args()
     sections = set(args.sections.split(","))
@@ -396,6 +444,8 @@ def main():
             other = next(o for o in patterns if o["contender"] == "sqlite3" and o["agents"] == r["agents"]
                          and o["keys"] == r["keys"])
             print(f"| {r['keys']} | {r['agents']} | {r['throughput'] / other['throughput']:.2f}x |")
+    if args.scale_plot and (scaled or patterns):
+        plot_scale(scaled, patterns, args.scale_plot)
     if args.plot and results:
         plot(results, args.plot)
     if args.json:
