@@ -96,6 +96,7 @@ def analyse(calls):
     phases = collections.defaultdict(float)
     waits = []
     sections = []
+    skipped = []
     for events in calls.values():
         lock_fd = None
         for position, (start, duration, name, args, result) in enumerate(events):
@@ -114,13 +115,18 @@ def analyse(calls):
         attempt_end = events[attempt][0] + events[attempt][1]
         if events[attempt][4] == "0":
             acquired = attempt_end
-            waits.append(0.0)
         else:
             acquired = events[attempt + 1][0]
-            waits.append(acquired - attempt_end)
+        wait = acquired - attempt_end
         released = events[release][0] + events[release][1]
-        sections.append(released - acquired)
         inside = events[attempt + 1:release + 1]
+        # perf trace occasionally prints a garbage duration for a call that was interrupted
+        # by a lost event; a write with a call longer than its whole section is left out.
+        if any(event[1] > released - acquired + 0.001 for event in inside):
+            skipped.append(1)
+            continue
+        sections.append(released - acquired)
+        waits.append(wait)
         document_fd = temporary_fd = sweep_fd = None
         renamed = False
         syscall_total = 0.0
@@ -163,6 +169,8 @@ def analyse(calls):
         phases["CPU between system calls (parse, apply, validate, encode; preemption)"] += (
             released - acquired - syscall_total)
     count = len(sections)
+    if skipped:
+        print(f"({len(skipped)} writes left out: a garbled duration in the trace)")
     return count, sum(waits) / max(count, 1), sum(sections) / max(count, 1), {
         phase: total / max(count, 1) for phase, total in phases.items()}
 
