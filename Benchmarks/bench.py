@@ -10,6 +10,13 @@ filelock + JSON writer and a naive JSON writer. Run it with scripts/bench.
 3. In-process (Benchmarks/Sources/tandem-bench): the lock's hand-off latency between
    processes, and ConfigStore's transaction rate against the raw durable-write rate of the
    disk (write + fsync + rename + fsync of the directory), in the same run.
+4. Scale (--sections scale): `config set` / `config get` of one key in documents of 0, 100,
+   1,000 and 10,000 keys, tandem next to git config and the sqlite3 command line holding
+   the same keys, in one hyperfine run; with --callgrind, tandem's instruction counts too.
+5. Contention by key pattern (--sections patterns): tandem and sqlite3 at --pattern-agents
+   agents x --pattern-writes writes, with distinct keys (the document grows during the run)
+   and with --shared-keys shared keys (it stays small), all in one run.
+--sections picks what runs (default: invocation,contention,inprocess).
 Prints Markdown; --plot writes a PNG of throughput and p99 latency against agents.
 """
 import argparse
@@ -122,12 +129,14 @@ def per_invocation(contenders, runs, workdir, rounds=3):
 
 def agent_main(arguments):
     """One agent: a loop of separate processes, each writing one distinct key."""
-    command_name, tandem, workdir, agent, writes = arguments
+    command_name, tandem, workdir, agent, writes, shared = arguments
     contender = Contender(command_name, tandem, workdir)
     latencies, statuses = [], []
     first = time.monotonic()
     for index in range(writes):
-        key = f"agent{agent}.key{index}"
+        # Distinct keys: every write adds a key. Shared: every agent writes the same `shared`
+        # keys, starting at its own offset so that writers collide on keys as well as the lock.
+        key = f"shared.key{(agent + index) % shared}" if shared else f"agent{agent}.key{index}"
         started = time.monotonic()
         status = subprocess.run(contender.write_command(key, "v"), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL).returncode
@@ -136,26 +145,102 @@ def agent_main(arguments):
     return latencies, statuses, first, time.monotonic()
 
 
-def contention(name, tandem, workdir, agents, writes):
-    run_dir = os.path.join(workdir, f"contention-{agents}")
+def contention(name, tandem, workdir, agents, writes, shared=0):
+    run_dir = os.path.join(workdir, f"contention-{agents}-{shared}")
     os.makedirs(run_dir, exist_ok=True)
     contender = Contender(name, tandem, run_dir)
     with multiprocessing.Pool(agents) as pool:
-        results = pool.map(agent_main, [(name, tandem, run_dir, agent, writes) for agent in range(agents)])
+        results = pool.map(agent_main, [(name, tandem, run_dir, agent, writes, shared) for agent in range(agents)])
     # From the first agent's first write to the last agent's last: pool start-up excluded.
     elapsed = max(result[3] for result in results) - min(result[2] for result in results)
     latencies = [value for result in results for value in result[0]]
     statuses = [entry for result in results for entry in result[1]]
     succeeded = {key for key, status in statuses if status == 0}
+    # Writes that exited 0 (with shared keys, many writes of the same key).
+    applied = sum(1 for _, status in statuses if status == 0)
     timeouts = sum(1 for _, status in statuses if status == 6)
     failures = sum(1 for _, status in statuses if status not in (0, 6))
     present = contender.present_keys()
     return {
         "contender": name, "agents": agents, "writes": agents * writes, "seconds": elapsed,
-        "throughput": len(succeeded) / elapsed, "p50_ms": percentile(latencies, 0.5),
+        "keys": f"{shared} shared" if shared else "distinct", "final_keys": len(present),
+        "throughput": applied / elapsed, "p50_ms": percentile(latencies, 0.5),
         "p99_ms": percentile(latencies, 0.99), "timeouts": timeouts, "failures": failures,
         "lost": len(succeeded - present),
     }
+
+
+SCALE_SIZES = (0, 100, 1000, 10000)
+
+
+def scale_homes(tandem, workdir, size):
+    """A tandem home, a git config file and a sqlite3 database, each holding keys k1..kN = v."""
+    base = os.path.join(workdir, f"scale-{size}")
+    home, gitfile, db = os.path.join(base, "home"), os.path.join(base, "config"), os.path.join(base, "kv.db")
+    os.makedirs(home, exist_ok=True)
+    keys = [f"k{n}" for n in range(1, size + 1)]
+    if keys:
+        subprocess.run([tandem, "--home", home, "config", "set", *[f"{key}=v" for key in keys]], check=True,
+                       capture_output=True)
+    with open(gitfile, "w") as handle:
+        handle.write("[bench]\n" + "".join(f"\t{key} = v\n" for key in keys))
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)")
+        connection.executemany("INSERT INTO kv VALUES (?, 'v')", [(key,) for key in keys])
+    return home, gitfile, db
+
+
+def scale_commands(tandem, home, gitfile, db):
+    """(label, command) for one set of k1 (an existing key, except at 0 keys) and one get."""
+    sql = ["sqlite3", "-batch", "-cmd", ".timeout 5000", db]
+    return [
+        ("tandem set", [tandem, "--home", home, "config", "set", "k1=w"]),
+        ("tandem get", [tandem, "--home", home, "config", "get", "k1"]),
+        ("git config set", ["git", "config", "--file", gitfile, "bench.k1", "w"]),
+        ("git config get", ["git", "config", "--file", gitfile, "bench.k1"]),
+        ("sqlite3 set", sql + ["INSERT INTO kv(k, v) VALUES('k1', 'w') ON CONFLICT(k) DO UPDATE SET v = excluded.v;"]),
+        ("sqlite3 get", sql + ["SELECT v FROM kv WHERE k = 'k1';"]),
+    ]
+
+
+def instructions(command):
+    """Instructions of one run of `command` (valgrind callgrind), whatever its exit status."""
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
+                         capture_output=True, text=True).stderr
+    for line in out.splitlines():
+        if "Collected :" in line:
+            return int(line.split("Collected :")[1].strip())
+    return None
+
+
+def scale(tandem, workdir, runs, callgrind, rounds=3):
+    """Median ms of every (size, command) from one hyperfine run per round, alternating the
+    order between rounds; instruction counts of tandem's set and get at each size."""
+    commands = []
+    counts = {}
+    for size in SCALE_SIZES:
+        home, gitfile, db = scale_homes(tandem, workdir, size)
+        for label, command in scale_commands(tandem, home, gitfile, db):
+            commands.append(((size, label), command))
+        if callgrind:
+            # A fresh copy of the home per count: the timed runs below change k1.
+            for label, verb, argument in (("set", "set", "k1=w"), ("get", "get", "k1")):
+                copy = home + f"-callgrind-{label}"
+                shutil.copytree(home, copy)
+                counts[(size, label)] = instructions([tandem, "--home", copy, "config", verb, argument])
+    export = os.path.join(workdir, "scale.json")
+    times = {key: [] for key, _ in commands}
+    for round_ in range(rounds):
+        ordered = commands if round_ % 2 == 0 else list(reversed(commands))
+        quoted = [" ".join("'" + part.replace("'", "'\\''") + "'" for part in command) for _, command in ordered]
+        # -i: a get of k1 at 0 keys is NOT_FOUND (exit 5) for tandem and git.
+        subprocess.run(["hyperfine", "-N", "-i", "--warmup", "5", "--runs", str(max(1, runs // rounds)),
+                        "--export-json", export, *quoted], check=True, capture_output=True)
+        with open(export) as handle:
+            results = json.load(handle)["results"]
+        for (key, _), result in zip(ordered, results):
+            times[key] += [t * 1000 for t in result["times"]]
+    return {key: percentile(values, 0.5) for key, values in times.items()}, counts
 
 
 def in_process(bench, workdir, count):
@@ -199,6 +284,53 @@ def plot(results, path):
     figure.savefig(path, dpi=110)
 
 
+def plot_scale(scaled, patterns, path):
+    """Left and middle: median ms of set and get against keys, per contender (log-log).
+    Right: writes/s by agents for each key pattern, tandem and sqlite3."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    columns = (1 if scaled else 0) * 2 + (1 if patterns else 0)
+    figure, axes = plt.subplots(1, columns, figsize=(5.5 * columns, 4.5), squeeze=False)
+    axes = list(axes[0])
+    if scaled:
+        medians, _ = scaled
+        sizes = [max(size, 1) for size in SCALE_SIZES]  # 0 keys drawn at 1 on the log axis
+        for axis, op in zip(axes, ("set", "get")):
+            for contender in ("tandem", "git config", "sqlite3"):
+                axis.plot(sizes, [medians[(size, f"{contender} {op}")] for size in SCALE_SIZES], marker="o",
+                          label=contender)
+            axis.set_xscale("log")
+            axis.set_xticks(sizes)
+            axis.set_xticklabels([f"{size:,}" for size in SCALE_SIZES])
+            axis.set_xlabel("keys in the document")
+            axis.set_ylabel("median ms per call")
+            axis.set_title(f"One `{op}` against the document's size")
+            axis.grid(True, alpha=0.3)
+            axis.legend(fontsize=8)
+            axis.set_ylim(bottom=0)
+    if patterns:
+        axis = axes[-1]
+        for keys in sorted({r["keys"] for r in patterns}):
+            for contender in ("tandem", "sqlite3"):
+                rows = sorted((r for r in patterns if r["keys"] == keys and r["contender"] == contender),
+                              key=lambda r: r["agents"])
+                axis.plot([r["agents"] for r in rows], [r["throughput"] for r in rows], marker="o",
+                          linestyle="-" if contender == "tandem" else "--", label=f"{contender}, {keys} keys")
+        axis.set_xscale("log", base=2)
+        agents = sorted({r["agents"] for r in patterns})
+        axis.set_xticks(agents)
+        axis.set_xticklabels([str(a) for a in agents])
+        axis.set_xlabel("concurrent agents (one process per write)")
+        axis.set_ylabel("successful writes/s")
+        axis.set_title("Contention: distinct vs shared keys")
+        axis.grid(True, alpha=0.3)
+        axis.legend(fontsize=8)
+        axis.set_ylim(bottom=0)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tandem", required=True)
@@ -206,54 +338,121 @@ def main():
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--writes", type=int, default=50)
     parser.add_argument("--agents", default="1,4,16,64")
+    parser.add_argument("--sections", default="invocation,contention,inprocess",
+                        help="any of invocation,contention,inprocess,scale,patterns")
+    parser.add_argument("--scale-runs", type=int, default=60, help="runs of each scale command")
+    parser.add_argument("--callgrind", action="store_true", help="instruction counts in the scale table")
+    parser.add_argument("--pattern-agents", default="16,64,128")
+    parser.add_argument("--pattern-writes", type=int, default=30)
+    parser.add_argument("--shared-keys", type=int, default=30)
     parser.add_argument("--plot")
+    parser.add_argument("--scale-plot", help="PNG of the scale and key-pattern sections")
     parser.add_argument("--json")
     args = parser.parse_args()
+    sections = set(args.sections.split(","))
     agent_counts = [int(n) for n in args.agents.split(",")]
     workdir = tempfile.mkdtemp(prefix="tandem-bench-")
     names = ["tandem", "git config", "git config (fsync)", "sqlite3", "python filelock", "naive JSON write"]
+    invocation, results, measured, scaled, patterns = None, [], None, None, []
     try:
-        contenders = [Contender(name, args.tandem, os.path.join(workdir, "invocation")) for name in names]
-        invocation = per_invocation(contenders, args.runs, workdir)
-        results = [contention(name, args.tandem, os.path.join(workdir, name.replace(" ", "-")), agents, args.writes)
-                   for name in names if name != "git config (fsync)" for agents in agent_counts]
-        measured = in_process(args.bench, workdir, 1000)
+        if "invocation" in sections:
+            contenders = [Contender(name, args.tandem, os.path.join(workdir, "invocation")) for name in names]
+            invocation = per_invocation(contenders, args.runs, workdir)
+        if "contention" in sections:
+            results = [contention(name, args.tandem, os.path.join(workdir, name.replace(" ", "-")), agents,
+                                  args.writes) for name in names if name != "git config (fsync)"
+                       for agents in agent_counts]
+        if "inprocess" in sections:
+            measured = in_process(args.bench, workdir, 1000)
+        if "scale" in sections:
+            scaled = scale(args.tandem, os.path.join(workdir, "scale"), args.scale_runs, args.callgrind)
+        if "patterns" in sections:
+            for agents in [int(n) for n in args.pattern_agents.split(",")]:
+                for shared in (0, args.shared_keys):
+                    for name in ("tandem", "sqlite3"):
+                        patterns.append(contention(name, args.tandem,
+                                                   os.path.join(workdir, "patterns", name.replace(" ", "-")),
+                                                   agents, args.pattern_writes, shared))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
-    baseline = next(p50 for label, p50, _ in invocation if label == "git config (fsync), write")
-    print(f"## Per invocation ({args.runs} runs each, same run)\n")
-    print("| command | median ms | p99 ms | median vs git config (fsync) write |")
-    print("|---|---|---|---|")
-    for label, p50, p99 in invocation:
-        print(f"| {label} | {p50:.2f} | {p99:.2f} | {p50 / baseline:.2f}x |")
-    print(f"\n## Contention ({args.writes} writes of distinct keys per agent, one process per write)\n")
-    print("| contender | agents | writes/s | p50 ms | p99 ms | timeouts | failures | lost updates |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in results:
-        print(f"| {r['contender']} | {r['agents']} | {r['throughput']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-              f"{r['timeouts']} | {r['failures']} | {r['lost']} |")
-    serial = next(r["throughput"] for r in results if r["contender"] == "tandem" and r["agents"] == 1)
-    at16 = next((r["throughput"] for r in results if r["contender"] == "tandem" and r["agents"] == 16), None)
-    print("\n## In process\n")
-    print("| measurement | result |")
-    print("|---|---|")
-    print(f"| raw durable writes (write + fsync + rename + fsync dir) | {measured['disk']['per_second']:.0f}/s |")
-    print(f"| ConfigStore.update transactions (lock, read, write, release) | "
-          f"{measured['transactions']['per_second']:.0f}/s "
-          f"({measured['transactions']['per_second'] / measured['disk']['per_second']:.0%} of raw) |")
-    for key, label in (("handoff4", "4"), ("handoff16", "16")):
-        h = measured[key]
-        print(f"| lock hand-off, {label} competing processes ({h['samples']} samples) | p50 {h['p50_us']:.0f} µs, "
-              f"p99 {h['p99_us']:.0f} µs |")
-    if at16 is not None:
-        print(f"\nAt 16 agents tandem wrote {at16:.0f}/s, {at16 / serial:.0%} of its serial rate ({serial:.0f}/s with "
-              f"one agent).")
-    if args.plot:
+    if invocation:
+        baseline = next(p50 for label, p50, _ in invocation if label == "git config (fsync), write")
+        print(f"## Per invocation ({args.runs} runs each, same run)\n")
+        print("| command | median ms | p99 ms | median vs git config (fsync) write |")
+        print("|---|---|---|---|")
+        for label, p50, p99 in invocation:
+            print(f"| {label} | {p50:.2f} | {p99:.2f} | {p50 / baseline:.2f}x |")
+    if results:
+        print(f"\n## Contention ({args.writes} writes of distinct keys per agent, one process per write)\n")
+        print("| contender | agents | writes/s | p50 ms | p99 ms | timeouts | failures | lost updates |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in results:
+            print(f"| {r['contender']} | {r['agents']} | {r['throughput']:.0f} | {r['p50_ms']:.1f} | "
+                  f"{r['p99_ms']:.1f} | {r['timeouts']} | {r['failures']} | {r['lost']} |")
+    if measured:
+        print("\n## In process\n")
+        print("| measurement | result |")
+        print("|---|---|")
+        print(f"| raw durable writes (write + fsync + rename + fsync dir) | {measured['disk']['per_second']:.0f}/s |")
+        print(f"| ConfigStore.update transactions (lock, read, write, release) | "
+              f"{measured['transactions']['per_second']:.0f}/s "
+              f"({measured['transactions']['per_second'] / measured['disk']['per_second']:.0%} of raw) |")
+        for key, label in (("handoff4", "4"), ("handoff16", "16")):
+            h = measured[key]
+            print(f"| lock hand-off, {label} competing processes ({h['samples']} samples) | p50 {h['p50_us']:.0f} µs, "
+                  f"p99 {h['p99_us']:.0f} µs |")
+    if results:
+        serial = next((r["throughput"] for r in results if r["contender"] == "tandem" and r["agents"] == 1), None)
+        at16 = next((r["throughput"] for r in results if r["contender"] == "tandem" and r["agents"] == 16), None)
+        if serial and at16 is not None:
+            print(f"\nAt 16 agents tandem wrote {at16:.0f}/s, {at16 / serial:.0%} of its serial rate ({serial:.0f}/s "
+                  f"with one agent).")
+    if scaled:
+        medians, counts = scaled
+        print(f"\n## Scale ({args.scale_runs} runs of each command, same run; median ms)\n")
+        head = "| keys | tandem set | git config set | sqlite3 set | tandem get | git config get | sqlite3 get |"
+        rule = "|---:|---:|---:|---:|---:|---:|---:|"
+        if counts:
+            head += " tandem set instructions | tandem get instructions |"
+            rule += "---:|---:|"
+        print(head)
+        print(rule)
+        for size in SCALE_SIZES:
+            row = f"| {size:,} |" + "".join(f" {medians[(size, label)]:.2f} |" for label in (
+                "tandem set", "git config set", "sqlite3 set", "tandem get", "git config get", "sqlite3 get"))
+            if counts:
+                row += "".join(f" {counts[(size, op)]:,} |" if counts[(size, op)] else " ? |" for op in ("set", "get"))
+            print(row)
+        for op in ("set", "get"):
+            ratio = medians[(10000, f"tandem {op}")] / medians[(0, f"tandem {op}")]
+            print(f"\ntandem {op} at 10,000 keys: {ratio:.2f}x its wall time at 0 keys.", end="")
+        print()
+    if patterns:
+        print(f"\n## Contention by key pattern ({args.pattern_writes} writes per agent, one process per write, "
+              f"same run)\n")
+        print("| keys | agents | contender | writes/s | p50 ms | p99 ms | timeouts | failed | lost | keys at the end |")
+        print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        for r in patterns:
+            print(f"| {r['keys']} | {r['agents']} | {r['contender']} | {r['throughput']:.0f} | {r['p50_ms']:.1f} | "
+                  f"{r['p99_ms']:.1f} | {r['timeouts']} | {r['failures']} | {r['lost']} | {r['final_keys']} |")
+        print("\n| keys | agents | tandem / sqlite3 writes/s |")
+        print("|---|---:|---:|")
+        for r in patterns:
+            if r["contender"] != "tandem":
+                continue
+            other = next(o for o in patterns if o["contender"] == "sqlite3" and o["agents"] == r["agents"]
+                         and o["keys"] == r["keys"])
+            print(f"| {r['keys']} | {r['agents']} | {r['throughput'] / other['throughput']:.2f}x |")
+    if args.scale_plot and (scaled or patterns):
+        plot_scale(scaled, patterns, args.scale_plot)
+    if args.plot and results:
         plot(results, args.plot)
     if args.json:
         with open(args.json, "w") as handle:
-            json.dump({"invocation": invocation, "contention": results, "in_process": measured}, handle, indent=2)
+            json.dump({"invocation": invocation, "contention": results, "in_process": measured,
+                       "scale": {f"{k[0]} {k[1]}": v for k, v in scaled[0].items()} if scaled else None,
+                       "patterns": patterns}, handle, indent=2)
 
 
 if __name__ == "__main__":

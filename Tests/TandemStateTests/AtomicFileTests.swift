@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TandemTestSupport
 import Testing
 
@@ -69,6 +70,29 @@ struct AtomicFileTests {
     #expect(error.systemError?.errno == errno)
     #expect(directory.contents("doc.json") == Data("old".utf8))
     #expect(directory.entries() == ["doc.json"])
+  }
+
+  @Test("the directory is flushed after the rename, or left to the caller when asked")
+  func directoryFlush() throws {
+    let handle = try open()
+    let directoryFD = handle.fd
+    for synchronize in [true, false] {
+      let flushed = Mutex<[Int32]>([])
+      var calls = SystemCalls.live
+      calls.fsync = { fd in
+        flushed.withLock { $0.append(fd) }
+        return Glibc.fsync(fd)
+      }
+      try AtomicFile.write(
+        Array("new \(synchronize)".utf8), as: "doc.json", in: handle, synchronizeDirectory: synchronize,
+        calls: calls)
+      #expect(directory.contents("doc.json") == Data("new \(synchronize)".utf8))
+      let flushes = flushed.withLock { $0 }
+      // The file is always flushed before the rename; the directory only when asked.
+      #expect(flushes.count == (synchronize ? 2 : 1))
+      #expect(flushes.first != directoryFD)
+      #expect(flushes.contains(directoryFD) == synchronize)
+    }
   }
 
   @Test("orphaned temporary files of a target are removed, others are not")

@@ -97,6 +97,103 @@ struct LargeDocumentTests {
     }
   }
 
+  /// The decoding of a document before its values were parsed straight into entries: the
+  /// whole text as ``JSONValue``s, then checked member by member.
+  func referenceDecode(_ bytes: [UInt8]) -> Result<[ConfigDocument.Entry], ConfigDocument.DecodingFailure> {
+    guard !bytes.isEmpty else { return .failure(.init("the file is empty")) }
+    let json: JSONValue
+    do {
+      json = try JSONParser.parse(bytes)
+    } catch {
+      return .failure(.init("not valid JSON (\(error.description))"))
+    }
+    guard case .object = json else { return .failure(.init("the top level is not an object")) }
+    guard json["format"]?.stringValue == ConfigDocument.format else {
+      return .failure(.init("\"format\" is not \"\(ConfigDocument.format)\""))
+    }
+    guard let revision = json["revision"]?.integerValue, revision >= 0 else {
+      return .failure(.init("\"revision\" is not a non-negative integer"))
+    }
+    guard case .object(let members)? = json["values"] else {
+      return .failure(.init("\"values\" is not an object"))
+    }
+    var entries: [ConfigDocument.Entry] = []
+    for (key, value) in members {
+      guard case .string(let text) = value else {
+        return .failure(.init("the value of \"\(key)\" is not a string"))
+      }
+      entries.append(.init(key: key, value: text))
+    }
+    return .success(entries.sorted { $0.key < $1.key })
+  }
+
+  @Test("the values parsed straight into entries fail and succeed exactly as a full parse")
+  func liftedValuesMatchFullParse() {
+    let head = #"{"format": "tandem.config/1", "revision": 7, "values": "#
+    let deep = String(repeating: "[", count: 70) + String(repeating: "]", count: 70)
+    let many = (1...40).map { "\"key\(100 - $0)\": \"v\($0)\"" }.joined(separator: ", ")
+    let texts: [String] = [
+      head + #"{}}"#,
+      head + #"{"b": "2", "a": "1", "c": "3"}}"#,
+      head + "{\(many)}}",
+      head + "{\(many), \"key70\": \"again\"}}",
+      head + #"{"a": {"b": "c"}}}"#,
+      head + #"{"a": 1, "b": }}"#,
+      head + #"{"a": 1, "a": "2"}}"#,
+      head + #"{"a": "1", "a": 2}}"#,
+      head + "{\"a\": \(deep)}}",
+      head + #"{"a": "1",}}"#,
+      head + #"{"a" "1"}}"#,
+      head + #"{"a": "1"} "#,
+      head + #"{"a": "1"}} x"#,
+      head + #"{"\u00e9": "1", "é": "2"}}"#,
+      head + #"{"é": "1", "e\u0301": "2"}}"#,
+      head + #"{"a\"b": "q\n", "\ud83d\ude80": "rocket"}}"#,
+      head + #"{"a": "\ud800"}}"#,
+      head + #""not an object"}"#,
+      head + #"{"a": "1"}, "values": {"b": "2"}}"#,
+      #"{"format": "tandem.config/1", "revision": 1, "nested": {"values": {"a": 1}}, "values": {"a": "1"}}"#,
+      #"{"format": "tandem.config/1", "revision": 1, "nested": {"values": "x"}}"#,
+      #"{"format": "tandem.config/1", "revision": 1}"#,
+      #"{"format": "other", "values": {"a": 1}}"#,
+      #"[{"format": "tandem.config/1", "revision": 1, "values": {}}]"#,
+      #"{"values": {"a": 1}, "format": "tandem.config/1", "revision": -2}"#,
+      "",
+    ]
+    for text in texts {
+      var bytes = Array(text.utf8)
+      if text.hasSuffix("} ") { bytes.removeLast() }
+      let expected = referenceDecode(bytes)
+      switch (
+        Result { () throws(ConfigDocument.DecodingFailure) in try ConfigDocument.decode(bytes) }, expected
+      ) {
+      case (.success(let document), .success(let entries)):
+        #expect(document.entries == entries, "\(text)")
+        #expect(document.revision == 7 || document.revision == 1, "\(text)")
+      case (.failure(let failure), .failure(let reference)):
+        #expect(failure.reason == reference.reason, "\(text)")
+      case (let got, let reference):
+        Issue.record("\(text): decoded as \(got), a full parse gives \(reference)")
+      }
+    }
+    // Invalid UTF-8 in a key and in a value.
+    for bad in [[0x22, 0xFF, 0x22, 0x3A, 0x22, 0x31, 0x22], [0x22, 0x61, 0x22, 0x3A, 0x22, 0xC3, 0x22]]
+      as [[UInt8]]
+    {
+      let bytes = Array(head.utf8) + [0x7B] + bad + Array("}}".utf8)
+      guard case .failure(let reference) = referenceDecode(bytes) else {
+        Issue.record("invalid UTF-8 accepted by the full parse")
+        continue
+      }
+      #expect(throws: ConfigDocument.DecodingFailure.self) { try ConfigDocument.decode(bytes) }
+      do {
+        _ = try ConfigDocument.decode(bytes)
+      } catch {
+        #expect(error.reason == reference.reason)
+      }
+    }
+  }
+
   @Test("a hand-written document in any order is read, and written back sorted")
   func unsortedHandWritten() throws {
     let members = (1...40).reversed().map { ("key\($0)", "value\($0)") }

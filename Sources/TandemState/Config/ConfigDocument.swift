@@ -162,8 +162,11 @@ public struct ConfigDocument: Sendable, Equatable {
   static func decode(_ bytes: [UInt8]) throws(DecodingFailure) -> ConfigDocument {
     guard !bytes.isEmpty else { throw DecodingFailure("the file is empty") }
     let json: JSONValue
+    var values: JSONParser.LiftedStrings
     do {
-      json = try JSONParser.parse(bytes)
+      // The values are parsed straight into entries (with the parser's every check: repeated
+      // names, UTF-8, nesting); the rest of the document is a handful of members.
+      (json, values) = try JSONParser.parse(bytes, stringsOf: "values")
     } catch {
       throw DecodingFailure("not valid JSON (\(error.description))")
     }
@@ -174,25 +177,14 @@ public struct ConfigDocument: Sendable, Equatable {
     guard let revision = json["revision"]?.integerValue, revision >= 0 else {
       throw DecodingFailure("\"revision\" is not a non-negative integer")
     }
-    guard case .object(let members)? = json["values"] else {
-      throw DecodingFailure("\"values\" is not an object")
-    }
+    guard values.found else { throw DecodingFailure("\"values\" is not an object") }
+    if let key = values.nonString { throw DecodingFailure("the value of \"\(key)\" is not a string") }
     var document = ConfigDocument()
     document.revision = UInt64(revision)
-    document.entries.reserveCapacity(members.count)
-    // Files tandem wrote are sorted already; one written by hand is sorted once. (The parser
-    // refused repeated keys.)
-    var ascending = true
-    for index in members.indices {
-      // Matched in place: copying each member out of the array costs more than the match.
-      guard case .string(let text) = members[index].1 else {
-        throw DecodingFailure("the value of \"\(members[index].0)\" is not a string")
-      }
-      let key = members[index].0
-      if ascending, let last = document.entries.last, !(last.key < key) { ascending = false }
-      document.entries.append(Entry(key: key, value: text))
-    }
-    if !ascending { document.entries.sort { $0.key < $1.key } }
+    // Files tandem wrote are sorted already; one written by hand is sorted once.
+    document.entries = values.entries
+    values.entries = []
+    if !values.ascending { document.entries.sort { $0.key < $1.key } }
     if case .string(let stamp)? = json["updated_at"] {
       document.updatedAtMilliseconds = SystemClock.parseRFC3339(stamp)
     }

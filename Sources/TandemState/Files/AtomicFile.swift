@@ -18,7 +18,7 @@ enum AtomicFile {
   static func temporaryPrefix(for name: String) -> String { ".\(name).tmp-" }
 
   /// Checks made around the rename, while no other guarded rename in the directory can run
-  /// (see ``write(_:as:in:calls:guardedBy:)``). Each returns the error to throw, or nil.
+  /// (see ``write(_:as:in:synchronizeDirectory:calls:guardedBy:)``). Each returns the error to throw, or nil.
   struct RenameGuard {
     /// Before the rename: an error here means nothing was written.
     var before: () -> StateError?
@@ -34,9 +34,14 @@ enum AtomicFile {
   /// other guarded writer in the directory: a writer cannot pass its check, stall, and then
   /// rename over a document that another writer committed and reported meanwhile. The
   /// temporary file is written and flushed before that, so the section is a few system calls.
+  ///
+  /// With `synchronizeDirectory` false the directory is not flushed: the new content is in
+  /// place but the rename may not survive a power loss until the caller calls
+  /// ``DirectoryHandle/synchronize()``, which it must do before it reports success (see
+  /// ``ConfigStore/update(timeout:ifRevision:intent:_:)``, which does it after releasing the lock).
   static func write(
-    _ bytes: [UInt8], as name: String, in directory: DirectoryHandle, calls: SystemCalls = .live,
-    guardedBy renameGuard: RenameGuard? = nil
+    _ bytes: [UInt8], as name: String, in directory: DirectoryHandle, synchronizeDirectory: Bool = true,
+    calls: SystemCalls = .live, guardedBy renameGuard: RenameGuard? = nil
   ) throws(StateError) {
     let target = directory.displayPath(name)
     let (fd, temporary) = try createTemporary(for: name, in: directory, calls: calls)
@@ -87,7 +92,7 @@ enum AtomicFile {
     open = false
     _ = calls.close(fd)
     // The new content is in place; only its durability across a crash depends on this.
-    guard calls.fsync(directory.fd) == 0 || lastErrno() == EINVAL else {
+    if synchronizeDirectory, calls.fsync(directory.fd) != 0, lastErrno() != EINVAL {
       throw StateError.system(
         SystemCallError("fsync", errno: lastErrno()), path: directory.path, doing: "flush")
     }

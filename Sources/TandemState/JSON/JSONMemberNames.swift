@@ -10,13 +10,25 @@ struct JSONMemberNames {
   /// Up to this many members, a name out of order is checked by scanning the members.
   static let scanLimit = 16
 
-  private var ascending = true
+  /// Whether every name so far was greater than the one before it.
+  private(set) var ascending = true
   private var seen: Set<String>?
 
   /// Whether `name` may follow `members` (the object's members so far, in order); `false`
   /// when one of them has the same name. Call it once for every name, in order.
   mutating func admit(_ name: String, after members: [(String, JSONValue)]) -> Bool {
-    guard let last = members.last?.0 else { return true }
+    admit(name, count: members.count, last: members.last?.0) { members[$0].0 }
+  }
+
+  /// ``admit(_:after:)`` for members parsed straight into config entries.
+  mutating func admit(_ name: String, after entries: [ConfigDocument.Entry]) -> Bool {
+    admit(name, count: entries.count, last: entries.last?.key) { entries[$0].key }
+  }
+
+  /// The check itself, over the `count` names before `name` (`last` the latest of them).
+  @inline(__always)
+  private mutating func admit(_ name: String, count: Int, last: String?, nameAt: (Int) -> String) -> Bool {
+    guard let last else { return true }
     // Swift orders strings totally and consistently with `==` (both compare the canonical
     // form), so a name above the greatest is equal to none.
     if ascending {
@@ -24,9 +36,12 @@ struct JSONMemberNames {
       ascending = false
     }
     if seen == nil {
-      if members.count < Self.scanLimit { return !members.contains(where: { $0.0 == name }) }
-      var names = Set<String>(minimumCapacity: members.count * 2)
-      for member in members { names.insert(member.0) }
+      if count < Self.scanLimit {
+        for position in 0..<count where nameAt(position) == name { return false }
+        return true
+      }
+      var names = Set<String>(minimumCapacity: count * 2)
+      for position in 0..<count { names.insert(nameAt(position)) }
       seen = names
     }
     return seen!.insert(name).inserted

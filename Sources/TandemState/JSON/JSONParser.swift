@@ -17,8 +17,24 @@ public struct JSONParser {
 
   private let bytes: [UInt8]
   private var index = 0
+  /// The top-level member whose object of strings ``parse(_:stringsOf:)`` collects.
+  private var liftedName: String?
+  /// What it collected.
+  private var lifted = LiftedStrings()
 
   private init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+  /// The members of one object of strings, parsed straight into config entries.
+  struct LiftedStrings {
+    /// The members, in the order given (the parser refused a name given twice).
+    var entries: [ConfigDocument.Entry] = []
+    /// Whether their names are in strictly ascending order.
+    var ascending = true
+    /// Whether the object was there (as an object) at all.
+    var found = false
+    /// The name of the first member whose value is not a string (its entry holds "").
+    var nonString: String?
+  }
 
   /// Parses exactly one JSON value, allowing only whitespace around it.
   public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
@@ -28,6 +44,24 @@ public struct JSONParser {
     parser.skipWhitespace()
     guard parser.index == bytes.count else { throw parser.failure("unexpected data after the value") }
     return value
+  }
+
+  /// Parses exactly one JSON value as ``parse(_:)`` does, with the same strictness and the
+  /// same failures, except that when the value is an object with a member `name` whose
+  /// value is an object, that object's members are returned as entries instead of
+  /// ``JSONValue``s (the member itself is left as an empty object in the value). A config
+  /// document's `values` hold up to 10,000 strings: building a ``JSONValue`` for each, then
+  /// an entry from it, then freeing the first would cost more than the parse.
+  static func parse(_ bytes: [UInt8], stringsOf name: String) throws(Failure) -> (
+    value: JSONValue, strings: LiftedStrings
+  ) {
+    var parser = JSONParser(bytes)
+    parser.liftedName = name
+    parser.skipWhitespace()
+    let value = try parser.parseValue(depth: 0)
+    parser.skipWhitespace()
+    guard parser.index == bytes.count else { throw parser.failure("unexpected data after the value") }
+    return (value, parser.lifted)
   }
 
   /// Parses a UTF-8 string as one JSON value.
@@ -92,7 +126,14 @@ public struct JSONParser {
       guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
       index += 1
       skipWhitespace()
-      let value = try parseValue(depth: depth + 1)
+      let value: JSONValue
+      if depth == 0, let liftedName, key == liftedName, index < bytes.count, bytes[index] == UInt8(ascii: "{")
+      {
+        try parseStrings(depth: depth + 1)
+        value = .object([])
+      } else {
+        value = try parseValue(depth: depth + 1)
+      }
       guard names.admit(key, after: members) else { throw failure("duplicate member \"\(key)\"") }
       members.append((key, value))
       skipWhitespace()
@@ -104,6 +145,56 @@ public struct JSONParser {
       guard bytes[index] == UInt8(ascii: "}") else { throw failure("expected ',' or '}'") }
       index += 1
       return .object(members)
+    }
+  }
+
+  /// An object at `depth` whose members go into ``lifted`` as entries: ``parseObject`` with
+  /// the same checks and failures, a value that is not a string noted (and parsed as any
+  /// value) rather than refused here, so that a syntax error later in the text is still
+  /// what is reported.
+  private mutating func parseStrings(depth: Int) throws(Failure) {
+    guard depth < Self.maximumDepth else { throw failure("nesting deeper than \(Self.maximumDepth)") }
+    index += 1
+    lifted.found = true
+    // Room for the members a text of this size can hold (each takes 13 bytes or more), up
+    // to the document limit: growing the array by doubling would copy it a dozen times.
+    lifted.entries.reserveCapacity(min((bytes.count - index) / 13, StateLimits.maximumKeys + 1))
+    var names = JSONMemberNames()
+    skipWhitespace()
+    if index < bytes.count && bytes[index] == UInt8(ascii: "}") {
+      index += 1
+      return
+    }
+    while true {
+      skipWhitespace()
+      guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+        throw failure("expected a member name")
+      }
+      let key = try parseString()
+      skipWhitespace()
+      guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+      index += 1
+      skipWhitespace()
+      let value: String
+      if index < bytes.count && bytes[index] == UInt8(ascii: "\"") {
+        value = try parseString()
+      } else {
+        _ = try parseValue(depth: depth + 1)
+        if lifted.nonString == nil { lifted.nonString = key }
+        value = ""
+      }
+      guard names.admit(key, after: lifted.entries) else { throw failure("duplicate member \"\(key)\"") }
+      lifted.entries.append(ConfigDocument.Entry(key: key, value: value))
+      skipWhitespace()
+      guard index < bytes.count else { throw failure("unexpected end of input") }
+      if bytes[index] == UInt8(ascii: ",") {
+        index += 1
+        continue
+      }
+      guard bytes[index] == UInt8(ascii: "}") else { throw failure("expected ',' or '}'") }
+      index += 1
+      lifted.ascending = names.ascending
+      return
     }
   }
 

@@ -18,14 +18,15 @@ struct LockedDirectory {
   /// then locks the new file and is not excluded by this lock. So the lock is checked just
   /// before the rename (refused: nothing written) and just after it (the write landed, but
   /// it is not reported as done), with the directory locked from one check to the other
-  /// (see ``AtomicFile/write(_:as:in:calls:guardedBy:)``).
+  /// (see ``AtomicFile/write(_:as:in:synchronizeDirectory:calls:guardedBy:)``);
+  /// `synchronizeDirectory` as there.
   ///
   /// Why that is enough: a lock file unlinked from its path never returns to it, so a writer
   /// whose check finds its own lock file at the path held it there from the moment it
   /// verified it after locking, before it read the document. Any other writer's check in
   /// that time failed, so no other rename was reported; and a rename whose check came
   /// before it is finished before this check can start.
-  func commit(_ bytes: [UInt8], as name: String) throws(StateError) {
+  func commit(_ bytes: [UInt8], as name: String, synchronizeDirectory: Bool = true) throws(StateError) {
     _ = AtomicFile.removeOrphans(of: name, in: directory)
     let lockPath = directory.displayPath(lockName)
     let documentPath = directory.displayPath(name)
@@ -52,6 +53,7 @@ struct LockedDirectory {
         error.fixRequired = "read the document again and check that the change is there"
         return error
       })
-    try AtomicFile.write(bytes, as: name, in: directory, guardedBy: check)
+    try AtomicFile.write(
+      bytes, as: name, in: directory, synchronizeDirectory: synchronizeDirectory, guardedBy: check)
   }
 }
