@@ -20,12 +20,6 @@ public enum RetryAdvice {
     return jittered(base)
   }
 
-  /// Milliseconds to wait after a revision mismatch: the document is free, so the caller can
-  /// re-read at once; a little jitter keeps a crowd of writers from colliding again.
-  public static func afterRevisionMismatch() -> Int {
-    Int.random(in: 0...5)
-  }
-
   /// `base` spread uniformly over 50% to 150%, at least 1.
   static func jittered(_ base: Double) -> Int {
     max(1, Int((base * Double.random(in: 0.5...1.5)).rounded()))
