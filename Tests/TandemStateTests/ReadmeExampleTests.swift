@@ -8,7 +8,7 @@ struct ReadmeExampleTests {
   @Test("compiles and does what the README says")
   func example() throws {
     let directory = TemporaryDirectory()
-    let home = try StateHome.resolve(explicit: nil, environment: ["HOME": directory.path])
+    let home = try StateHome.resolve(tool: .tandem, explicit: nil, environment: ["HOME": directory.path])
     let store = ConfigStore(home: home, namespace: .instance(try InstanceID("agent-1")))
     try store.update(timeout: .seconds(5)) { document in
       document["region"] = "us-east-1"

@@ -1,3 +1,5 @@
+import TandemState
+
 #if canImport(Glibc)
   import Glibc
 #else
@@ -12,10 +14,15 @@ public enum Environment {
     return String(cString: raw)
   }
 
-  /// The variables the global options fall back to, plus `HOME`.
-  static func snapshot() -> [String: String] {
+  /// The variables a tool's invocation reads: those its global options fall back to, its
+  /// `PREFIX_FAST_PATH`, and `HOME` and `XDG_CONFIG_HOME` for its default home.
+  static func snapshot(tool: ToolIdentity, names: GlobalOptionNames) -> [String: String] {
     var result: [String: String] = [:]
-    for name in GlobalOptions.Name.allCases.map(\.environmentVariable) + ["HOME", "TANDEM_FAST_PATH"] {
+    for option in GlobalOptions.Name.allCases {
+      let name = names.environmentVariable(option, tool: tool)
+      if let value = value(name) { result[name] = value }
+    }
+    for name in ["HOME", "XDG_CONFIG_HOME", tool.environmentVariable("FAST_PATH")] {
       if let value = value(name) { result[name] = value }
     }
     return result
