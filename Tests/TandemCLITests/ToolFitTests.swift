@@ -109,7 +109,8 @@ struct ToolFitTests {
     #expect(data.keys.contains("skipped") && data["skipped"] is NSNull, "nil is null, not absent")
     // The variable follows the option's name and the tool's prefix.
     let fromVariable = await CommandLineTool.invoke(
-      ReportTool.self, arguments: ["export", "--output", "r"], environment: ["HOME": "/h", "RPT_FORMAT": "json"])
+      ReportTool.self, arguments: ["export", "--output", "r"],
+      environment: ["HOME": "/h", "RPT_FORMAT": "json"])
     #expect(try object(fromVariable)["ok"] as? Bool == true)
   }
 
@@ -132,13 +133,16 @@ struct ToolFitTests {
     #expect(xdg.exitStatus == .success)
     #expect(ReportTool.identity.defaultHome(environment: ["HOME": "/home/u"]) == "/home/u/.config/report")
     #expect(
-      ReportTool.identity.defaultHome(environment: ["HOME": "/home/u", "XDG_CONFIG_HOME": "/x"]) == "/x/report")
+      ReportTool.identity.defaultHome(environment: ["HOME": "/home/u", "XDG_CONFIG_HOME": "/x"])
+        == "/x/report")
     #expect(
       ReportTool.identity.defaultHome(environment: ["HOME": "/home/u", "XDG_CONFIG_HOME": "relative"])
         == "/home/u/.config/report", "a relative XDG_CONFIG_HOME is ignored, as the specification says")
     #expect(ReportTool.identity.heldLocksVariable == "RPT_HELD_LOCKS")
     #expect(ReportTool.identity.documentFormat("config", version: 1) == "report.config/1")
-    #expect(GlobalOptionNames(output: "format").environmentVariable(.output, tool: ReportTool.identity) == "RPT_FORMAT")
+    #expect(
+      GlobalOptionNames(output: "format").environmentVariable(.output, tool: ReportTool.identity)
+        == "RPT_FORMAT")
     // A home given by the tool's variable.
     let options = try GlobalOptions.resolve(
       .init(), environment: ["RPT_HOME": "/state", "TANDEM_HOME": "/other"], tool: ReportTool.identity,
@@ -148,7 +152,8 @@ struct ToolFitTests {
 
   @Test("an async command runs, and its errors reach the envelope in the tool's words")
   func asyncCommand() async throws {
-    let text = await CommandLineTool.invoke(ReportTool.self, arguments: ["fetch", "3"], environment: environment)
+    let text = await CommandLineTool.invoke(
+      ReportTool.self, arguments: ["fetch", "3"], environment: environment)
     #expect(text.exitStatus == .success)
     #expect(text.standardOutput == "item0,item1,item2\n")
     let failed = await CommandLineTool.invoke(
@@ -194,7 +199,8 @@ struct ToolFitTests {
     let response = await CommandLineTool.invoke(
       ClashingTool.self, arguments: ["export", "--output", "x"], environment: environment)
     #expect(response.exitStatus == .generalError)
-    #expect(response.standardError.contains("command \"export\" declares --output"), "\(response.standardError)")
+    #expect(
+      response.standardError.contains("command \"export\" declares --output"), "\(response.standardError)")
     #expect(response.standardError.contains("GlobalOptionNames"))
     #expect(OptionCollisions.find(in: ReportTool.self, names: ReportTool.globalOptionNames).isEmpty)
   }
@@ -202,7 +208,8 @@ struct ToolFitTests {
   @Test("help lists the global options under the tool's names and variables, in every command")
   func helpListsGlobals() async throws {
     for arguments in [["--help"], ["export", "--help"]] {
-      let response = await CommandLineTool.invoke(ReportTool.self, arguments: arguments, environment: environment)
+      let response = await CommandLineTool.invoke(
+        ReportTool.self, arguments: arguments, environment: environment)
       #expect(response.exitStatus == .success)
       #expect(response.standardOutput.contains("--format <format>"))
       #expect(response.standardOutput.contains("RPT_LOCK_TIMEOUT"))

@@ -1,5 +1,3 @@
-import TandemState
-
 #if canImport(Glibc)
   import Glibc
 #else
@@ -13,18 +11,22 @@ public enum Environment {
     guard let raw = getenv(name) else { return nil }
     return String(cString: raw)
   }
+}
 
-  /// The variables a tool's invocation reads: those its global options fall back to, its
-  /// `PREFIX_FAST_PATH`, and `HOME` and `XDG_CONFIG_HOME` for its default home.
-  static func snapshot(tool: ToolIdentity, names: GlobalOptionNames) -> [String: String] {
-    var result: [String: String] = [:]
-    for option in GlobalOptions.Name.allCases {
-      let name = names.environmentVariable(option, tool: tool)
-      if let value = value(name) { result[name] = value }
-    }
-    for name in ["HOME", "XDG_CONFIG_HOME", tool.environmentVariable("FAST_PATH")] {
-      if let value = value(name) { result[name] = value }
-    }
-    return result
-  }
+/// Where an invocation reads its environment variables: the process's own, one at a time
+/// (a tool's start-up reads a handful and never copies the environment: building a
+/// `[String: String]` cost a third of a `config get`, docs/benchmarks.md), or a dictionary
+/// given to ``CommandLineTool/invoke(_:arguments:environment:start:standardOutputIsTerminal:)-(_,_,_,_,_)``.
+struct EnvironmentLookup: Sendable {
+  let value: @Sendable (String) -> String?
+
+  /// The process's environment.
+  static var process: EnvironmentLookup { EnvironmentLookup(value: { Environment.value($0) }) }
+
+  /// A given set of variables.
+  init(_ variables: [String: String]) { value = { variables[$0] } }
+
+  init(value: @escaping @Sendable (String) -> String?) { self.value = value }
+
+  subscript(name: String) -> String? { value(name) }
 }

@@ -53,6 +53,14 @@ public struct GlobalOptionNames: Sendable, Equatable {
   /// The environment variable `option` falls back to: the tool's prefix and the option's
   /// name in upper case, e.g. `TANDEM_INSTANCE_ID`.
   public func environmentVariable(_ option: GlobalOptions.Name, tool: ToolIdentity) -> String {
+    // The standard names without the byte-by-byte conversion: this runs at every start.
+    switch option {
+    case .home where home == "home": return tool.environmentVariable("HOME")
+    case .instanceID where instanceID == "instance-id": return tool.environmentVariable("INSTANCE_ID")
+    case .lockTimeout where lockTimeout == "lock-timeout": return tool.environmentVariable("LOCK_TIMEOUT")
+    case .output where output == "output": return tool.environmentVariable("OUTPUT")
+    default: break
+    }
     let suffix = name(of: option).utf8.map { byte -> UInt8 in
       if byte == UInt8(ascii: "-") { return UInt8(ascii: "_") }
       return (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) ? byte - 32 : byte

@@ -127,6 +127,14 @@ public struct GlobalOptions: Sendable {
   public static func outputFormat(
     _ raw: Raw, environment: [String: String], tool: ToolIdentity, names: GlobalOptionNames = .standard
   ) -> OutputFormat {
+    outputFormat(raw, environment: EnvironmentLookup(environment), tool: tool, names: names)
+  }
+
+  static func outputFormat(
+    _ raw: Raw, environment: EnvironmentLookup, tool: ToolIdentity, names: GlobalOptionNames
+  )
+    -> OutputFormat
+  {
     let text = raw.output ?? environment[names.environmentVariable(.output, tool: tool)] ?? "text"
     return OutputFormat(rawValue: text) ?? .text
   }
@@ -136,6 +144,14 @@ public struct GlobalOptions: Sendable {
   public static func resolve(
     _ raw: Raw, environment: [String: String], tool: ToolIdentity, names: GlobalOptionNames = .standard
   ) throws(CommandFailure) -> GlobalOptions {
+    try resolve(raw, environment: EnvironmentLookup(environment), tool: tool, names: names)
+  }
+
+  static func resolve(
+    _ raw: Raw, environment: EnvironmentLookup, tool: ToolIdentity, names: GlobalOptionNames
+  )
+    throws(CommandFailure) -> GlobalOptions
+  {
     /// The value and where it came from.
     func value(_ name: Name) -> (text: String, source: String)? {
       if let flag = raw[name] { return (flag, names.flag(name)) }
@@ -149,7 +165,7 @@ public struct GlobalOptions: Sendable {
       if let explicit = raw.home ?? environment[homeVariable], !explicit.isEmpty {
         home = StateHome(path: explicit, tool: tool)
       } else {
-        home = try StateHome.resolve(tool: tool, explicit: nil, environment: environment)
+        home = try StateHome.resolve(tool: tool, explicit: nil, lookup: environment.value)
       }
       let instance = try value(.instanceID).map { (given) throws(StateError) in
         do throws(StateError) {

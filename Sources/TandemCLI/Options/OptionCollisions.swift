@@ -17,6 +17,16 @@ public enum OptionCollisions {
     }
   }
 
+  /// The collisions in `root`'s tree as one sentence for the tool's author, or `nil`. Call it
+  /// from a test of your tool (a debug build of ``CommandLineTool`` also checks at start-up).
+  public static func problem<Root: ParsableCommand>(in root: Root.Type, names: GlobalOptionNames) -> String? {
+    let collisions = find(in: root, names: names)
+    guard !collisions.isEmpty else { return nil }
+    return collisions.map(\.description).joined(separator: "; ")
+      + ", which is also the name of a global option; rename the command's option, or give the global "
+      + "option another name (GlobalOptionNames)"
+  }
+
   /// The collisions in `root`'s whole command tree, read from swift-argument-parser's own
   /// description of the tree (the `--experimental-dump-help` JSON).
   public static func find<Root: ParsableCommand>(in root: Root.Type, names: GlobalOptionNames) -> [Collision]

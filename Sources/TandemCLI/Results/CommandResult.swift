@@ -1,4 +1,5 @@
-public import TandemState
+import TandemState
+
 
 /// What a command returns: a value that becomes the envelope's `data` in JSON mode and a
 /// text rendering in text mode, so that a command states its result once.

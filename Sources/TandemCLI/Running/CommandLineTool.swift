@@ -1,4 +1,4 @@
-public import ArgumentParser
+import ArgumentParser
 import Dispatch
 public import TandemState
 
@@ -52,7 +52,7 @@ public enum CommandLineTool {
     // A SIGINT, SIGTERM or SIGHUP during a lock wait then ends in an envelope (INTERRUPTED,
     // exit 128 + signal) rather than a silent death. Installs nothing until a wait blocks.
     WaitInterruption.enable()
-    let environment = Environment.snapshot(tool: Root.identity, names: Root.globalOptionNames)
+    let environment = EnvironmentLookup.process
     let arguments: [String]
     do {
       arguments = try validatedArguments()
@@ -88,7 +88,7 @@ public enum CommandLineTool {
     start: Int64 = SystemClock.monotonicMilliseconds(), standardOutputIsTerminal: Bool = false
   ) async -> Response {
     switch prepare(
-      root, arguments: arguments, environment: environment, start: start,
+      root, arguments: arguments, environment: EnvironmentLookup(environment), start: start,
       standardOutputIsTerminal: standardOutputIsTerminal)
     {
     case .finished(let response): return response
@@ -104,7 +104,7 @@ public enum CommandLineTool {
     start: Int64 = SystemClock.monotonicMilliseconds(), standardOutputIsTerminal: Bool = false
   ) -> Response {
     switch prepare(
-      root, arguments: arguments, environment: environment, start: start,
+      root, arguments: arguments, environment: EnvironmentLookup(environment), start: start,
       standardOutputIsTerminal: standardOutputIsTerminal)
     {
     case .finished(let response):
@@ -139,14 +139,18 @@ public enum CommandLineTool {
   /// Everything up to running the command: global options, fast routes, parsing, and for a
   /// synchronous command the command itself.
   static func prepare<Root: TandemTool>(
-    _ root: Root.Type, arguments: [String], environment: [String: String], start: Int64,
+    _ root: Root.Type, arguments: [String], environment: EnvironmentLookup, start: Int64,
     standardOutputIsTerminal: Bool
   ) -> Step {
     let tool = Root.identity
     let names = Root.globalOptionNames
-    if let problem = names.problem {
-      return .finished(misconfigured(problem, format: .text, start: start))
-    }
+    // The names are the tool author's constants: checked in debug builds, like the command
+    // tree below.
+    #if DEBUG
+      if let problem = names.problem {
+        return .finished(misconfigured(problem, format: .text, start: start))
+      }
+    #endif
     let raw: GlobalOptions.Raw
     let rest: [String]
     do {
@@ -199,14 +203,14 @@ public enum CommandLineTool {
     }
 
     // A tool whose own options carry a global option's name would never see their values.
-    let collisions = OptionCollisions.find(in: Root.self, names: names)
-    if !collisions.isEmpty {
-      let list = collisions.map(\.description).joined(separator: "; ")
-      return .finished(
-        misconfigured(
-          "\(list), which is also the name of a global option; rename the command's option, or give the "
-            + "global option another name (GlobalOptionNames)", format: format, start: start))
-    }
+    // Checked at every start of a debug build, as swift-argument-parser checks its own
+    // definitions: reading the whole command tree costs about 16 million instructions,
+    // more than a release build's whole run (docs/benchmarks.md).
+    #if DEBUG
+      if let problem = OptionCollisions.problem(in: Root.self, names: names) {
+        return .finished(misconfigured(problem, format: format, start: start))
+      }
+    #endif
 
     var parsed: any ParsableCommand
     do {

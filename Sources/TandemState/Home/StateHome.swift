@@ -28,11 +28,18 @@ public struct StateHome: Hashable, Sendable, CustomStringConvertible {
   public static func resolve(tool: ToolIdentity, explicit: String?, environment: [String: String])
     throws(StateError) -> StateHome
   {
+    try resolve(tool: tool, explicit: explicit, lookup: { environment[$0] })
+  }
+
+  /// ``resolve(tool:explicit:environment:)`` with the variables read through `lookup`.
+  package static func resolve(tool: ToolIdentity, explicit: String?, lookup: (String) -> String?)
+    throws(StateError) -> StateHome
+  {
     if let explicit, !explicit.isEmpty { return StateHome(path: explicit, tool: tool) }
-    if let fromEnvironment = environment[tool.homeVariable], !fromEnvironment.isEmpty {
+    if let fromEnvironment = lookup(tool.homeVariable), !fromEnvironment.isEmpty {
       return StateHome(path: fromEnvironment, tool: tool)
     }
-    guard let path = tool.defaultHome(environment: environment) else {
+    guard let path = tool.defaultHome(lookup: lookup) else {
       var error = StateError(.invalidArgument, "no state home: HOME is not set and no state home was given")
       error.fixRequired = "name a state home, or set HOME"
       error.remedy = .nameHome

@@ -67,14 +67,20 @@ public struct ToolIdentity: Hashable, Sendable {
   /// The default home for a user whose environment is `environment`, or `nil` when `HOME`
   /// (needed by every location) is not set.
   public func defaultHome(environment: [String: String]) -> String? {
+    defaultHome(lookup: { environment[$0] })
+  }
+
+  /// ``defaultHome(environment:)`` with the variables read through `lookup`, so that a tool's
+  /// start-up reads the two it needs without copying the environment.
+  package func defaultHome(lookup: (String) -> String?) -> String? {
     switch homeLocation {
     case .dotDirectory:
-      guard let home = environment["HOME"], !home.isEmpty else { return nil }
+      guard let home = lookup("HOME"), !home.isEmpty else { return nil }
       return Self.join(home, "." + name)
     case .platformDefault:
       // The XDG specification: a relative XDG_CONFIG_HOME is invalid and is ignored.
-      if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") { return Self.join(config, name) }
-      guard let home = environment["HOME"], !home.isEmpty else { return nil }
+      if let config = lookup("XDG_CONFIG_HOME"), config.hasPrefix("/") { return Self.join(config, name) }
+      guard let home = lookup("HOME"), !home.isEmpty else { return nil }
       return Self.join(Self.join(home, ".config"), name)
     }
   }
