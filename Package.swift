@@ -34,12 +34,26 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // The example tool for tool authors: `notes`, its own name, variables and home, built only
+    // on the public API (README, "For tool authors").
+    .executableTarget(
+      name: "notes",
+      dependencies: [
+        "TandemState",
+        "TandemCLI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Examples/notes"
+    ),
     // Helpers shared by the test targets: temporary homes, running the built tool.
     .target(name: "TandemTestSupport", dependencies: ["TandemState"], path: "Tests/TandemTestSupport"),
     .testTarget(name: "TandemStateTests", dependencies: ["TandemState", "TandemTestSupport"]),
     .testTarget(name: "TandemCLITests", dependencies: ["TandemCLI", "TandemState", "TandemTestSupport"]),
     // Runs the built `tandem` binary as real, concurrent processes.
     .testTarget(name: "EndToEndTests", dependencies: ["tandem", "TandemTestSupport"]),
+    // Runs the built example tool `notes` (and `tandem` beside it) as real, concurrent processes.
+    .testTarget(
+      name: "ExampleToolTests", dependencies: ["notes", "tandem", "TandemState", "TandemTestSupport"]),
   ]
 )
 
