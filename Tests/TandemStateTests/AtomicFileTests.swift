@@ -63,8 +63,9 @@ struct AtomicFileTests {
         fail(); return -1
       }
     }
+    let handle = try open()
     let error = try #require(throws: StateError.self) {
-      try AtomicFile.write(Array("new".utf8), as: "doc.json", in: try open(), calls: calls)
+      try SystemCalls.injecting(calls) { try AtomicFile.write(Array("new".utf8), as: "doc.json", in: handle) }
     }
     #expect(error.code == code)
     #expect(error.systemError?.errno == errno)
@@ -83,9 +84,10 @@ struct AtomicFileTests {
         flushed.withLock { $0.append(fd) }
         return Glibc.fsync(fd)
       }
-      try AtomicFile.write(
-        Array("new \(synchronize)".utf8), as: "doc.json", in: handle, synchronizeDirectory: synchronize,
-        calls: calls)
+      try SystemCalls.injecting(calls) {
+        try AtomicFile.write(
+          Array("new \(synchronize)".utf8), as: "doc.json", in: handle, synchronizeDirectory: synchronize)
+      }
       #expect(directory.contents("doc.json") == Data("new \(synchronize)".utf8))
       let flushes = flushed.withLock { $0 }
       // The file is always flushed before the rename; the directory only when asked.

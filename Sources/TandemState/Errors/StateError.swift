@@ -164,8 +164,4 @@ extension StateError {
   }
 }
 
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
