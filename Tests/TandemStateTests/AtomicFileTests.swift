@@ -43,7 +43,7 @@ struct AtomicFileTests {
   @Test("a failing system call leaves the old document and no temporary file", arguments: faults)
   func injectedFault(_ call: String, _ errno: Int32, _ code: StateError.Code) throws {
     try directory.write("doc.json", Data("old".utf8))
-    var calls = SystemCalls.live
+    var calls = SystemCalls()
     let fail: @Sendable () -> Void = { Glibc.errno = errno }
     switch call {
     case "write":
@@ -79,7 +79,7 @@ struct AtomicFileTests {
     let directoryFD = handle.fd
     for synchronize in [true, false] {
       let flushed = Mutex<[Int32]>([])
-      var calls = SystemCalls.live
+      var calls = SystemCalls()
       calls.fsync = { fd in
         flushed.withLock { $0.append(fd) }
         return Glibc.fsync(fd)

@@ -64,7 +64,7 @@ struct SystemCallFunnelTests {
     try store.update { $0["a"] = "1" }
     let writes = Failing(2, with: EINTR)
     let flushes = Failing(1, with: EINTR)
-    var calls = SystemCalls.live
+    var calls = SystemCalls()
     calls.write = { fd, buffer, count in writes.shouldFail() ? -1 : Glibc.write(fd, buffer, count) }
     calls.fsync = { fd in flushes.shouldFail() ? -1 : Glibc.fsync(fd) }
     _ = try SystemCalls.injecting(calls) { try store.update { $0["a"] = "2" } }
@@ -81,7 +81,7 @@ struct SystemCallFunnelTests {
     let closes = Failing(1, with: EINTR)
     let fd = Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC)
     try #require(fd >= 0)
-    var calls = SystemCalls.live
+    var calls = SystemCalls()
     calls.close = { fd in
       // The real close happens either way, as the kernel's does.
       _ = Glibc.close(fd)
@@ -126,7 +126,7 @@ struct SystemCallFunnelTests {
     let errno = fault.errno
     let fail: @Sendable () -> Void = { Glibc.errno = errno }
 
-    var calls = SystemCalls.live
+    var calls = SystemCalls()
     switch fault.call {
     case "write":
       calls.write = { _, _, _ in
@@ -184,7 +184,7 @@ struct SystemCallFunnelTests {
 
   @Test("a failure to create the state home surfaces as its code")
   func injectedFaultCreatingHome() throws {
-    var calls = SystemCalls.live
+    var calls = SystemCalls()
     calls.mkdirat = { _, _, _ in
       Glibc.errno = EROFS
       return -1
@@ -201,14 +201,16 @@ struct SystemCallFunnelTests {
   func injectedPipeFailure() throws {
     let made = Mutex<[Int32]>([])
     let closed = Mutex<Set<Int32>>([])
-    var calls = SystemCalls.live
+    var calls = SystemCalls()
     calls.pipe = { fds, flags in
       // The first pipe (standard input) is made; the second runs out of descriptors.
       guard made.withLock({ $0.isEmpty }) else {
         Glibc.errno = EMFILE
         return -1
       }
-      let result = SystemCalls.live.pipe(fds, flags)
+      // The system's pipe, as the funnel makes it (both ends close-on-exec).
+      let result = Glibc.pipe(fds)
+      for fd in [fds[0], fds[1]] { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
       made.withLock { $0 = [fds[0], fds[1]] }
       return result
     }
@@ -228,7 +230,7 @@ struct SystemCallFunnelTests {
 
   @Test("a program that cannot be started is NOT_FOUND with the spawn's errno")
   func injectedSpawnFailure() throws {
-    var calls = SystemCalls.live
+    var calls = SystemCalls()
     calls.spawn = { _, _, _, _, _, _ in ENOENT }
     let error = try #require(throws: StateError.self) {
       try SystemCalls.injecting(calls) { try CapturedProcess.start(["/bin/true"]) }
@@ -240,7 +242,7 @@ struct SystemCallFunnelTests {
   @Test("injection stays with the task that injected: other tasks keep the live calls")
   func injectionIsScoped() async throws {
     let store = ConfigStore(home: home)
-    var calls = SystemCalls.live
+    var calls = SystemCalls()
     calls.write = { _, _, _ in
       Glibc.errno = ENOSPC
       return -1

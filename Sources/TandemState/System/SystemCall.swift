@@ -4,7 +4,8 @@ internal import SystemPlatform
 // ``SystemCall``, one file per concern (FileCalls.swift, ProcessCalls.swift,
 // SignalCalls.swift). Each function is a thin wrapper that
 //
-// - makes the raw call through ``SystemCalls`` (the table tests replace to inject faults),
+// - makes the raw call through ``RawSystemCalls``, which a test can replace call by call
+//   (``SystemCalls``) to inject faults,
 // - retries it on `EINTR` in one place, ``retryingOnInterrupt(_:)`` (never `close`, whose
 //   descriptor is gone whatever it reports),
 // - checks the result, and throws a failure as a ``SystemCallError`` naming the call and
@@ -26,8 +27,8 @@ internal import SystemPlatform
 // 4. Record locks: ``SystemCall/lock(_:start:length:wait:)``, ``SystemCall/unlock(_:start:length:)``
 //    and ``SystemCall/isLockedElsewhere(_:start:length:)`` take the byte range as two integers
 //    (Locking's `LockRange`: `start`, `length`).
-// 5. A call the funnel lacks: add a raw entry to ``SystemCalls`` (and its `live` value) and a
-//    wrapper here, so that tests can inject its failures too.
+// 5. A call the funnel lacks: add an entry to ``SystemCalls``, the raw call to
+//    ``RawSystemCalls`` and a wrapper here, so that tests can inject its failures too.
 
 /// The system-call funnel: thin wrappers that check every result and report a failure as a
 /// ``SystemCallError`` (see this file's header).
@@ -50,9 +51,9 @@ enum SystemCall {
     guard error == 0 else { throw SystemCallError(name, errno: error) }
   }
 
-  /// The raw calls in use: the live ones, or those a test injected (``SystemCalls/injecting(_:_:)``).
+  /// The raw calls: the system's, or those a test injected (``SystemCalls/injecting(_:_:)``).
   @inline(__always)
-  static var raw: SystemCalls { _read { yield SystemCalls.current.calls } }
+  static var raw: RawSystemCalls { RawSystemCalls() }
 }
 
 /// Runs `call` until it returns something other than -1 with `EINTR`: the one retry loop
