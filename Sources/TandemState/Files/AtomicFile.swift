@@ -122,7 +122,7 @@ enum AtomicFile {
       do throws(SystemCallError) {
         fd = try SystemCall.open(
           temporary, in: directory.fd, flags: O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode: 0o600)
-      } catch  where error.errno == EEXIST {
+      } catch let error where error.errno == EEXIST {
         continue
       } catch {
         throw StateError.system(error, path: directory.displayPath(name), doing: "write")

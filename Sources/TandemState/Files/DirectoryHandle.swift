@@ -24,7 +24,7 @@ final class DirectoryHandle {
     let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC
     do throws(SystemCallError) {
       return DirectoryHandle(fd: try SystemCall.open(path, flags: flags), path: path)
-    } catch  where error.errno == ENOENT {
+    } catch let error where error.errno == ENOENT {
       guard create else { return nil }
     } catch {
       throw StateError.system(error, path: path, doing: "open the state home")
@@ -46,7 +46,7 @@ final class DirectoryHandle {
         try SystemCall.makeDirectory(prefix, mode: 0o700)
         // The umask may have narrowed the mode; make it exact.
         try SystemCall.setMode(0o700, of: prefix)
-      } catch  where error.errno == EEXIST {
+      } catch let error where error.errno == EEXIST {
         // Already there: used as it is.
       } catch {
         throw StateError.system(error, path: prefix, doing: "create")
@@ -68,7 +68,7 @@ final class DirectoryHandle {
       do throws(SystemCallError) {
         try SystemCall.makeDirectory(name, in: fd, mode: 0o700)
         createdNow = true
-      } catch  where error.errno == EEXIST {
+      } catch let error where error.errno == EEXIST {
         // Already there: opened below like any other.
       } catch {
         throw StateError.system(error, path: displayPath(name), doing: "create")
@@ -77,9 +77,9 @@ final class DirectoryHandle {
     let sub: Int32
     do throws(SystemCallError) {
       sub = try SystemCall.open(name, in: fd, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-    } catch  where error.errno == ENOENT && !create {
+    } catch let error where error.errno == ENOENT && !create {
       return nil
-    } catch  where error.errno == ELOOP || error.errno == ENOTDIR {
+    } catch let error where error.errno == ELOOP || error.errno == ENOTDIR {
       throw refusal(name, "is not a plain directory (a symbolic link or a file)")
     } catch {
       throw StateError.system(error, path: displayPath(name), doing: "open")
@@ -102,9 +102,9 @@ final class DirectoryHandle {
     let file: Int32
     do throws(SystemCallError) {
       file = try SystemCall.open(name, in: fd, flags: O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-    } catch  where error.errno == ENOENT {
+    } catch let error where error.errno == ENOENT {
       return nil
-    } catch  where error.errno == ELOOP {
+    } catch let error where error.errno == ELOOP {
       throw refusal(name, "is a symbolic link")
     } catch {
       throw StateError.system(error, path: displayPath(name), doing: "read")
@@ -178,7 +178,7 @@ final class DirectoryHandle {
   func removeFile(_ name: String) throws(StateError) {
     do throws(SystemCallError) {
       try SystemCall.unlink(name, in: fd)
-    } catch  where error.errno == ENOENT {
+    } catch let error where error.errno == ENOENT {
       return
     } catch {
       throw StateError.system(error, path: displayPath(name), doing: "remove")

@@ -110,7 +110,7 @@ public enum CapturedProcess {
                 }
               }.get()
               if written == input.count { process.closeStandardInput() }
-            } catch  where error.errno == EAGAIN {
+            } catch let error where error.errno == EAGAIN {
               // The pipe is full: the helper has not read yet. Poll again.
             } catch {
               // EPIPE: the helper stopped reading (it may print an error); nothing more to give.

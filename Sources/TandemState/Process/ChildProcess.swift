@@ -160,13 +160,13 @@ public enum ChildProcess {
   /// process group is this process's, if any.
   private static func foregroundTerminal() -> Int32? {
     for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where SystemCall.isTerminal(fd) {
-      if (try? SystemCall.foregroundGroup(of: fd)) == getpgrp() { return fd }
+      if (try? SystemCall.foregroundGroup(of: fd)) == SystemCall.processGroup { return fd }
     }
     return nil
   }
 
   /// Makes this process's group the terminal's foreground group again.
-  private static func takeTerminal(_ fd: Int32) { giveTerminal(fd, to: getpgrp()) }
+  private static func takeTerminal(_ fd: Int32) { giveTerminal(fd, to: SystemCall.processGroup) }
 
   /// Sets the terminal's foreground group. `SIGTTOU` is blocked meanwhile: a process that is
   /// not in the foreground group would otherwise be stopped for trying.

@@ -72,7 +72,8 @@ package enum ProcessSpawner {
       var actions = Platform.makeSpawnFileActions()
       try SystemCall.checked(
         "posix_spawn_file_actions_init", returned: posix_spawn_file_actions_init(&actions))
-      defer { posix_spawn_file_actions_destroy(&actions) }
+      // Frees what init allocated; it reports an error only for an object never initialised.
+      defer { _ = posix_spawn_file_actions_destroy(&actions) }
       func addOpen(_ target: Int32, _ path: String) throws(SystemCallError) {
         try SystemCall.checked(
           "posix_spawn_file_actions_addopen",
@@ -111,7 +112,7 @@ package enum ProcessSpawner {
 
       var attributes = Platform.makeSpawnAttributes()
       try SystemCall.checked("posix_spawnattr_init", returned: posix_spawnattr_init(&attributes))
-      defer { posix_spawnattr_destroy(&attributes) }
+      defer { _ = posix_spawnattr_destroy(&attributes) }
       var all = sigset_t()
       sigfillset(&all)
       var none = SystemCall.signalSet([])
@@ -141,7 +142,7 @@ package enum ProcessSpawner {
       return SpawnedProcess(
         pid: pid, isGroupLeader: request.newProcessGroup, standardInput: kept.input,
         standardOutput: kept.output, standardError: kept.error)
-    } catch  where error.call == "posix_spawnp" {
+    } catch let error where error.call == "posix_spawnp" {
       // The program itself could not be run: say which, and that a missing one is NOT_FOUND.
       closeAll()
       var failure = StateError(

@@ -53,7 +53,7 @@ extension SystemCall {
   static func synchronizeDirectory(_ fd: Int32) throws(SystemCallError) {
     do throws(SystemCallError) {
       try synchronize(fd)
-    } catch  where error.errno == EINVAL {
+    } catch let error where error.errno == EINVAL {
       return
     }
   }
@@ -147,7 +147,7 @@ extension SystemCall {
         raw.fileLock(fd, wait ? Platform.setLockWaiting : Platform.setLock, &request)
       }
       return true
-    } catch  where !wait && (error.errno == EAGAIN || error.errno == EACCES) {
+    } catch let error where !wait && (error.errno == EAGAIN || error.errno == EACCES) {
       return false
     }
   }

@@ -57,6 +57,9 @@ extension SystemCall {
   /// This process's id (`getpid`, which cannot fail).
   static var processID: pid_t { getpid() }
 
+  /// This process's process group (`getpgrp`, which cannot fail).
+  static var processGroup: pid_t { getpgrp() }
+
   /// Makes this process the reaper of its orphaned descendants, where the system can.
   static func becomeChildSubreaper() throws(SystemCallError) {
     _ = try checked("prctl(PR_SET_CHILD_SUBREAPER)") { Platform.becomeChildSubreaper() }

@@ -5,7 +5,9 @@ internal import SystemPlatform
 // SignalCalls.swift). Each function is a thin wrapper that
 //
 // - makes the raw call through ``RawSystemCalls``, which a test can replace call by call
-//   (``SystemCalls``) to inject faults,
+//   (``SystemCalls``) to inject faults (all calls on files, pipes and processes; signal masks
+//   and handlers fail only on invalid arguments, a bug, and are checked with a
+//   precondition instead, in SignalCalls.swift),
 // - retries it on `EINTR` in one place, ``retryingOnInterrupt(_:)`` (never `close`, whose
 //   descriptor is gone whatever it reports),
 // - checks the result, and throws a failure as a ``SystemCallError`` naming the call and
