@@ -3,7 +3,10 @@ import PackageDescription
 
 let package = Package(
   name: "tandem",
-  platforms: [.macOS(.v15)],
+  // No `platforms:` on purpose: it would claim a macOS that is not supported. Tandem runs on
+  // Linux with glibc only today (open-file-description locks, pipe2, PR_SET_CHILD_SUBREAPER);
+  // everything platform-specific is in Sources/SystemPlatform/Platform.swift, which stops
+  // the build with an #error anywhere else and lists what a port has to provide.
   products: [
     .library(name: "TandemState", targets: ["TandemState"]),
     .library(name: "TandemCLI", targets: ["TandemCLI"]),
@@ -14,9 +17,11 @@ let package = Package(
   ],
   targets: [
     // The core: state home, locks, atomic files, revisioned config. No CLI dependency.
-    .target(name: "TandemState", dependencies: ["CTandemSystem"]),
-    // The few glibc GNU extensions Swift's Glibc module leaves out (pipe2, prctl, ...).
-    .target(name: "CTandemSystem"),
+    .target(name: "TandemState", dependencies: ["SystemPlatform"]),
+    // The C library for TandemState's files, and the one file that knows which platform it is.
+    .target(name: "SystemPlatform", dependencies: ["CPlatformShims"]),
+    // The few glibc GNU extensions Swift's Glibc module leaves out (pipe2, prctl).
+    .target(name: "CPlatformShims"),
     // The contract for command-line tools built on swift-argument-parser.
     .target(
       name: "TandemCLI",
@@ -58,7 +63,7 @@ let package = Package(
 )
 
 for target in package.targets
-where [.executable, .test, .regular].contains(target.type) && target.name != "CTandemSystem" {
+where [.executable, .test, .regular].contains(target.type) && target.name != "CPlatformShims" {
   var settings = target.swiftSettings ?? []
   // Require `any` for existential types.
   settings.append(.enableUpcomingFeature("ExistentialAny"))

@@ -4,7 +4,7 @@ import PackageDescription
 // Benchmarks live in their own package so that building or testing Tandem never builds them.
 let package = Package(
   name: "TandemBenchmarks",
-  platforms: [.macOS(.v15)],
+  // Linux only, like the package it builds on (see ../Package.swift).
   dependencies: [.package(name: "tandem", path: "..")],
   targets: [
     .executableTarget(

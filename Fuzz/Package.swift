@@ -5,7 +5,7 @@ import PackageDescription
 // testing Tandem never builds them. Build and run them with scripts/fuzz.
 let package = Package(
   name: "TandemFuzz",
-  platforms: [.macOS(.v15)],
+  // Linux only, like the package it builds on (see ../Package.swift).
   dependencies: [
     .package(name: "tandem", path: ".."),
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

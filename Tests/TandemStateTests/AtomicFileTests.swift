@@ -43,7 +43,7 @@ struct AtomicFileTests {
   @Test("a failing system call leaves the old document and no temporary file", arguments: faults)
   func injectedFault(_ call: String, _ errno: Int32, _ code: StateError.Code) throws {
     try directory.write("doc.json", Data("old".utf8))
-    var calls = SystemCalls.live
+    var calls = SystemCalls()
     let fail: @Sendable () -> Void = { Glibc.errno = errno }
     switch call {
     case "write":
@@ -63,8 +63,9 @@ struct AtomicFileTests {
         fail(); return -1
       }
     }
+    let handle = try open()
     let error = try #require(throws: StateError.self) {
-      try AtomicFile.write(Array("new".utf8), as: "doc.json", in: try open(), calls: calls)
+      try SystemCalls.injecting(calls) { try AtomicFile.write(Array("new".utf8), as: "doc.json", in: handle) }
     }
     #expect(error.code == code)
     #expect(error.systemError?.errno == errno)
@@ -78,14 +79,15 @@ struct AtomicFileTests {
     let directoryFD = handle.fd
     for synchronize in [true, false] {
       let flushed = Mutex<[Int32]>([])
-      var calls = SystemCalls.live
+      var calls = SystemCalls()
       calls.fsync = { fd in
         flushed.withLock { $0.append(fd) }
         return Glibc.fsync(fd)
       }
-      try AtomicFile.write(
-        Array("new \(synchronize)".utf8), as: "doc.json", in: handle, synchronizeDirectory: synchronize,
-        calls: calls)
+      try SystemCalls.injecting(calls) {
+        try AtomicFile.write(
+          Array("new \(synchronize)".utf8), as: "doc.json", in: handle, synchronizeDirectory: synchronize)
+      }
       #expect(directory.contents("doc.json") == Data("new \(synchronize)".utf8))
       let flushes = flushed.withLock { $0 }
       // The file is always flushed before the rename; the directory only when asked.

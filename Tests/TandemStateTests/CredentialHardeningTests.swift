@@ -96,16 +96,16 @@ struct CredentialHardeningTests {
   func saturatingValidity() {
     for expiry in [Int64.min, Int64.max, 0] {
       let tokens = TokenSet(accessToken: "a", expiresAtMilliseconds: expiry, refreshToken: nil)
-      for minimum in [Int64.min, -1, 0, Int64.max] {
+      for minimum in [Int64.min, -1, 0, Int64.max].map({ Duration.milliseconds($0) }) {
         for now in [Int64.min, 0, Int64.max] {
           let valid = tokens.isValid(forAtLeast: minimum, now: now)
-          #expect(valid == (expiry > now && tokens.remainingMilliseconds(now: now) > max(0, minimum)))
+          #expect(valid == (expiry > now && tokens.remaining(now: now) > max(.zero, minimum)))
         }
       }
     }
     #expect(
-      TokenSet(accessToken: "a", expiresAtMilliseconds: Int64.max, refreshToken: nil).remainingMilliseconds(
-        now: Int64.min) == Int64.max)
+      TokenSet(accessToken: "a", expiresAtMilliseconds: Int64.max, refreshToken: nil).remaining(
+        now: Int64.min) == .milliseconds(Int64.max))
   }
 
   @Test("redaction: known secrets (also form-encoded) and token-shaped words; ordinary text and paths stay")
@@ -172,7 +172,8 @@ struct CredentialHardeningTests {
       answer: .failure(
         RefreshFailure(.malformed, "expires_in is 9223372036854775807", rotatedRefreshToken: "r1")))
     let error = try #require(throws: StateError.self) {
-      try store.token(account: "a", minimumValidity: 0, timeout: .default, intent: intent, refresher: refused)
+      try store.token(
+        account: "a", minimumValidity: .zero, timeout: .default, intent: intent, refresher: refused)
     }
     #expect(error.code == .refreshFailed && error.message.contains("generation 1"))
     let record = try store.record("a")
@@ -183,7 +184,8 @@ struct CredentialHardeningTests {
     let wild = Fixed(
       answer: .success(TokenSet(accessToken: "t", expiresAtMilliseconds: Int64.max, refreshToken: "r2")))
     let second = try #require(throws: StateError.self) {
-      try store.token(account: "a", minimumValidity: 0, timeout: .default, intent: intent, refresher: wild)
+      try store.token(
+        account: "a", minimumValidity: .zero, timeout: .default, intent: intent, refresher: wild)
     }
     #expect(second.code == .refreshFailed)
     #expect(try store.record("a").tokens?.refreshToken == "r2" && store.record("a").generation == 2)
@@ -232,7 +234,8 @@ struct CredentialHardeningTests {
     #expect(record.interruptedRefresh?.startedAtMilliseconds == 0)
     let refused = Fixed(answer: .failure(RefreshFailure(.unavailable, "never called")))
     let error = try #require(throws: StateError.self) {
-      try store.token(account: "a", minimumValidity: 0, timeout: .default, intent: intent, refresher: refused)
+      try store.token(
+        account: "a", minimumValidity: .zero, timeout: .default, intent: intent, refresher: refused)
     }
     #expect(error.code == .limitExceeded)
     let unissued = try #require(throws: StateError.self) {

@@ -89,12 +89,14 @@ struct CredentialTests {
       account: "a", source: .command("true"), refreshToken: "r0", timeout: .default, intent: intent)
     let expired = FakeRefresher(.failure(RefreshFailure(.invalidGrant, "refresh token expired")))
     let first = try #require(throws: StateError.self) {
-      try store.token(account: "a", minimumValidity: 0, timeout: .default, intent: intent, refresher: expired)
+      try store.token(
+        account: "a", minimumValidity: .zero, timeout: .default, intent: intent, refresher: expired)
     }
     #expect(first.code == .credentialsExpired)
     let revoked = FakeRefresher(.failure(RefreshFailure(.invalidGrant, "grant revoked")))
     let second = try #require(throws: StateError.self) {
-      try store.token(account: "a", minimumValidity: 0, timeout: .default, intent: intent, refresher: revoked)
+      try store.token(
+        account: "a", minimumValidity: .zero, timeout: .default, intent: intent, refresher: revoked)
     }
     #expect(second.code == .refreshRevoked)
     #expect(try store.record("a").tokens?.refreshToken == "r0")
@@ -106,10 +108,10 @@ struct CredentialTests {
           accessToken: "t1", expiresAtMilliseconds: SystemClock.wallMilliseconds() + 3_600_000,
           refreshToken: "r1")))
     let result = try store.token(
-      account: "a", minimumValidity: 60_000, timeout: .default, intent: intent, refresher: good)
+      account: "a", minimumValidity: .seconds(60), timeout: .default, intent: intent, refresher: good)
     #expect(result.refreshed && result.generation == 1 && result.tokens.accessToken == "t1")
     let cached = try store.token(
-      account: "a", minimumValidity: 60_000, timeout: .default, intent: intent, refresher: good)
+      account: "a", minimumValidity: .seconds(60), timeout: .default, intent: intent, refresher: good)
     #expect(!cached.refreshed && good.calls == 1)
     let unchanged = try store.refresh(
       account: "a", ifGeneration: 0, timeout: .default, intent: intent, refresher: good)

@@ -11,7 +11,7 @@ struct ProcessSpawnerTests {
   func environmentNotDuplicated() throws {
     let inherited = try #require(ProcessInfo.processInfo.environment["HOME"], "HOME must be set")
     let result = try CapturedProcess.run(
-      ["/usr/bin/env"], input: [], timeoutMilliseconds: 10_000, extraEnvironment: ["HOME=/spawner-test"])
+      ["/usr/bin/env"], input: [], timeout: .milliseconds(10_000), extraEnvironment: ["HOME=/spawner-test"])
     let homes = String(decoding: result.standardOutput, as: UTF8.self).split(separator: "\n")
       .filter { $0.hasPrefix("HOME=") }
     #expect(homes == ["HOME=/spawner-test"], "inherited: \(inherited)")
@@ -23,7 +23,7 @@ struct ProcessSpawnerTests {
     let numbers = (3...64).map(String.init).joined(separator: " ")
     let script = "for n in \(numbers); do [ -p /proc/$$/fd/$n ] && readlink /proc/$$/fd/$n; done; true"
     @Sendable func pipes() -> String? {
-      (try? CapturedProcess.run(["/bin/sh", "-c", script], input: [], timeoutMilliseconds: 10_000))
+      (try? CapturedProcess.run(["/bin/sh", "-c", script], input: [], timeout: .milliseconds(10_000)))
         .map { String(decoding: $0.standardOutput, as: UTF8.self) }
     }
     // Pipes this test process itself inherited without close-on-exec are not the spawner's.
@@ -62,7 +62,7 @@ struct ProcessSpawnerTests {
     let pidFile = directory.appending("background.pid")
     let request = RefreshRequest(
       account: "a", source: .command("sleep 30 & echo $! > '\(pidFile)'; wait"), refreshToken: "r",
-      timeoutMilliseconds: 700)
+      timeout: .milliseconds(700))
     let started = Date()
     let failure = try #require(throws: RefreshFailure.self) { try CommandRefresher(tool: .tandem).refresh(request) }
     #expect(failure.kind == .timeout)
@@ -80,7 +80,7 @@ struct ProcessSpawnerTests {
     let started = Date()
     let result = try CapturedProcess.run(
       ["/bin/sh", "-c", "sleep 30 & echo $! > '\(pidFile)'; echo done"], input: Array("in".utf8),
-      timeoutMilliseconds: 10_000)
+      timeout: .milliseconds(10_000))
     #expect(result.termination == .exited(0))
     #expect(String(decoding: result.standardOutput, as: UTF8.self) == "done\n")
     #expect(Date().timeIntervalSince(started) < 5)
@@ -93,7 +93,7 @@ struct ProcessSpawnerTests {
   func brokenPipe() throws {
     let input = [UInt8](repeating: 0x61, count: 1 << 20)
     let result = try CapturedProcess.run(
-      ["/bin/sh", "-c", "exit 3"], input: input, timeoutMilliseconds: 10_000)
+      ["/bin/sh", "-c", "exit 3"], input: input, timeout: .milliseconds(10_000))
     #expect(result.termination == .exited(3))
   }
 }

@@ -47,6 +47,6 @@ struct Add: TandemCommand {
     }
     return Added(
       id: update.result, note: text, scope: notebook.scope, revision: update.document.revision,
-      previousRevision: update.previousRevision, waitedMs: update.waitedMilliseconds)
+      previousRevision: update.previousRevision, waitedMs: Int64(update.waited / .milliseconds(1)))
   }
 }

@@ -112,8 +112,8 @@ func checkAccountRecord(_ bytes: [UInt8]) {
   roundTrip(record, bytes)
   // What `auth token` and the store compute from a stored token set.
   if let tokens = record.tokens {
-    use(tokens.isValid(forAtLeast: 60_000))
-    use(tokens.isValid(forAtLeast: 0))
+    use(tokens.isValid(forAtLeast: .seconds(60)))
+    use(tokens.isValid(forAtLeast: .zero))
     use(SystemClock.iso8601(wallMilliseconds: tokens.expiresAtMilliseconds))
     use(tokens.expiresAtMilliseconds - SystemClock.wallMilliseconds())  // `auth status`
   }
@@ -191,7 +191,7 @@ func checkLockRecord(_ bytes: [UInt8]) {
 
 func checkTokenResponse(_ bytes: [UInt8]) {
   guard let tokens = try? TokenResponse.parse(bytes, keeping: "old-refresh-token") else { return }
-  use(tokens.isValid(forAtLeast: 60_000))
+  use(tokens.isValid(forAtLeast: .seconds(60)))
   use(SystemClock.iso8601(wallMilliseconds: tokens.expiresAtMilliseconds))
   // What the store saves after a refresh reads back the same.
   var record = AccountRecord(name: "fuzz", source: .command("true"), generation: 1, tokens: tokens)

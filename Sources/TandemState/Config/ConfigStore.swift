@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// The configuration document of one namespace, read without a lock and changed only in
 /// locked transactions.
@@ -112,8 +108,10 @@ public struct ConfigStore: Sendable {
     // its last link and its last descriptor are gone) happens at this close, after the lock
     // is released, instead of inside the rename: 1.2 to 1.9 ms on ext4, a third of the
     // critical section (docs/benchmarks.md, "The critical section").
-    let replaced = openat(locked.directory.fd, fileName, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-    defer { if replaced >= 0 { close(replaced) } }
+    // A document that cannot be opened (there is none yet) has no blocks to hold.
+    let replaced = try? SystemCall.open(
+      fileName, in: locked.directory.fd, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+    defer { if let replaced { SystemCall.release(replaced) } }
     try locked.commit(bytes, as: fileName, synchronizeDirectory: false)
     locked.lock.noteCommitted(revision: changed.revision)
     // The rename is made durable after the lock is released, so that the next writer's
@@ -127,7 +125,7 @@ public struct ConfigStore: Sendable {
       result: result, document: changed, previousRevision: current.revision,
       // Same count and nothing new or different: the same values (one pass, done above).
       changed: !changedEntries.isEmpty || changed.count != current.count,
-      waitedMilliseconds: locked.lock.waitedMilliseconds)
+      waited: .milliseconds(locked.lock.waitedMilliseconds))
   }
 
   /// Holds this namespace's lock until the returned lock is released: every write to the
@@ -166,10 +164,7 @@ public struct ConfigStore: Sendable {
       reason = error.message
     }
     let aside = fileName + ".corrupt-" + String(SystemClock.wallMilliseconds())
-    guard renameat(locked.directory.fd, fileName, locked.directory.fd, aside) == 0 else {
-      throw StateError.system(
-        SystemCallError("renameat", errno: lastErrno()), path: path, doing: "move aside")
-    }
+    try locked.directory.rename(fileName, to: aside, doing: "move aside")
     try locked.directory.synchronize()
     return RepairOutcome(path: path, movedTo: locked.directory.displayPath(aside), reason: reason)
   }
@@ -250,8 +245,8 @@ public struct ConfigUpdate<Result> {
   public let previousRevision: UInt64
   /// Whether the values differ from the previous revision's.
   public let changed: Bool
-  /// How long the transaction waited for the lock, in milliseconds.
-  public let waitedMilliseconds: Int64
+  /// How long the transaction waited for the lock.
+  public let waited: Duration
 }
 
 extension ConfigUpdate: Sendable where Result: Sendable {}

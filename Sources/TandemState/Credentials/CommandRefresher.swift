@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// Refreshes by running the account's credential helper: `/bin/sh -c COMMAND`, with
 /// `{"account": ..., "refresh_token": ...}` on standard input (never in its arguments) and
@@ -35,14 +31,12 @@ public struct CommandRefresher: TokenRefresher {
     let input = JSONWriter.compact(
       .object([("account", .string(request.account)), ("refresh_token", .optional(request.refreshToken))]))
     // Bounded: the deadline is computed by adding this to a clock reading.
-    let limit = min(
-      max(request.timeoutMilliseconds, CredentialLimits.minimumRefreshMilliseconds),
-      CredentialLimits.longestRefresherMilliseconds)
+    let limit = CredentialLimits.refreshLimit(request.timeout)
     let result: CapturedProcess.Result
     do {
       result = try CapturedProcess.run(
         ["/bin/sh", "-c", command], input: Array(input.utf8),
-        timeoutMilliseconds: limit,
+        timeout: limit,
         extraEnvironment: ["\(accountVariable)=\(request.account)"])
     } catch {
       throw ProgramDiagnostics.spawnFailure(
@@ -52,7 +46,7 @@ public struct CommandRefresher: TokenRefresher {
     guard let termination = result.termination else {
       throw RefreshFailure(
         .timeout,
-        "the credential helper \(shown) did not finish within \(limit) ms\(errors)")
+        "the credential helper \(shown) did not finish within \(limit.wholeMilliseconds) ms\(errors)")
     }
     // A helper that says the grant is gone, whatever its exit status, is taken at its word.
     if termination != .exited(0), let json = try? JSONParser.parse(result.standardOutput),
@@ -102,13 +96,13 @@ public struct CommandRefresher: TokenRefresher {
       })
     else { return "" }
     if first.contains("/") {
-      return access(first, X_OK) == 0
+      return SystemCall.isExecutable(first)
         ? "" : "\(InstanceID.quoted(first)) does not exist or is not executable; "
     }
     let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
     for directory in path.split(separator: ":", omittingEmptySubsequences: false) {
       let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + first
-      if access(candidate, X_OK) == 0 { return "" }
+      if SystemCall.isExecutable(candidate) { return "" }
     }
     return "\(InstanceID.quoted(first)) is not on PATH; "
   }

@@ -7,8 +7,8 @@ public enum CredentialLimits {
   public static let maximumTokenBytes = 65_536
   /// The most of a token endpoint's or helper's answer that is read as JSON: 1 MiB.
   public static let maximumAnswerBytes = 1_048_576
-  /// The longest lifetime an access token may claim: 10 years, in seconds.
-  public static let maximumLifetimeSeconds: Int64 = 315_360_000
+  /// The longest lifetime an access token may claim: 10 years (315,360,000 s).
+  public static let maximumLifetime: Duration = .seconds(315_360_000)
   /// The latest instant a stored expiry may name: 9999-12-31T23:59:59.999Z, the last one
   /// RFC 3339 can write.
   public static let latestExpiryMilliseconds: Int64 = 253_402_300_799_999
@@ -19,11 +19,17 @@ public enum CredentialLimits {
   /// How many bytes of a provider's `error_description` a message shows, at most.
   public static let providerTextBytes = 300
   /// The longest the store lets a refresh take, whatever the lock timeout: 30 s.
-  public static let maximumRefreshMilliseconds: Int64 = 30_000
+  public static let maximumRefresh: Duration = .seconds(30)
   /// The most a refresher accepts as its timeout from any caller: an hour. Larger values
-  /// (up to Int64.max in a hand-built request) are cut to this, so that no deadline
-  /// arithmetic can overflow.
-  public static let longestRefresherMilliseconds: Int64 = 3_600_000
+  /// (up to Int64.max milliseconds in a hand-built request) are cut to this, so that no
+  /// deadline arithmetic can overflow.
+  public static let longestRefresh: Duration = .seconds(3600)
   /// The shortest a refresh is given: 100 ms.
-  public static let minimumRefreshMilliseconds: Int64 = 100
+  public static let minimumRefresh: Duration = .milliseconds(100)
+
+  /// `timeout` moved into ``minimumRefresh`` ... ``longestRefresh``: what a refresher allows
+  /// itself, whatever it was asked.
+  static func refreshLimit(_ timeout: Duration) -> Duration {
+    min(max(timeout, minimumRefresh), longestRefresh)
+  }
 }

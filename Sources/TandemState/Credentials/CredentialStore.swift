@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// Accounts and their tokens under `credentials/` in the home: one shared token set per
 /// account, refreshed at most once across all processes.
@@ -146,12 +142,12 @@ public struct CredentialStore: Sendable {
   }
 
   /// A valid access token: the stored one if it is valid for at least `minimumValidity`
-  /// milliseconds more, else a new one from a single-flight refresh.
+  /// more, else a new one from a single-flight refresh.
   public func token(
-    account: String, minimumValidity: Int64, timeout: LockTimeout, intent: LockIntent,
+    account: String, minimumValidity: Duration, timeout: LockTimeout, intent: LockIntent,
     refresher: any TokenRefresher
   ) throws(StateError) -> TokenResult {
-    let minimumValidity = max(0, minimumValidity)
+    let minimumValidity = max(.zero, minimumValidity)
     // Most calls end here: a valid token, read without the lock.
     let current = try record(account)
     if let tokens = current.tokens, tokens.isValid(forAtLeast: minimumValidity) {
@@ -177,10 +173,10 @@ public struct CredentialStore: Sendable {
     // A token shorter-lived than asked for is stored (the provider has rotated) but not
     // handed out as if it were good for that long.
     guard result.tokens.isValid(forAtLeast: minimumValidity) else {
-      let left = max(0, result.tokens.remainingMilliseconds()) / 1000
+      let left = max(.zero, result.tokens.remaining()).components.seconds
       var error = StateError(
         .refreshFailed,
-        "account \(account): the new access token is valid for \(left) s, less than the \(minimumValidity / 1000) s "
+        "account \(account): the new access token is valid for \(left) s, less than the \(minimumValidity.components.seconds) s "
           + "asked for; it was stored (generation \(result.generation)) but not returned",
         path: path(of: account))
       error.fixRequired = "ask for less validity than the tokens the provider issues last"
@@ -205,7 +201,7 @@ public struct CredentialStore: Sendable {
     } catch let error where error.code == .concurrentModification {
       let again = try record(account)
       if let generation, again.generation != generation, let tokens = again.tokens,
-        tokens.isValid(forAtLeast: 0)
+        tokens.isValid(forAtLeast: .zero)
       {
         return TokenResult(account: account, tokens: tokens, generation: again.generation, refreshed: false)
       }
@@ -218,12 +214,12 @@ public struct CredentialStore: Sendable {
       try checkIssued(generation, fresh)
     }
     if let generation, fresh.generation != generation, let tokens = fresh.tokens,
-      tokens.isValid(forAtLeast: 0)
+      tokens.isValid(forAtLeast: .zero)
     {
       return TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false)
     }
     let result = try refresh(fresh, in: locked, timeout: timeout, refresher: refresher)
-    guard result.tokens.isValid(forAtLeast: 0) else {
+    guard result.tokens.isValid(forAtLeast: .zero) else {
       throw StateError(
         .refreshFailed,
         "account \(account): the new access token has already expired; it was stored (generation "
@@ -266,17 +262,16 @@ public struct CredentialStore: Sendable {
     // answer, the next caller knows the provider may have rotated the token.
     var marked = record
     marked.interruptedRefresh = AccountRecord.InterruptedRefresh(
-      pid: getpid(), startedAtMilliseconds: SystemClock.wallMilliseconds())
+      pid: SystemCall.processID, startedAtMilliseconds: SystemClock.wallMilliseconds())
     try save(marked, in: locked)
 
     // Below the lock timeout, so that a waiter never gives up on a healthy refresh.
-    // Divided first: a caller's timeout may be any Int64, and 4/5 of it always fits.
     let networkTimeout = max(
-      CredentialLimits.minimumRefreshMilliseconds,
-      min(timeout.milliseconds / 5 * 4, CredentialLimits.maximumRefreshMilliseconds))
+      CredentialLimits.minimumRefresh,
+      min(.milliseconds(timeout.milliseconds) * 4 / 5, CredentialLimits.maximumRefresh))
     let request = RefreshRequest(
       account: record.name, source: record.source, refreshToken: record.tokens?.refreshToken,
-      timeoutMilliseconds: networkTimeout)
+      timeout: networkTimeout)
     let tokens: TokenSet
     do throws(RefreshFailure) {
       tokens = try refresher.refresh(request)
@@ -295,7 +290,7 @@ public struct CredentialStore: Sendable {
       // Never delete what is stored; only take the mark away again (a timeout keeps it: the
       // outcome at the provider is unknown).
       if failure.kind == .invalidGrant, let again = try? read(record.name, in: locked.directory),
-        again.generation != record.generation, let newer = again.tokens, newer.isValid(forAtLeast: 0)
+        again.generation != record.generation, let newer = again.tokens, newer.isValid(forAtLeast: .zero)
       {
         // Someone stored a newer token meanwhile: use it, and leave their credentials be.
         return TokenResult(

@@ -49,10 +49,8 @@ public struct OAuthRefresher: TokenRefresher {
     let body = form.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
     let redactor = Redactor(secrets: [refreshToken, secret])
 
-    let limit = min(
-      max(request.timeoutMilliseconds, CredentialLimits.minimumRefreshMilliseconds),
-      CredentialLimits.longestRefresherMilliseconds)
-    let seconds = Double(limit) / 1000
+    let limit = CredentialLimits.refreshLimit(request.timeout)
+    let seconds = Double(limit.wholeMilliseconds) / 1000
     let arguments = [
       curl, "--silent", "--show-error", "--proto", "=http,https", "--max-time", String(seconds),
       "--header", "Content-Type: application/x-www-form-urlencoded", "--header", "Accept: application/json",
@@ -61,7 +59,7 @@ public struct OAuthRefresher: TokenRefresher {
     let result: CapturedProcess.Result
     do {
       // curl stops itself at --max-time; the extra second is for it to say so.
-      result = try CapturedProcess.run(arguments, input: Array(body.utf8), timeoutMilliseconds: limit + 1000)
+      result = try CapturedProcess.run(arguments, input: Array(body.utf8), timeout: limit + .seconds(1))
     } catch {
       throw ProgramDiagnostics.spawnFailure(
         error, program: curl, fix: "install curl (e.g. apt-get install curl) or put it on PATH")

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// How the refreshers describe a program they run (the helper, `curl`) that could not be
 /// started or that failed: which failures are permanent, and what its standard error said.

@@ -1,7 +1,7 @@
 /// When an access token expires, from the `expires_in` or `expires_at` of an answer.
 ///
 /// Every value is range-checked before any arithmetic, so that no answer can overflow: a
-/// lifetime is 1 s to ``CredentialLimits/maximumLifetimeSeconds``, an instant lies in the
+/// lifetime is 1 s to ``CredentialLimits/maximumLifetime``, an instant lies in the
 /// future and at most that far ahead. A value outside is refused with a message that names
 /// the field; nothing is assumed in its place.
 enum TokenExpiry {
@@ -27,7 +27,7 @@ enum TokenExpiry {
   }
 
   static func fromLifetime(_ value: JSONValue, now: Int64) -> Result<Int64, ExpiryProblem> {
-    let limit = CredentialLimits.maximumLifetimeSeconds
+    let limit = CredentialLimits.maximumLifetime.components.seconds
     guard let seconds = wholeNumber(value), seconds >= 1, seconds <= limit else {
       return .failure(
         ExpiryProblem(
@@ -65,7 +65,7 @@ enum TokenExpiry {
     }
     // A clock before 1970 could make the difference overflow: checked.
     let (ahead, overflow) = milliseconds.subtractingReportingOverflow(now)
-    guard !overflow, ahead <= CredentialLimits.maximumLifetimeSeconds * 1000 else {
+    guard !overflow, ahead <= CredentialLimits.maximumLifetime.wholeMilliseconds else {
       return .failure(ExpiryProblem("expires_at is \(shown(value)), more than 10 years ahead"))
     }
     return .success(milliseconds)

@@ -19,19 +19,18 @@ public struct TokenSet: Sendable, Equatable {
     self.tokenType = tokenType
   }
 
-  /// Whether the access token is still valid `minimumMilliseconds` from now (a negative
-  /// minimum counts as 0: an expired token is never valid).
-  public func isValid(forAtLeast minimumMilliseconds: Int64, now: Int64 = SystemClock.wallMilliseconds())
-    -> Bool
-  {
-    !accessToken.isEmpty && remainingMilliseconds(now: now) > max(0, minimumMilliseconds)
+  /// Whether the access token is still valid `minimum` from now (a negative minimum counts
+  /// as none: an expired token is never valid). `now` is in milliseconds since the epoch.
+  public func isValid(forAtLeast minimum: Duration, now: Int64 = SystemClock.wallMilliseconds()) -> Bool {
+    !accessToken.isEmpty && remaining(now: now) > max(.zero, minimum)
   }
 
-  /// How long the access token has left, saturating instead of overflowing: an expiry read
-  /// from a file or given by a caller may be any Int64.
-  public func remainingMilliseconds(now: Int64 = SystemClock.wallMilliseconds()) -> Int64 {
+  /// How long the access token has left (negative once it has expired), to the millisecond,
+  /// saturating instead of overflowing: an expiry read from a file or given by a caller may
+  /// be any Int64. `now` is in milliseconds since the epoch.
+  public func remaining(now: Int64 = SystemClock.wallMilliseconds()) -> Duration {
     let (left, overflow) = expiresAtMilliseconds.subtractingReportingOverflow(now)
-    guard overflow else { return left }
-    return expiresAtMilliseconds > now ? Int64.max : Int64.min
+    guard overflow else { return .milliseconds(left) }
+    return .milliseconds(expiresAtMilliseconds > now ? Int64.max : Int64.min)
   }
 }

@@ -173,8 +173,4 @@ extension StateError {
   }
 }
 
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// Replaces a file so that every reader sees either the old or the new content, and the
 /// new content survives a power loss once the call returns.
@@ -18,7 +14,7 @@ enum AtomicFile {
   static func temporaryPrefix(for name: String) -> String { ".\(name).tmp-" }
 
   /// Checks made around the rename, while no other guarded rename in the directory can run
-  /// (see ``write(_:as:in:synchronizeDirectory:calls:guardedBy:)``). Each returns the error to throw, or nil.
+  /// (see ``write(_:as:in:synchronizeDirectory:guardedBy:)``). Each returns the error to throw, or nil.
   struct RenameGuard {
     /// Before the rename: an error here means nothing was written.
     var before: () -> StateError?
@@ -39,62 +35,72 @@ enum AtomicFile {
   /// place but the rename may not survive a power loss until the caller calls
   /// ``DirectoryHandle/synchronize()``, which it must do before it reports success (see
   /// ``ConfigStore/update(timeout:ifRevision:intent:_:)``, which does it after releasing the lock).
+  ///
+  /// A failing system call throws its ``StateError/system(_:path:doing:)`` classification
+  /// (`ENOSPC` is ``StateError/Code/diskFull``, ...) with the old document in place and the
+  /// temporary file removed.
   static func write(
     _ bytes: [UInt8], as name: String, in directory: DirectoryHandle, synchronizeDirectory: Bool = true,
-    calls: SystemCalls = .live, guardedBy renameGuard: RenameGuard? = nil
+    guardedBy renameGuard: RenameGuard? = nil
   ) throws(StateError) {
     let target = directory.displayPath(name)
-    let (fd, temporary) = try createTemporary(for: name, in: directory, calls: calls)
+    let (fd, temporary) = try createTemporary(for: name, in: directory)
     var open = true
-    func fail(_ call: String, _ errno: Int32) -> StateError {
-      if open { _ = calls.close(fd) }
-      unlinkat(directory.fd, temporary, 0)
-      return StateError.system(SystemCallError(call, errno: errno), path: target, doing: "write")
+    /// Closes and removes the temporary file: nothing of this write is left.
+    func abandon() {
+      if open { SystemCall.release(fd) }
+      // The file is this writer's alone; if it cannot be removed now, its lock dies with the
+      // descriptor and the next writer's sweep removes it.
+      try? SystemCall.unlink(temporary, in: directory.fd)
+    }
+    func fail(_ error: SystemCallError) -> StateError {
+      abandon()
+      return StateError.system(error, path: target, doing: "write")
     }
 
-    guard fchmod(fd, 0o600) == 0 else { throw fail("fchmod", lastErrno()) }
-    var written = 0
-    while written < bytes.count {
-      let count = bytes.withUnsafeBytes { buffer in
-        calls.write(fd, buffer.baseAddress! + written, buffer.count - written)
-      }
-      if count < 0 {
-        if lastErrno() == EINTR { continue }
-        throw fail("write", lastErrno())
-      }
-      // A zero-length write on a regular file means the device took nothing: treat as full.
-      if count == 0 { throw fail("write", ENOSPC) }
-      written += count
+    do throws(SystemCallError) {
+      try SystemCall.setMode(0o600, of: fd)
+      try bytes.withUnsafeBytes { buffer in
+        Result { () throws(SystemCallError) in try SystemCall.writeAll(fd, from: buffer) }
+      }.get()
+      try SystemCall.synchronize(fd)
+    } catch {
+      throw fail(error)
     }
-    guard calls.fsync(fd) == 0 else { throw fail("fsync", lastErrno()) }
     var unconfirmed: StateError?
     if let renameGuard {
-      while flock(directory.fd, LOCK_EX) != 0 {
-        guard lastErrno() == EINTR else { throw fail("flock", lastErrno()) }
+      do throws(SystemCallError) {
+        try SystemCall.lockDirectory(directory.fd)
+      } catch {
+        throw fail(error)
       }
       if let refused = renameGuard.before() {
-        flock(directory.fd, LOCK_UN)
-        _ = fail("rename", 0)
+        SystemCall.unlockDirectory(directory.fd)
+        abandon()
         throw refused
       }
     }
     // Renamed while still open: closing would drop the lock that marks the file as a live
     // writer's, and a sweep could remove it before the rename.
-    guard calls.renameat(directory.fd, temporary, directory.fd, name) == 0 else {
-      let code = lastErrno()
-      if renameGuard != nil { flock(directory.fd, LOCK_UN) }
-      throw fail("rename", code)
+    do throws(SystemCallError) {
+      try SystemCall.rename(temporary, in: directory.fd, to: name, in: directory.fd)
+    } catch {
+      if renameGuard != nil { SystemCall.unlockDirectory(directory.fd) }
+      throw fail(error)
     }
     if let renameGuard {
       unconfirmed = renameGuard.after()
-      flock(directory.fd, LOCK_UN)
+      SystemCall.unlockDirectory(directory.fd)
     }
     open = false
-    _ = calls.close(fd)
+    SystemCall.release(fd)
     // The new content is in place; only its durability across a crash depends on this.
-    if synchronizeDirectory, calls.fsync(directory.fd) != 0, lastErrno() != EINVAL {
-      throw StateError.system(
-        SystemCallError("fsync", errno: lastErrno()), path: directory.path, doing: "flush")
+    if synchronizeDirectory {
+      do throws(SystemCallError) {
+        try SystemCall.synchronizeDirectory(directory.fd)
+      } catch {
+        throw StateError.system(error, path: directory.path, doing: "flush")
+      }
     }
     if let unconfirmed { throw unconfirmed }
   }
@@ -105,26 +111,34 @@ enum AtomicFile {
   /// never removes a live writer's file, even if the lock on the document is not keeping
   /// writers apart (a lock file replaced by hand).
   private static func createTemporary(
-    for name: String, in directory: DirectoryHandle, calls: SystemCalls
+    for name: String, in directory: DirectoryHandle
   ) throws(StateError) -> (Int32, String) {
     var random = SystemRandomNumberGenerator()
     for _ in 0..<8 {
       let temporary =
         temporaryPrefix(for: name) + String(random.next(), radix: 16)
         + String(random.next(), radix: 16)
-      let fd = calls.openat(
-        directory.fd, temporary, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-      guard fd >= 0 else {
-        throw StateError.system(
-          SystemCallError("openat", errno: lastErrno()), path: directory.displayPath(name), doing: "write")
+      let fd: Int32
+      do throws(SystemCallError) {
+        fd = try SystemCall.open(
+          temporary, in: directory.fd, flags: O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode: 0o600)
+      } catch let error where error.errno == EEXIST {
+        continue
+      } catch {
+        throw StateError.system(error, path: directory.displayPath(name), doing: "write")
       }
       // Between the create and the lock a sweep may have taken the file for an orphan: then
       // it holds the lock now or has unlinked the file. Start again under another name.
-      var info = stat()
-      if OpenFileLock.lockExclusive(fd, wait: false) == 0, fstat(fd, &info) == 0, info.st_nlink > 0 {
-        return (fd, temporary)
+      do throws(SystemCallError) {
+        if try SystemCall.lock(fd, wait: false), try SystemCall.status(of: fd).st_nlink > 0 {
+          return (fd, temporary)
+        }
+        SystemCall.release(fd)
+      } catch {
+        SystemCall.release(fd)
+        try? SystemCall.unlink(temporary, in: directory.fd)
+        throw StateError.system(error, path: directory.displayPath(name), doing: "write")
       }
-      _ = calls.close(fd)
     }
     throw StateError(
       .ioError, "cannot create a temporary file beside \(directory.displayPath(name))",
@@ -139,18 +153,24 @@ enum AtomicFile {
     let prefix = temporaryPrefix(for: name)
     guard let names = try? directory.entries() else { return 0 }
     var removed = 0
+    // Best effort throughout: a file that cannot be opened, locked or removed now is left
+    // for the next sweep, and the write it precedes does not depend on it.
     for entry in names where entry.hasPrefix(prefix) {
-      let fd = openat(directory.fd, entry, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
-      guard fd >= 0 else {
+      let fd: Int32
+      do throws(SystemCallError) {
+        fd = try SystemCall.open(entry, in: directory.fd, flags: O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+      } catch {
         // A symbolic link planted at a temporary path is nobody's file: remove the link
         // itself (never what it points to).
-        if lastErrno() == ELOOP, unlinkat(directory.fd, entry, 0) == 0 { removed += 1 }
+        if error.errno == ELOOP, (try? SystemCall.unlink(entry, in: directory.fd)) != nil { removed += 1 }
         continue
       }
-      if OpenFileLock.lockExclusive(fd, wait: false) == 0, unlinkat(directory.fd, entry, 0) == 0 {
+      if (try? SystemCall.lock(fd, wait: false)) == true,
+        (try? SystemCall.unlink(entry, in: directory.fd)) != nil
+      {
         removed += 1
       }
-      close(fd)
+      SystemCall.release(fd)
     }
     return removed
   }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// An open directory below which state files are found by name, never by a path that the
 /// kernel would resolve through symbolic links.
@@ -21,24 +17,24 @@ final class DirectoryHandle {
     self.path = path
   }
 
-  deinit { close(fd) }
+  deinit { SystemCall.release(fd) }
 
   /// Opens a directory by path (following links: this is the user's chosen home).
   static func openRoot(_ path: String, create: Bool) throws(StateError) -> DirectoryHandle? {
-    let fd = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if fd >= 0 { return DirectoryHandle(fd: fd, path: path) }
-    let error = lastErrno()
-    guard error == ENOENT, create else {
-      if error == ENOENT { return nil }
-      throw StateError.system(SystemCallError("open", errno: error), path: path, doing: "open the state home")
+    let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC
+    do throws(SystemCallError) {
+      return DirectoryHandle(fd: try SystemCall.open(path, flags: flags), path: path)
+    } catch let error where error.errno == ENOENT {
+      guard create else { return nil }
+    } catch {
+      throw StateError.system(error, path: path, doing: "open the state home")
     }
     try makeDirectories(path)
-    let created = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard created >= 0 else {
-      throw StateError.system(
-        SystemCallError("open", errno: lastErrno()), path: path, doing: "open the state home")
+    do throws(SystemCallError) {
+      return DirectoryHandle(fd: try SystemCall.open(path, flags: flags), path: path)
+    } catch {
+      throw StateError.system(error, path: path, doing: "open the state home")
     }
-    return DirectoryHandle(fd: created, path: path)
   }
 
   /// `mkdir -p` with mode 0700 for every directory it creates.
@@ -46,10 +42,14 @@ final class DirectoryHandle {
     var prefix = path.hasPrefix("/") ? "/" : ""
     for part in path.split(separator: "/", omittingEmptySubsequences: true) {
       prefix += part
-      if mkdir(prefix, 0o700) == 0 {
-        chmod(prefix, 0o700)
-      } else if lastErrno() != EEXIST {
-        throw StateError.system(SystemCallError("mkdir", errno: lastErrno()), path: prefix, doing: "create")
+      do throws(SystemCallError) {
+        try SystemCall.makeDirectory(prefix, mode: 0o700)
+        // The umask may have narrowed the mode; make it exact.
+        try SystemCall.setMode(0o700, of: prefix)
+      } catch let error where error.errno == EEXIST {
+        // Already there: used as it is.
+      } catch {
+        throw StateError.system(error, path: prefix, doing: "create")
       }
       prefix += "/"
     }
@@ -65,42 +65,56 @@ final class DirectoryHandle {
   func openSubdirectory(_ name: String, create: Bool) throws(StateError) -> DirectoryHandle? {
     var createdNow = false
     if create {
-      if mkdirat(fd, name, 0o700) == 0 {
+      do throws(SystemCallError) {
+        try SystemCall.makeDirectory(name, in: fd, mode: 0o700)
         createdNow = true
-      } else if lastErrno() != EEXIST {
-        throw StateError.system(
-          SystemCallError("mkdirat", errno: lastErrno()), path: displayPath(name), doing: "create")
+      } catch let error where error.errno == EEXIST {
+        // Already there: opened below like any other.
+      } catch {
+        throw StateError.system(error, path: displayPath(name), doing: "create")
       }
     }
-    let sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-    guard sub >= 0 else {
-      let error = lastErrno()
-      if error == ENOENT && !create { return nil }
-      if error == ELOOP || error == ENOTDIR {
-        throw refusal(name, "is not a plain directory (a symbolic link or a file)")
-      }
-      throw StateError.system(SystemCallError("openat", errno: error), path: displayPath(name), doing: "open")
+    let sub: Int32
+    do throws(SystemCallError) {
+      sub = try SystemCall.open(name, in: fd, flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    } catch let error where error.errno == ENOENT && !create {
+      return nil
+    } catch let error where error.errno == ELOOP || error.errno == ENOTDIR {
+      throw refusal(name, "is not a plain directory (a symbolic link or a file)")
+    } catch {
+      throw StateError.system(error, path: displayPath(name), doing: "open")
     }
-    // The umask may have narrowed or widened nothing we can see; make the mode exact.
-    if createdNow { fchmod(sub, 0o700) }
-    return DirectoryHandle(fd: sub, path: displayPath(name))
+    let handle = DirectoryHandle(fd: sub, path: displayPath(name))
+    if createdNow {
+      // The umask may have narrowed the mode; make it exact.
+      do throws(SystemCallError) {
+        try SystemCall.setMode(0o700, of: sub)
+      } catch {
+        throw StateError.system(error, path: displayPath(name), doing: "create")
+      }
+    }
+    return handle
   }
 
   /// Reads the regular file `name` whole, refusing links and files over `limit` bytes.
   /// Returns `nil` when there is no such file.
   func readFile(_ name: String, limit: Int) throws(StateError) -> [UInt8]? {
-    let file = openat(fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
-    guard file >= 0 else {
-      let error = lastErrno()
-      if error == ENOENT { return nil }
-      if error == ELOOP { throw refusal(name, "is a symbolic link") }
-      throw StateError.system(SystemCallError("openat", errno: error), path: displayPath(name), doing: "read")
+    let file: Int32
+    do throws(SystemCallError) {
+      file = try SystemCall.open(name, in: fd, flags: O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+    } catch let error where error.errno == ENOENT {
+      return nil
+    } catch let error where error.errno == ELOOP {
+      throw refusal(name, "is a symbolic link")
+    } catch {
+      throw StateError.system(error, path: displayPath(name), doing: "read")
     }
-    defer { close(file) }
-    var info = stat()
-    guard fstat(file, &info) == 0 else {
-      throw StateError.system(
-        SystemCallError("fstat", errno: lastErrno()), path: displayPath(name), doing: "read")
+    defer { SystemCall.release(file) }
+    let info: stat
+    do throws(SystemCallError) {
+      info = try SystemCall.status(of: file)
+    } catch {
+      throw StateError.system(error, path: displayPath(name), doing: "read")
     }
     guard (info.st_mode & S_IFMT) == S_IFREG else { throw refusal(name, "is not a regular file") }
     guard Int(info.st_size) <= limit else {
@@ -114,12 +128,15 @@ final class DirectoryHandle {
     var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
     var total = 0
     while true {
-      let count = bytes.withUnsafeMutableBytes { buffer in
-        retryingOnInterrupt { Glibc.read(file, buffer.baseAddress! + total, buffer.count - total) }
+      let read = bytes.withUnsafeMutableBytes { buffer in
+        Result { () throws(SystemCallError) in
+          try SystemCall.read(file, into: UnsafeMutableRawBufferPointer(rebasing: buffer[total...]))
+        }
       }
-      if count < 0 {
-        throw StateError.system(
-          SystemCallError("read", errno: lastErrno()), path: displayPath(name), doing: "read")
+      let count: Int
+      switch read {
+      case .success(let value): count = value
+      case .failure(let error): throw StateError.system(error, path: displayPath(name), doing: "read")
       }
       if count == 0 { break }
       total += count
@@ -133,42 +150,47 @@ final class DirectoryHandle {
     return bytes
   }
 
-  /// Metadata of `name` without following a link, or `nil` if there is no such entry.
+  /// Metadata of `name` without following a link, or `nil` if there is no such entry (or it
+  /// cannot be examined: the callers treat both as "not the entry they are looking for").
   func status(_ name: String) -> stat? {
-    var info = stat()
-    guard fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
-    return info
+    try? SystemCall.status(of: name, in: fd)
   }
 
   /// The names in this directory, without `.` and `..`.
   func entries() throws(StateError) -> [String] {
-    let copy = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard copy >= 0, let stream = fdopendir(copy) else {
-      throw StateError.system(SystemCallError("opendir", errno: lastErrno()), path: path, doing: "list")
+    do throws(SystemCallError) {
+      return try SystemCall.entries(of: fd)
+    } catch {
+      throw StateError.system(error, path: path, doing: "list")
     }
-    defer { closedir(stream) }
-    var names: [String] = []
-    while let entry = readdir(stream) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-      }
-      if name != "." && name != ".." { names.append(name) }
+  }
+
+  /// Renames the entry `name` to `newName` in this directory, replacing what was there.
+  func rename(_ name: String, to newName: String, doing action: String) throws(StateError) {
+    do throws(SystemCallError) {
+      try SystemCall.rename(name, in: fd, to: newName, in: fd)
+    } catch {
+      throw StateError.system(error, path: displayPath(name), doing: action)
     }
-    return names
   }
 
   /// Removes the file `name`; a missing file is not an error.
   func removeFile(_ name: String) throws(StateError) {
-    if unlinkat(fd, name, 0) != 0 && lastErrno() != ENOENT {
-      throw StateError.system(
-        SystemCallError("unlinkat", errno: lastErrno()), path: displayPath(name), doing: "remove")
+    do throws(SystemCallError) {
+      try SystemCall.unlink(name, in: fd)
+    } catch let error where error.errno == ENOENT {
+      return
+    } catch {
+      throw StateError.system(error, path: displayPath(name), doing: "remove")
     }
   }
 
   /// Flushes the directory's entries (a rename into it) to stable storage.
   func synchronize() throws(StateError) {
-    if fsync(fd) != 0 && lastErrno() != EINVAL {
-      throw StateError.system(SystemCallError("fsync", errno: lastErrno()), path: path, doing: "flush")
+    do throws(SystemCallError) {
+      try SystemCall.synchronizeDirectory(fd)
+    } catch {
+      throw StateError.system(error, path: path, doing: "flush")
     }
   }
 

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// The instance namespaces under `instances/` in a home.
 public struct InstanceRegistry: Sendable {
@@ -38,7 +34,7 @@ public struct InstanceRegistry: Sendable {
       if let sub = try? directory.openSubdirectory(name, create: false),
         let file = sub.status(ConfigStore.fileName)
       {
-        lastWrite = Int64(file.st_mtim.tv_sec) * 1000 + Int64(file.st_mtim.tv_nsec) / 1_000_000
+        lastWrite = Platform.modificationMilliseconds(of: file)
       }
       result.append(Summary(id: name, path: directory.displayPath(name), lastWriteMilliseconds: lastWrite))
     }
@@ -69,14 +65,17 @@ public struct InstanceRegistry: Sendable {
     try RetiredRevisions.retire(id, from: locked.directory, home: home)
     var random = SystemRandomNumberGenerator()
     let aside = ".removed-\(id.rawValue)-\(String(random.next(), radix: 16))"
-    guard renameat(parent.fd, id.rawValue, parent.fd, aside) == 0 else {
-      throw StateError.system(
-        SystemCallError("renameat", errno: lastErrno()), path: home.displayPath(components), doing: "remove")
+    do throws(SystemCallError) {
+      try SystemCall.rename(id.rawValue, in: parent.fd, to: aside, in: parent.fd)
+    } catch {
+      throw StateError.system(error, path: home.displayPath(components), doing: "remove")
     }
+    // The namespace is gone once renamed aside. What is left of it (a directory that could
+    // not be listed or removed) is skipped by `list()` as not an instance id, and harmless.
     for name in (try? locked.directory.entries()) ?? [] {
       try locked.directory.removeFile(name)
     }
-    unlinkat(parent.fd, aside, AT_REMOVEDIR)
+    try? SystemCall.unlink(aside, in: parent.fd, flags: AT_REMOVEDIR)
     try parent.synchronize()
   }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// The last revisions of removed instance namespaces, so that a namespace created again
 /// under the same id continues above them.
@@ -22,10 +18,11 @@ enum RetiredRevisions {
     for name in try directory.entries() where name.hasSuffix(".lock") {
       let document = String(name.dropLast(5))
       var highest = revisions[document] ?? 0
-      let fd = openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-      if fd >= 0 {
+      // A lock file that cannot be read counts as revision 0; the document's own revision
+      // (read below) still counts.
+      if let fd = try? SystemCall.open(name, in: directory.fd, flags: O_RDONLY | O_NOFOLLOW | O_CLOEXEC) {
         highest = max(highest, LockRecord.read(from: fd)?.revision ?? 0)
-        close(fd)
+        SystemCall.release(fd)
       }
       if let bytes = try? directory.readFile(document, limit: StateLimits.maximumDocumentBytes),
         let json = try? JSONParser.parse(bytes), let revision = json["revision"]?.integerValue, revision > 0

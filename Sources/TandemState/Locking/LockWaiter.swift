@@ -1,4 +1,4 @@
-internal import CTandemSystem
+internal import SystemPlatform
 
 #if canImport(Glibc)
   import Glibc
@@ -122,7 +122,7 @@ final class LockWaiter: @unchecked Sendable {
   /// must not use or close `fd` any more.
   static func wait(fd: Int32, range: LockRange = .wholeFile, milliseconds: Int64) -> Outcome {
     var pipe: [Int32] = [-1, -1]
-    guard tandem_pipe2(&pipe, O_CLOEXEC | O_NONBLOCK) == 0 else { return .failed(lastErrno()) }
+    guard Platform.makePipe(&pipe, flags: O_CLOEXEC | O_NONBLOCK) == 0 else { return .failed(lastErrno()) }
     let waiter = LockWaiter(fd: fd, range: range, wake: (pipe[0], pipe[1]))
     let context = Unmanaged.passRetained(waiter).toOpaque()
     var thread = pthread_t()

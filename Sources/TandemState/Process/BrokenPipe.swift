@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// Writing to a pipe whose reader is gone, without dying of `SIGPIPE`.
 ///
@@ -11,24 +7,19 @@
 /// blocked for the writing thread only (the kernel sends it to the thread that wrote), and
 /// one it raised is taken off the pending set before the mask is restored.
 enum BrokenPipe {
-  /// `write(2)`, giving -1 with `EPIPE` instead of a `SIGPIPE` when the reader is gone.
-  static func write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    var pipeSignal = sigset_t()
-    sigemptyset(&pipeSignal)
-    sigaddset(&pipeSignal, SIGPIPE)
-    var previous = sigset_t()
-    pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
-    var pending = sigset_t()
-    sigpending(&pending)
-    let wasPending = sigismember(&pending, SIGPIPE) == 1
-    let result = Glibc.write(fd, buffer, count)
-    let code = lastErrno()
-    if result < 0 && code == EPIPE && !wasPending {
-      var now = timespec()
-      _ = sigtimedwait(&pipeSignal, nil, &now)
+  /// One `write(2)`, failing with `EPIPE` instead of raising `SIGPIPE` when the reader is
+  /// gone. Returns how many bytes it wrote.
+  static func write(_ fd: Int32, from buffer: UnsafeRawBufferPointer) throws(SystemCallError) -> Int {
+    let pipeSignal = SystemCall.signalSet([SIGPIPE])
+    let previous = SystemCall.changeSignalMask(SIG_BLOCK, pipeSignal)
+    defer { SystemCall.changeSignalMask(SIG_SETMASK, previous) }
+    let wasPending = SystemCall.contains(SystemCall.pendingSignals(), SIGPIPE)
+    do throws(SystemCallError) {
+      return try SystemCall.write(fd, from: buffer)
+    } catch {
+      // The SIGPIPE this write raised, unless one was pending already (not ours to take).
+      if error.errno == EPIPE && !wasPending { SystemCall.discardPendingSignal(SIGPIPE) }
+      throw error
     }
-    pthread_sigmask(SIG_SETMASK, &previous, nil)
-    Glibc.errno = code
-    return result
   }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// Runs a helper program with bytes on its standard input and collects what it prints,
 /// within a deadline.
@@ -25,19 +21,18 @@ public enum CapturedProcess {
     public var timedOut: Bool { termination == nil }
   }
 
-  /// Runs `arguments` (searched in `PATH`), feeding `input`, for at most `timeoutMilliseconds`.
+  /// Runs `arguments` (searched in `PATH`), feeding `input`, for at most `timeout`.
   ///
   /// - Parameter extraEnvironment: `NAME=value` entries that replace or add to the
   ///   inherited environment.
   public static func run(
-    _ arguments: [String], input: [UInt8], timeoutMilliseconds: Int64, extraEnvironment: [String] = []
+    _ arguments: [String], input: [UInt8], timeout: Duration, extraEnvironment: [String] = []
   ) throws(StateError) -> Result {
-    try start(arguments, input: input, extraEnvironment: extraEnvironment).wait(
-      timeoutMilliseconds: timeoutMilliseconds)
+    try start(arguments, input: input, extraEnvironment: extraEnvironment).wait(timeout: timeout)
   }
 
   /// Starts `arguments` (searched in `PATH`) with `input` waiting on its standard input;
-  /// ``Started/wait(timeoutMilliseconds:)`` feeds it and collects the output. Several can run
+  /// ``Started/wait(timeout:)`` feeds it and collects the output. Several can run
   /// at once. A `Started` dropped without waiting kills its helper.
   public static func start(
     _ arguments: [String], input: [UInt8] = [], extraEnvironment: [String] = []
@@ -50,7 +45,11 @@ public enum CapturedProcess {
     let process = try ProcessSpawner.spawn(request)
     if process.standardInput >= 0 {
       // Written as the helper reads, in `wait`: a helper may print before it reads.
-      _ = fcntl(process.standardInput, F_SETFL, fcntl(process.standardInput, F_GETFL) | O_NONBLOCK)
+      do throws(SystemCallError) {
+        try SystemCall.setNonBlocking(process.standardInput)
+      } catch {
+        throw StateError.system(error, path: arguments[0], doing: "start")
+      }
     }
     return Started(process: process, input: input)
   }
@@ -69,11 +68,12 @@ public enum CapturedProcess {
     }
 
     /// Feeds the input, collects the output until the helper has ended and closed it, and
-    /// reaps it. At `timeoutMilliseconds` the helper's whole process group is killed
+    /// reaps it. At `timeout` (at most a year) the helper's whole process group is killed
     /// (`SIGKILL`) and the result has no termination. Once the helper itself has ended, what
     /// is left of its group is killed too. Call once.
-    public func wait(timeoutMilliseconds: Int64 = Int64.max / 2) -> Result {
-      let deadline = SystemClock.monotonicMilliseconds() + min(timeoutMilliseconds, Int64.max / 4)
+    public func wait(timeout: Duration = .seconds(365 * 86_400)) -> Result {
+      // Bounded, so that the deadline cannot overflow the clock's instant.
+      let deadline = ContinuousClock.now + min(timeout, .seconds(365 * 86_400))
       var collected: [[UInt8]] = [[], []]
       let sources = [process.standardOutput, process.standardError]
       var open = sources
@@ -89,8 +89,8 @@ public enum CapturedProcess {
           // Whatever the helper left running would hold the pipes open: end it.
           ProcessGroup.killAll(process.pid)
         }
-        let remaining = deadline - SystemClock.monotonicMilliseconds()
-        if remaining <= 0 {
+        let remaining = deadline - ContinuousClock.now
+        if remaining <= .zero {
           timedOut = termination == nil
           break
         }
@@ -98,24 +98,33 @@ public enum CapturedProcess {
         if process.standardInput >= 0 {
           polls.append(pollfd(fd: process.standardInput, events: Int16(POLLOUT), revents: 0))
         }
-        // Short slices: the helper's end is noticed even while a pipe stays open.
-        let ready = poll(&polls, nfds_t(polls.count), Int32(min(remaining, 50)))
-        if ready < 0 && lastErrno() != EINTR { break }
+        // Short slices: the helper's end is noticed even while a pipe stays open. A poll
+        // that fails (out of memory) ends the collection; the helper is killed below.
+        guard (try? SystemCall.poll(&polls, timeout: min(remaining, .milliseconds(50)))) != nil else { break }
         for entry in polls where entry.revents != 0 {
           if entry.fd == process.standardInput {
-            let count = input.withUnsafeBytes { bytes in
-              BrokenPipe.write(entry.fd, bytes.baseAddress! + written, input.count - written)
-            }
-            if count > 0 { written += count }
-            if written == input.count || (count < 0 && lastErrno() != EAGAIN && lastErrno() != EINTR) {
+            do throws(SystemCallError) {
+              written += try input.withUnsafeBytes { bytes in
+                Swift.Result { () throws(SystemCallError) in
+                  try BrokenPipe.write(entry.fd, from: UnsafeRawBufferPointer(rebasing: bytes[written...]))
+                }
+              }.get()
+              if written == input.count { process.closeStandardInput() }
+            } catch let error where error.errno == EAGAIN {
+              // The pipe is full: the helper has not read yet. Poll again.
+            } catch {
+              // EPIPE: the helper stopped reading (it may print an error); nothing more to give.
               process.closeStandardInput()
             }
             continue
           }
-          let count = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress!, $0.count) }
-          if count > 0 {
+          let count = buffer.withUnsafeMutableBytes { buffer in
+            Swift.Result { () throws(SystemCallError) in try SystemCall.read(entry.fd, into: buffer) }
+          }
+          if case .success(let count) = count, count > 0 {
             collected[entry.fd == sources[0] ? 0 : 1] += buffer[0..<count]
-          } else if count == 0 || lastErrno() != EINTR {
+          } else {
+            // The end of its output, or a pipe that cannot be read: stop collecting from it.
             open.removeAll { $0 == entry.fd }
           }
         }

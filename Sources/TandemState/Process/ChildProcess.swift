@@ -1,11 +1,5 @@
-internal import CTandemSystem
 import Synchronization
-
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// The process group whose signals are being forwarded; read by the signal handler.
 private let forwardingGroup = Atomic<Int32>(0)
@@ -39,15 +33,15 @@ public enum ChildProcess {
     SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM,
   ]
 
-  /// How long, in milliseconds, the processes the command leaves in its group get between
-  /// `SIGTERM` and `SIGKILL` once the command has ended.
-  public static var groupGraceMilliseconds: Int64 { ProcessGroup.graceMilliseconds }
+  /// How long the processes the command leaves in its group get between `SIGTERM` and
+  /// `SIGKILL` once the command has ended.
+  public static var groupGrace: Duration { ProcessGroup.grace }
 
   /// Starts `arguments` (searched in `PATH`) as the leader of a new process group, forwards
   /// signals to that group, and waits for it.
   ///
   /// When the program has ended, whatever is left of its group (processes it started in
-  /// the background) gets `SIGTERM`, and `SIGKILL` after ``groupGraceMilliseconds``; this
+  /// the background) gets `SIGTERM`, and `SIGKILL` after ``groupGrace``; this
   /// returns once the group is empty. Only a process that left the group (`setsid`,
   /// `setpgid`) outlives it. This process becomes a child subreaper (`PR_SET_CHILD_SUBREAPER`)
   /// so that it can reap the orphans of the group.
@@ -77,14 +71,13 @@ public enum ChildProcess {
     }
 
     // Block the forwarded signals until the handlers know the child's group.
-    var blocked = sigset_t()
-    var previous = sigset_t()
-    sigemptyset(&blocked)
-    for signal in forwardedSignals + [SIGTSTP] { sigaddset(&blocked, signal) }
-    pthread_sigmask(SIG_BLOCK, &blocked, &previous)
-    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+    let blocked = SystemCall.signalSet(forwardedSignals + [SIGTSTP])
+    let previous = SystemCall.changeSignalMask(SIG_BLOCK, blocked)
+    defer { SystemCall.changeSignalMask(SIG_SETMASK, previous) }
 
-    _ = tandem_set_child_subreaper()
+    // Without it (a system that has no subreapers), orphans of the group go to PID 1 and are
+    // still ended by signal; only their reaping is left to it.
+    try? SystemCall.becomeChildSubreaper()
     let terminal = foregroundTerminal()
     var environment = ProcessEnvironment.inherited()
     for entry in extraEnvironment { environment.set(entry) }
@@ -99,32 +92,31 @@ public enum ChildProcess {
     forwardingGroup.store(child.pid, ordering: .sequentiallyConsistent)
     var action = sigaction()
     action.sa_flags = SA_RESTART
-    action.__sigaction_handler.sa_handler = { signal in
-      // To the whole group: the command's children keep the lock as much as it does. Signals
-      // from the terminal count too: the command's group is not this process's, so a Ctrl-C
-      // that reached only this process must be passed on.
-      let group = forwardingGroup.load(ordering: .sequentiallyConsistent)
-      if group > 0 { kill(-group, signal) }
-    }
+    Platform.setHandler(
+      { signal in
+        // To the whole group: the command's children keep the lock as much as it does.
+        // Signals from the terminal count too: the command's group is not this process's,
+        // so a Ctrl-C that reached only this process must be passed on. (A raw `kill`: only
+        // async-signal-safe calls here; a group already gone has nobody to tell.)
+        let group = forwardingGroup.load(ordering: .sequentiallyConsistent)
+        if group > 0 { _ = kill(-group, signal) }
+      }, of: &action)
     var saved: [(Int32, sigaction)] = []
     // Ctrl-Z is passed on too, at a terminal (where the job stops and continues as a whole).
     for signal in forwardedSignals + (terminal == nil ? [] : [SIGTSTP]) {
-      var old = sigaction()
-      sigaction(signal, &action, &old)
-      saved.append((signal, old))
+      saved.append((signal, SystemCall.setSignalAction(signal, action)))
     }
     // A parent may have started this process with some of them blocked (the mask survives
     // exec); they must be deliverable here for forwarding to work.
-    pthread_sigmask(SIG_UNBLOCK, &blocked, nil)
+    SystemCall.changeSignalMask(SIG_UNBLOCK, blocked)
 
     let termination = waitHandlingStops(child, terminal: terminal)
     ProcessGroup.end(child.pid)
 
-    pthread_sigmask(SIG_BLOCK, &blocked, nil)
+    SystemCall.changeSignalMask(SIG_BLOCK, blocked)
     forwardingGroup.store(0, ordering: .sequentiallyConsistent)
     for (signal, old) in saved {
-      var restore = old
-      sigaction(signal, &restore, nil)
+      SystemCall.setSignalAction(signal, old)
     }
     return termination
   }
@@ -135,12 +127,12 @@ public enum ChildProcess {
     var handedOver = false
     defer { if let terminal, handedOver { takeTerminal(terminal) } }
     while true {
-      var status: Int32 = 0
-      let result = waitpid(child.pid, &status, terminal == nil ? 0 : WUNTRACED)
-      if result == -1 {
-        if lastErrno() == EINTR { continue }
+      guard let changed = try? SystemCall.wait(for: child.pid, options: terminal == nil ? 0 : WUNTRACED)
+      else {
+        // Reaped elsewhere: ``SpawnedProcess/waitForExit()`` says so.
         return child.waitForExit()
       }
+      let status = changed.status
       if let terminal, status & 0xff == 0x7f {  // WIFSTOPPED
         let signal = (status >> 8) & 0xff
         if signal == SIGTTIN || signal == SIGTTOU {
@@ -150,11 +142,12 @@ public enum ChildProcess {
         } else {
           // Ctrl-Z: stop this job as a whole, with the terminal back at the shell's job.
           if handedOver { takeTerminal(terminal) }
-          raise(SIGSTOP)
+          SystemCall.raiseSignal(SIGSTOP)
           // Continued (`fg`): the command continues too, with the terminal if it had it.
           if handedOver { giveTerminal(terminal, to: child.pid) }
         }
-        kill(-child.pid, SIGCONT)
+        // ESRCH: it ended meanwhile, which the next wait reports.
+        try? SystemCall.signal(-child.pid, SIGCONT)
         continue
       }
       let ended = Termination(waitStatus: status)
@@ -166,24 +159,22 @@ public enum ChildProcess {
   /// The first of standard input, output and error that is a terminal whose foreground
   /// process group is this process's, if any.
   private static func foregroundTerminal() -> Int32? {
-    for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where isatty(fd) == 1 {
-      if tcgetpgrp(fd) == getpgrp() { return fd }
+    for fd in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where SystemCall.isTerminal(fd) {
+      if (try? SystemCall.foregroundGroup(of: fd)) == SystemCall.processGroup { return fd }
     }
     return nil
   }
 
   /// Makes this process's group the terminal's foreground group again.
-  private static func takeTerminal(_ fd: Int32) { giveTerminal(fd, to: getpgrp()) }
+  private static func takeTerminal(_ fd: Int32) { giveTerminal(fd, to: SystemCall.processGroup) }
 
   /// Sets the terminal's foreground group. `SIGTTOU` is blocked meanwhile: a process that is
   /// not in the foreground group would otherwise be stopped for trying.
   private static func giveTerminal(_ fd: Int32, to group: Int32) {
-    var ttou = sigset_t()
-    var previous = sigset_t()
-    sigemptyset(&ttou)
-    sigaddset(&ttou, SIGTTOU)
-    pthread_sigmask(SIG_BLOCK, &ttou, &previous)
-    _ = tcsetpgrp(fd, group)
-    pthread_sigmask(SIG_SETMASK, &previous, nil)
+    let previous = SystemCall.changeSignalMask(SIG_BLOCK, SystemCall.signalSet([SIGTTOU]))
+    // A terminal that went away (a closed window) has no foreground to hand over: the
+    // command then runs, or ends, without one, as it would under a shell.
+    try? SystemCall.setForegroundGroup(of: fd, to: group)
+    SystemCall.changeSignalMask(SIG_SETMASK, previous)
   }
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// The environment a spawned process gets: `NAME=value` entries, each name at most once.
 ///
@@ -23,7 +19,8 @@ package struct ProcessEnvironment: Sendable {
   package static func inherited() -> ProcessEnvironment {
     var result = ProcessEnvironment()
     var index = 0
-    while let entry = environ[index] {
+    let environment = Platform.environment
+    while let entry = environment[index] {
       result.entries.append(String(cString: entry))
       index += 1
     }

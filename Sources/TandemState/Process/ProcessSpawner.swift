@@ -1,10 +1,4 @@
-internal import CTandemSystem
-
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// The one place that starts processes: `lock run`'s command, credential helpers, `curl`,
 /// the demo's processes and the tests' `tandem` processes all start here.
@@ -67,87 +61,100 @@ package enum ProcessSpawner {
     guard let program = request.arguments.first, !program.isEmpty else {
       throw StateError(.invalidArgument, "no program to run")
     }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
     // The ends this process keeps, and the ends the child gets (closed here after spawning).
     var kept: (input: Int32, output: Int32, error: Int32) = (-1, -1, -1)
     var given: [Int32] = []
     func closeAll() {
-      for fd in given + [kept.input, kept.output, kept.error] where fd >= 0 { close(fd) }
+      for fd in given + [kept.input, kept.output, kept.error] where fd >= 0 { SystemCall.release(fd) }
+      given = []
     }
-    func makePipe() throws(StateError) -> (read: Int32, write: Int32) {
-      var fds: [Int32] = [-1, -1]
-      guard tandem_pipe2(&fds, O_CLOEXEC) == 0 else {
-        let code = lastErrno()
-        closeAll()
-        throw StateError.system(SystemCallError("pipe2", errno: code), path: program, doing: "start")
+    do throws(SystemCallError) {
+      var actions = Platform.makeSpawnFileActions()
+      try SystemCall.checked(
+        "posix_spawn_file_actions_init", returned: posix_spawn_file_actions_init(&actions))
+      // Frees what init allocated; it reports an error only for an object never initialised.
+      defer { _ = posix_spawn_file_actions_destroy(&actions) }
+      func addOpen(_ target: Int32, _ path: String) throws(SystemCallError) {
+        try SystemCall.checked(
+          "posix_spawn_file_actions_addopen",
+          returned: posix_spawn_file_actions_addopen(&actions, target, path, O_RDONLY, 0))
       }
-      return (fds[0], fds[1])
-    }
+      func addDuplicate(_ fd: Int32, as target: Int32) throws(SystemCallError) {
+        try SystemCall.checked(
+          "posix_spawn_file_actions_adddup2", returned: posix_spawn_file_actions_adddup2(&actions, fd, target)
+        )
+      }
 
-    switch request.standardInput {
-    case .inherit: break
-    case .null: posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0)
-    case .file(let path): posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, path, O_RDONLY, 0)
-    case .pipe:
-      let pipe = try makePipe()
-      kept.input = pipe.write
-      given.append(pipe.read)
-      posix_spawn_file_actions_adddup2(&actions, pipe.read, STDIN_FILENO)
-    }
-    for (output, target) in [(request.standardOutput, STDOUT_FILENO), (request.standardError, STDERR_FILENO)]
-    {
-      switch output {
+      switch request.standardInput {
       case .inherit: break
-      case .standardError:
-        if target != STDERR_FILENO { posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, target) }
+      case .null: try addOpen(STDIN_FILENO, "/dev/null")
+      case .file(let path): try addOpen(STDIN_FILENO, path)
       case .pipe:
-        let pipe = try makePipe()
-        if target == STDOUT_FILENO { kept.output = pipe.read } else { kept.error = pipe.read }
-        given.append(pipe.write)
-        posix_spawn_file_actions_adddup2(&actions, pipe.write, target)
+        let pipe = try SystemCall.makePipe(flags: O_CLOEXEC)
+        kept.input = pipe.write
+        given.append(pipe.read)
+        try addDuplicate(pipe.read, as: STDIN_FILENO)
       }
-    }
+      for (output, target) in [
+        (request.standardOutput, STDOUT_FILENO), (request.standardError, STDERR_FILENO),
+      ] {
+        switch output {
+        case .inherit: break
+        case .standardError:
+          if target != STDERR_FILENO { try addDuplicate(STDERR_FILENO, as: target) }
+        case .pipe:
+          let pipe = try SystemCall.makePipe(flags: O_CLOEXEC)
+          if target == STDOUT_FILENO { kept.output = pipe.read } else { kept.error = pipe.read }
+          given.append(pipe.write)
+          try addDuplicate(pipe.write, as: target)
+        }
+      }
 
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var all = sigset_t()
-    sigfillset(&all)
-    var none = sigset_t()
-    sigemptyset(&none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
-    if request.newProcessGroup {
-      posix_spawnattr_setpgroup(&attributes, 0)
-      flags |= Int32(POSIX_SPAWN_SETPGROUP)
-    }
-    posix_spawnattr_setflags(&attributes, Int16(flags))
+      var attributes = Platform.makeSpawnAttributes()
+      try SystemCall.checked("posix_spawnattr_init", returned: posix_spawnattr_init(&attributes))
+      defer { _ = posix_spawnattr_destroy(&attributes) }
+      var all = sigset_t()
+      sigfillset(&all)
+      var none = SystemCall.signalSet([])
+      try SystemCall.checked(
+        "posix_spawnattr_setsigdefault", returned: posix_spawnattr_setsigdefault(&attributes, &all))
+      try SystemCall.checked(
+        "posix_spawnattr_setsigmask", returned: posix_spawnattr_setsigmask(&attributes, &none))
+      var flags = Int32(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)
+      if request.newProcessGroup {
+        try SystemCall.checked(
+          "posix_spawnattr_setpgroup", returned: posix_spawnattr_setpgroup(&attributes, 0))
+        flags |= Int32(POSIX_SPAWN_SETPGROUP)
+      }
+      try SystemCall.checked(
+        "posix_spawnattr_setflags", returned: posix_spawnattr_setflags(&attributes, Int16(flags)))
 
-    var cArguments = request.arguments.map { strdup($0) } + [nil]
-    var cEnvironment = request.environment.entries.map { strdup($0) } + [nil]
-    defer {
-      for pointer in cArguments { free(pointer) }
-      for pointer in cEnvironment { free(pointer) }
-    }
-    var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, program, &actions, &attributes, &cArguments, &cEnvironment)
-    for fd in given { close(fd) }
-    given = []
-    guard spawned == 0 else {
+      let cArguments = request.arguments.map { strdup($0) } + [nil]
+      let cEnvironment = request.environment.entries.map { strdup($0) } + [nil]
+      defer {
+        for pointer in cArguments { free(pointer) }
+        for pointer in cEnvironment { free(pointer) }
+      }
+      let pid = try SystemCall.spawn(
+        program, actions: &actions, attributes: &attributes, arguments: cArguments, environment: cEnvironment)
+      for fd in given { SystemCall.release(fd) }
+      given = []
+      return SpawnedProcess(
+        pid: pid, isGroupLeader: request.newProcessGroup, standardInput: kept.input,
+        standardOutput: kept.output, standardError: kept.error)
+    } catch let error where error.call == "posix_spawnp" {
+      // The program itself could not be run: say which, and that a missing one is NOT_FOUND.
       closeAll()
-      var error = StateError(
-        spawned == ENOENT ? .notFound : .ioError,
-        "cannot run \(InstanceID.quoted(program)): \(SystemCallError("posix_spawnp", errno: spawned).reason)")
-      error.systemError = SystemCallError("posix_spawnp", errno: spawned)
-      error.fixRequired = "check the command name and PATH"
-      throw error
+      var failure = StateError(
+        error.errno == ENOENT ? .notFound : .ioError,
+        "cannot run \(InstanceID.quoted(program)): \(error.reason)")
+      failure.systemError = error
+      failure.fixRequired = "check the command name and PATH"
+      throw failure
+    } catch {
+      closeAll()
+      throw StateError.system(error, path: program, doing: "start")
     }
-    return SpawnedProcess(
-      pid: pid, isGroupLeader: request.newProcessGroup, standardInput: kept.input,
-      standardOutput: kept.output, standardError: kept.error)
   }
 }
 
@@ -186,7 +193,7 @@ package final class SpawnedProcess: @unchecked Sendable {
 
   /// Closes the standard input pipe, if there is one.
   package func closeStandardInput() {
-    if standardInput >= 0 { close(standardInput) }
+    if standardInput >= 0 { SystemCall.release(standardInput) }
     standardInput = -1
   }
 
@@ -195,15 +202,18 @@ package final class SpawnedProcess: @unchecked Sendable {
     guard !pipesClosed else { return }
     pipesClosed = true
     closeStandardInput()
-    for fd in [standardOutput, standardError] where fd >= 0 { close(fd) }
+    for fd in [standardOutput, standardError] where fd >= 0 { SystemCall.release(fd) }
   }
 
   /// Waits until the process ends and reaps it.
   package func waitForExit() -> ChildProcess.Termination {
     if let termination { return termination }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1 && lastErrno() == EINTR {}
-    let ended = ChildProcess.Termination(waitStatus: status)
+    // It is this process's child and not reaped yet (``termination`` is nil), so waitpid can
+    // fail only if someone else reaped it (a SIGCHLD set to be ignored): then how it ended is
+    // unknown, and reported as a kill.
+    let ended =
+      (try? SystemCall.wait(for: pid)).map { ChildProcess.Termination(waitStatus: $0.status) }
+      ?? .signaled(SIGKILL)
     termination = ended
     return ended
   }
@@ -211,9 +221,10 @@ package final class SpawnedProcess: @unchecked Sendable {
   /// Reaps the process if it has ended, without waiting.
   package func exitIfEnded() -> ChildProcess.Termination? {
     if let termination { return termination }
-    var status: Int32 = 0
-    guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
-    let ended = ChildProcess.Termination(waitStatus: status)
+    // A failure (the child reaped elsewhere) looks like "still running" here, and
+    // ``waitForExit()`` then reports it.
+    guard let changed = try? SystemCall.wait(for: pid, options: WNOHANG) else { return nil }
+    let ended = ChildProcess.Termination(waitStatus: changed.status)
     termination = ended
     return ended
   }
@@ -221,7 +232,8 @@ package final class SpawnedProcess: @unchecked Sendable {
   /// Kills the process with `SIGKILL`, and with it its whole group if it leads one; reaps
   /// it, and those of its group that are children of this process.
   package func killAndReap() -> ChildProcess.Termination {
-    if termination == nil { kill(isGroupLeader ? -pid : pid, SIGKILL) }
+    // ESRCH: already gone (a zombie still takes the signal), which is the point.
+    if termination == nil { try? SystemCall.signal(isGroupLeader ? -pid : pid, SIGKILL) }
     let ended = waitForExit()
     if isGroupLeader { ProcessGroup.killAll(pid) }
     return ended

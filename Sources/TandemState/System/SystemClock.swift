@@ -1,15 +1,14 @@
-#if canImport(Glibc)
-  import Glibc
-#else
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// Time readings without Foundation, which keeps the tool's start-up small.
+///
+/// The clock concern of the system-call funnel (SystemCall.swift). Its readings are instants
+/// (on the monotonic clock, or since the epoch), kept as integers because lock records and
+/// JSON carry them so; a time span is a `Duration`.
 public enum SystemClock {
   /// Nanoseconds on the monotonic clock: for measuring waits and holds.
   public static func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
+    let ts = read(CLOCK_MONOTONIC)
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
   }
 
@@ -20,9 +19,26 @@ public enum SystemClock {
 
   /// Milliseconds since the Unix epoch on the wall clock: for records other processes read.
   public static func wallMilliseconds() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
+    let ts = read(CLOCK_REALTIME)
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+  }
+
+  /// Sleeps for `duration`, or less if a signal arrives: callers check what they wait for
+  /// again afterwards.
+  package static func sleep(for duration: Duration) {
+    let (seconds, attoseconds) = duration.components
+    var request = timespec(tv_sec: Int(max(0, seconds)), tv_nsec: Int(max(0, attoseconds / 1_000_000_000)))
+    // -1 only with EINTR (the early return described above) or EINVAL, which the clamping rules out.
+    _ = nanosleep(&request, nil)
+  }
+
+  /// Reads `clock`. It fails only for a clock the system does not have, and these two are
+  /// POSIX: a failure is a bug.
+  private static func read(_ clock: clockid_t) -> timespec {
+    var ts = timespec()
+    let result = clock_gettime(clock, &ts)
+    precondition(result == 0, "clock_gettime failed")
+    return ts
   }
 
   /// The instants an RFC 3339 timestamp can name: 0000-01-01T00:00:00.000Z through
@@ -47,7 +63,9 @@ public enum SystemClock {
       fraction += 1000
     }
     var parts = tm()
-    gmtime_r(&seconds, &parts)
+    // Within the years 0000 to 9999 (clamped above), which gmtime_r always converts.
+    let converted = gmtime_r(&seconds, &parts)
+    precondition(converted != nil, "gmtime_r failed")
     func pad(_ value: Int32, _ width: Int) -> String {
       let digits = String(value)
       return String(repeating: "0", count: max(0, width - digits.count)) + digits

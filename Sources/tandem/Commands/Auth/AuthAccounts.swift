@@ -137,9 +137,9 @@ struct AccountSummary {
 
   var state: String {
     guard let tokens = record.tokens, !tokens.accessToken.isEmpty else { return "no access token yet" }
-    let left = tokens.remainingMilliseconds()
-    return left > 0
-      ? "valid for \(left / 1000) s (generation \(record.generation))"
+    let left = tokens.remaining()
+    return left > .zero
+      ? "valid for \(left.components.seconds) s (generation \(record.generation))"
       : "expired (generation \(record.generation))"
   }
 
@@ -160,7 +160,7 @@ struct AccountSummary {
         "expires_at",
         tokens.map { .string(SystemClock.iso8601(wallMilliseconds: $0.expiresAtMilliseconds)) } ?? .null
       ),
-      ("valid", .bool(tokens?.isValid(forAtLeast: 0) ?? false)),
+      ("valid", .bool(tokens?.isValid(forAtLeast: .zero) ?? false)),
       ("has_refresh_token", .bool(record.tokens?.refreshToken != nil)),
       ("refresh_interrupted", .bool(record.interruptedRefresh != nil)),
     ]

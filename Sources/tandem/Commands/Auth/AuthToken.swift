@@ -19,7 +19,7 @@ struct AuthToken: TandemCommand {
     let minimum = try LockTimeout.milliseconds(parsing: minTTL, what: "minimum validity", option: "--min-ttl")
     return try AuthSupport.withTokenStore(account, in: context) { store, name, refresher in
       try store.token(
-        account: name, minimumValidity: minimum, timeout: context.options.lockTimeout,
+        account: name, minimumValidity: .milliseconds(minimum), timeout: context.options.lockTimeout,
         intent: context.intent("--account \(name)"), refresher: refresher)
     }
   }

@@ -85,7 +85,7 @@ struct ConfigWriteReport {
       ("revision", .integer(Int64(document.revision))),
       ("previous_revision", .integer(Int64(update.previousRevision))),
       ("path", .string(target.store.path)),
-      ("waited_ms", .integer(update.waitedMilliseconds)),
+      ("waited_ms", .integer(Int64(update.waited / .milliseconds(1)))),
     ])
     return CommandOutput(
       data: data,

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+internal import SystemPlatform
 
 /// An error number reported by a system call, kept together with the call that failed.
 ///
@@ -26,25 +22,4 @@ public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertib
   }
 
   public var description: String { "\(call): \(reason)" }
-}
-
-/// Reads the thread's `errno` after a failed call.
-@inline(__always)
-func lastErrno() -> Int32 {
-  #if canImport(Glibc)
-    return Glibc.errno
-  #else
-    return Darwin.errno
-  #endif
-}
-
-/// Runs `body` until it returns something other than -1 with `EINTR`, the usual retry loop
-/// around interruptible system calls.
-@inline(__always)
-func retryingOnInterrupt<T: FixedWidthInteger>(_ body: () -> T) -> T {
-  while true {
-    let result = body()
-    if result == -1 && lastErrno() == EINTR { continue }
-    return result
-  }
 }
