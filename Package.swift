@@ -47,6 +47,17 @@ let package = Package(
         .product(name: "Configuration", package: "swift-configuration"),
       ]
     ),
+    // The example tool for tool authors: `notes`, its own name, variables and home, built only
+    // on the public API (README, "For tool authors").
+    .executableTarget(
+      name: "notes",
+      dependencies: [
+        "TandemState",
+        "TandemCLI",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Examples/notes"
+    ),
     // Helpers shared by the test targets: temporary homes, running the built tool.
     .target(name: "TandemTestSupport", dependencies: ["TandemState"], path: "Tests/TandemTestSupport"),
     .testTarget(name: "TandemStateTests", dependencies: ["TandemState", "TandemTestSupport"]),
@@ -63,6 +74,9 @@ let package = Package(
     ),
     // Runs the built `tandem` binary as real, concurrent processes.
     .testTarget(name: "EndToEndTests", dependencies: ["tandem", "TandemTestSupport"]),
+    // Runs the built example tool `notes` (and `tandem` beside it) as real, concurrent processes.
+    .testTarget(
+      name: "ExampleToolTests", dependencies: ["notes", "tandem", "TandemState", "TandemTestSupport"]),
   ]
 )
 

@@ -10,8 +10,9 @@ public import TandemState
 /// import TandemConfiguration
 /// import TandemState
 ///
-/// let provider = try TandemConfigProvider(
-///   home: StateHome(path: "/home/me/.tandem"), instance: try InstanceID("agent-1"))
+/// let tool = ToolIdentity(name: "mytool")
+/// let home = try StateHome.resolve(tool: tool, explicit: nil, environment: environment)
+/// let provider = try TandemConfigProvider(home: home, instance: try InstanceID("agent-1"))
 /// let config = ConfigReader(provider: provider)
 /// let region = config.string(forKey: "aws.region", default: "us-east-1")
 /// let retries = config.int(forKey: "http.retries", default: 3)

@@ -1,8 +1,10 @@
 import ArgumentParser
+import TandemCLI
+import TandemState
 
 /// The reference tool: shared state for agents that run in parallel, built only on the
 /// public API of TandemState and TandemCLI.
-struct Tandem: ParsableCommand {
+struct Tandem: TandemTool {
   static let configuration = CommandConfiguration(
     commandName: "tandem",
     abstract: "Agent-safe configuration and locks for command-line tools.",
@@ -20,4 +22,45 @@ struct Tandem: ParsableCommand {
       ConfigCommand.self, LockCommand.self, InstancesCommand.self, AuthCommand.self, DemoCommand.self,
     ]
   )
+
+  /// `~/.tandem` and `TANDEM_*`.
+  static let identity = ToolIdentity(name: "tandem", environmentPrefix: "TANDEM", home: .dotDirectory)
+
+  static var fastRoutes: [FastRoute] { FastRoutes.all }
+
+  /// tandem's own commands for what fixes an error.
+  static func advice(for remedy: Remedy, in context: CommandContext) -> RemedyAdvice? {
+    switch remedy {
+    case .rereadDocument(let namespace, let revision):
+      // The re-read the caller must do first: this document's values and revision
+      // (`revisions` in JSON), read-only.
+      return RemedyAdvice(
+        text:
+          "read the document again (it is at revision \(revision)), reapply your change, and retry with "
+          + "--if-revision \(revision)",
+        command: ["config", "list", "--scope", scope(of: namespace)])
+    case .repairDocument(let namespace, let fileName) where fileName == ConfigStore.fileName:
+      return RemedyAdvice(command: ["config", "repair", "--scope", scope(of: namespace)])
+    case .repairDocument:
+      return nil
+    case .logIn(let account):
+      return RemedyAdvice(
+        text:
+          "log in to account \(account) again: \(context.commandLine("auth", "login", "--account", account)) "
+          + "(with its refresh token on standard input)")
+    case .logInFirst:
+      return RemedyAdvice(text: "log in first: \(context.commandLine("auth", "login", "--account", "NAME"))")
+    case .chooseAccount:
+      return RemedyAdvice(
+        text: "pass --account NAME, or choose one: \(context.commandLine("auth", "switch", "NAME"))")
+    case .askForShorterValidity:
+      return RemedyAdvice(text: "ask for less validity (--min-ttl) than the tokens the provider issues last")
+    case .raiseLockTimeout, .chooseWritableHome, .nameHome, .setEnvironmentVariable:
+      return nil
+    }
+  }
+
+  private static func scope(of namespace: Namespace) -> String {
+    namespace == .shared ? "shared" : "instance"
+  }
 }

@@ -1,3 +1,3 @@
 import TandemCLI
 
-CommandLineTool.main(Tandem.self, fastRoutes: FastRoutes.all)
+CommandLineTool.main(Tandem.self)

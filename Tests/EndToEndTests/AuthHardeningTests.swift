@@ -337,7 +337,7 @@ struct AuthHardeningTests {
     try helper.answer(#"{"access_token":"at-short","expires_in":30}"#)
     let refused = try helper.home.run(["auth", "token"])
     #expect(refused.status == 1 && refused.errorCode == "REFRESH_FAILED", "\(refused.standardOutput)")
-    #expect((refused.error?["message"] as? String)?.contains("--min-ttl") == true)
+    #expect((refused.error?["fix_required"] as? String)?.contains("--min-ttl") == true)
     #expect(!refused.standardOutput.contains("at-short"))
     let lower = try helper.home.run(["auth", "token", "--min-ttl", "10s"])
     #expect(lower.status == 0 && lower.data?["access_token"] as? String == "at-short")

@@ -1,6 +1,9 @@
 import Foundation
+import TandemCLI
 import TandemTestSupport
 import Testing
+
+@testable import tandem
 
 @Suite("The hand-parsed fast path agrees with swift-argument-parser", .serialized)
 struct FastPathTests {
@@ -31,6 +34,36 @@ struct FastPathTests {
       #expect(a.status == b.status, "\(line): \(a.status) vs \(b.status)")
       #expect(normalize(a.standardOutput, fast.path) == normalize(b.standardOutput, full.path), "\(line)")
     }
+  }
+
+  /// The lines each route must take itself (the rest are just outside the grammar, or are
+  /// declined, and go to swift-argument-parser).
+  static let fastLines: [([String], String)] = [
+    (["config", "set", "a=1"], "config set"),
+    (["config", "set", "a=1", "b=2", "--if-revision", "1"], "config set"),
+    (["config", "set", "--scope=shared", "c=3"], "config set"), (["config", "get", "a"], "config get"),
+    (["config", "get", "--scope", "instance", "a"], "config get"),
+    (["config", "unset", "b"], "config unset"),
+    (["config", "list"], "config list"), (["lock", "status", "--name", "n1"], "lock status"),
+  ]
+
+  @Test("the routes are taken: each line in a route's grammar is answered by that route")
+  func routesTaken() async throws {
+    let home = Home()
+    let environment = ["HOME": home.directory.path]
+    for (line, route) in Self.fastLines {
+      let response = await CommandLineTool.invoke(
+        Tandem.self, arguments: home.args(line, instance: "agent-1"), environment: environment)
+      #expect(response.route == .fast(route), "\(line): \(response.route)")
+    }
+    // Outside the grammar, and with the fast path switched off: the full parser.
+    let outside = await CommandLineTool.invoke(
+      Tandem.self, arguments: home.args(["config", "set", "--unknown", "a=1"]), environment: environment)
+    #expect(outside.route == .parser)
+    let off = await CommandLineTool.invoke(
+      Tandem.self, arguments: home.args(["config", "get", "a"]),
+      environment: environment.merging(["TANDEM_FAST_PATH": "0"]) { $1 })
+    #expect(off.route == .parser)
   }
 
   /// The envelope without its timing and with the home path made neutral.

@@ -6,11 +6,11 @@ import TandemTestSupport
 import Testing
 
 /// A small tool built on TandemCLI the way a third-party author would.
-struct SampleTool: ParsableCommand {
+struct SampleTool: TandemTool {
   static let configuration = CommandConfiguration(commandName: "sample", subcommands: [Echo.self, Fail.self])
+  static let identity = ToolIdentity(name: "sample")
 
   struct Echo: TandemCommand {
-    @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
     @Argument var words: [String] = []
     @Option var count: Int = 1
 
@@ -26,7 +26,6 @@ struct SampleTool: ParsableCommand {
   }
 
   struct Fail: TandemCommand {
-    @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
     func execute(in context: CommandContext) throws -> CommandOutput {
       var error = StateError(.concurrentModification, "busy")
       error.conflictReason = .lockTimeout
@@ -68,8 +67,8 @@ struct CommandLineToolTests {
   @Test("a flag beats its environment variable, which beats the default")
   func precedence() throws {
     let env = [
-      "TANDEM_INSTANCE_ID": "from-env", "TANDEM_LOCK_TIMEOUT": "250ms", "TANDEM_OUTPUT": "json",
-      "TANDEM_HOME": "/h",
+      "SAMPLE_INSTANCE_ID": "from-env", "SAMPLE_LOCK_TIMEOUT": "250ms", "SAMPLE_OUTPUT": "json",
+      "SAMPLE_HOME": "/h",
     ]
     let fromEnv = try #require(try json(invoke(["echo"], environment: env))["data"] as? [String: Any])
     #expect(fromEnv["instance"] as? String == "from-env")
@@ -84,7 +83,7 @@ struct CommandLineToolTests {
     #expect(fromFlags["timeout_ms"] as? Int == 0)
     #expect(fromFlags["home"] as? String == "/f")
     let defaults = try #require(try json(invoke(["echo", "--output", "json"]))["data"] as? [String: Any])
-    #expect(defaults["home"] as? String == "/home/test/.tandem")
+    #expect(defaults["home"] as? String == "/home/test/.sample")
     #expect(defaults["timeout_ms"] as? Int == 5000)
     #expect(defaults["instance"] is NSNull)
   }

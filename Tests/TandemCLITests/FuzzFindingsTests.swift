@@ -14,7 +14,7 @@ struct FuzzFindingsCLITests {
 
   @Test("a command group without its subcommand prints one JSON envelope in JSON mode")
   func bareGroupInJSONMode() throws {
-    for response in [invoke(["--output", "json"]), invoke([], environment: ["TANDEM_OUTPUT": "json"])] {
+    for response in [invoke(["--output", "json"]), invoke([], environment: ["SAMPLE_OUTPUT": "json"])] {
       #expect(response.exitStatus == .success)
       #expect(response.standardError.isEmpty)
       let envelope = try #require(
@@ -50,7 +50,7 @@ struct FuzzFindingsGlobalOptionsTests {
   @Test(
     "a global option missing its value is answered in the format asked for",
     arguments: [
-      (["echo", "--home"], ["TANDEM_OUTPUT": "json"]), (["--output", "json", "echo", "--instance-id"], [:]),
+      (["echo", "--home"], ["SAMPLE_OUTPUT": "json"]), (["--output", "json", "echo", "--instance-id"], [:]),
       (["--output=json", "--lock-timeout"], [:]),
     ])
   func missingValueInJSONMode(_ arguments: [String], _ environment: [String: String]) throws {

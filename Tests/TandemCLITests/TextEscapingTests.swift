@@ -4,12 +4,12 @@ import TandemState
 import Testing
 
 /// A tool whose one command prints a stored value, as `config get` does.
-struct ValueTool: ParsableCommand {
+struct ValueTool: TandemTool {
   static let configuration = CommandConfiguration(commandName: "value", subcommands: [Show.self, Warn.self])
+  static let identity = ToolIdentity(name: "value")
 
   struct Show: TandemCommand {
     static let configuration = CommandConfiguration(commandName: "show")
-    @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
     @Argument var value: String
 
     func execute(in context: CommandContext) throws -> CommandOutput {
@@ -19,7 +19,6 @@ struct ValueTool: ParsableCommand {
 
   struct Warn: TandemCommand {
     static let configuration = CommandConfiguration(commandName: "warn")
-    @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
     @Argument var value: String
 
     func execute(in context: CommandContext) throws -> CommandOutput {

@@ -46,6 +46,12 @@ struct DocumentationExampleTests {
 
 // The document's other examples, compiled but not run (they poll or watch until cancelled).
 
+private func homeExample(environment: [String: String]) throws -> StateHome {
+  let tool = ToolIdentity(name: "mytool")  // ~/.mytool, MYTOOL_HOME, MYTOOL_INSTANCE_ID, ...
+  let home = try StateHome.resolve(tool: tool, explicit: nil, environment: environment)
+  return home
+}
+
 private func providersExample(home: StateHome, instance: InstanceID) throws -> ConfigReader {
   let config = ConfigReader(providers: [
     EnvironmentVariablesProvider(),  // HTTP_RETRIES=5 overrides the stored http.retries

@@ -6,7 +6,7 @@ import Testing
 /// built `tandem` binary as another process.
 struct StateFixture {
   let directory = TemporaryDirectory("tandem-configuration")
-  var home: StateHome { StateHome(path: directory.appending("home")) }
+  var home: StateHome { StateHome(path: directory.appending("home"), tool: .tandem) }
 
   /// Sets values in the shared document, or in `instance`'s, in one transaction.
   func set(_ values: [String: String], instance: String? = nil) throws {

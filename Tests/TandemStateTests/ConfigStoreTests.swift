@@ -7,7 +7,7 @@ import Testing
 @Suite("Revisioned config store")
 struct ConfigStoreTests {
   let directory = TemporaryDirectory()
-  var home: StateHome { StateHome(path: directory.appending("home")) }
+  var home: StateHome { StateHome(path: directory.appending("home"), tool: .tandem) }
   var intent: LockIntent { LockIntent(instanceID: nil, command: "test") }
 
   @Test("reading a home that does not exist creates nothing")
@@ -46,7 +46,8 @@ struct ConfigStoreTests {
     #expect(error.expectedRevision == 0 && error.currentRevision == 1)
     // Not retryable as it is: no retry advice, but what to do instead.
     #expect(error.retryAfterMilliseconds == nil)
-    #expect(error.fixRequired?.contains("--if-revision 1") == true)
+    #expect(error.fixRequired?.contains("expecting revision 1") == true)
+    #expect(error.remedy == .rereadDocument(.shared, currentRevision: 1))
     #expect(directory.contents("home/config.json") == before)
     #expect(try store.update(ifRevision: 1) { $0["a"] = "2" }.document.revision == 2)
   }

@@ -164,7 +164,7 @@ struct CredentialHardeningTests {
   @Test("a refused answer that rotated the refresh token: the store keeps the new one, raises the generation")
   func rotatedTokenKept() throws {
     let directory = TemporaryDirectory()
-    let store = CredentialStore(home: StateHome(path: directory.appending("home")))
+    let store = CredentialStore(home: StateHome(path: directory.appending("home"), tool: .tandem))
     let intent = LockIntent(instanceID: nil, command: "t")
     try store.login(
       account: "a", source: .command("true"), refreshToken: "r0", timeout: .default, intent: intent)
@@ -199,17 +199,17 @@ struct CredentialHardeningTests {
     let command = RefreshRequest(
       account: "a", source: .command(#"printf '{"access_token":"t","expires_in":60}'"#), refreshToken: "r",
       timeoutMilliseconds: Int64.max)
-    #expect(try CommandRefresher().refresh(command).accessToken == "t")
+    #expect(try CommandRefresher(tool: .tandem).refresh(command).accessToken == "t")
     let negative = RefreshRequest(
       account: "a", source: .command(#"printf '{"access_token":"t","expires_in":60}'"#), refreshToken: "r",
       timeoutMilliseconds: Int64.min)
-    #expect(try CommandRefresher().refresh(negative).accessToken == "t")
+    #expect(try CommandRefresher(tool: .tandem).refresh(negative).accessToken == "t")
   }
 
   @Test("an account file with a generation or expiry out of range is corrupt or refused, never a crash")
   func hostileRecords() throws {
     let directory = TemporaryDirectory()
-    let store = CredentialStore(home: StateHome(path: directory.appending("home")))
+    let store = CredentialStore(home: StateHome(path: directory.appending("home"), tool: .tandem))
     let intent = LockIntent(instanceID: nil, command: "t")
     try store.login(
       account: "a", source: .command("true"), refreshToken: "r0", timeout: .default, intent: intent)

@@ -45,7 +45,7 @@ struct CredentialTests {
   @Test("account records round-trip, and a corrupt one is reported, not reset")
   func records() throws {
     let directory = TemporaryDirectory()
-    let home = StateHome(path: directory.appending("home"))
+    let home = StateHome(path: directory.appending("home"), tool: .tandem)
     let store = CredentialStore(home: home)
     let source = CredentialSource.oauth(
       .init(tokenURL: "https://x/token", clientID: "c", clientSecretEnvironmentVariable: "S"))
@@ -83,7 +83,7 @@ struct CredentialTests {
   @Test("a refused refresh keeps the stored credentials and tells expired from revoked")
   func refusedRefresh() throws {
     let directory = TemporaryDirectory()
-    let store = CredentialStore(home: StateHome(path: directory.appending("home")))
+    let store = CredentialStore(home: StateHome(path: directory.appending("home"), tool: .tandem))
     let intent = LockIntent(instanceID: nil, command: "t")
     try store.login(
       account: "a", source: .command("true"), refreshToken: "r0", timeout: .default, intent: intent)

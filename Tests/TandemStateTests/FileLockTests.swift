@@ -7,7 +7,7 @@ import Testing
 @Suite("Kernel file locks with a timeout")
 struct FileLockTests {
   let directory = TemporaryDirectory()
-  var home: StateHome { StateHome(path: directory.appending("home")) }
+  var home: StateHome { StateHome(path: directory.appending("home"), tool: .tandem) }
   var intent: LockIntent { LockIntent(instanceID: "tester", command: "test holder") }
 
   /// Holds `lock` on another thread (another open file, so the kernel sees a conflict)

@@ -44,9 +44,9 @@ struct FuzzFindingsStateTests {
     let bytes = Array(
       #"{"format":"tandem.config/1","revision":1,"updated_at":"1969-12-31T23:59:59.250+01:00","values":{}}"#
         .utf8)
-    let document = try ConfigDocument.decode(bytes)
+    let document = try ConfigDocument.decode(bytes, format: configFormat)
     #expect(document.updatedAtMilliseconds == -3_600_750)
-    #expect(try ConfigDocument.decode(document.encode()) == document)
+    #expect(try ConfigDocument.decode(document.encode(format: configFormat), format: configFormat) == document)
   }
 
   @Test(
@@ -91,17 +91,17 @@ struct FuzzFindingsStateTests {
       #"{"format":"tandem.credentials/1","account":"x","source":{"kind":"command","command":"x"},"#
       + #""generation":9223372036854775807,"tokens":{"access_token":"a","expires_at_ms":-9223372036854775808},"#
       + #""refresh_in_flight":{"pid":1,"started_at_ms":9223372036854775807}}"#
-    #expect(AccountRecord.decode(Array(corrupt.utf8)) == nil)
+    #expect(AccountRecord.decode(Array(corrupt.utf8), format: credentialsFormat) == nil)
     // The top generation and an absurd in-flight time are kept, within range.
     let extreme =
       #"{"format":"tandem.credentials/1","account":"x","source":{"kind":"command","command":"x"},"#
       + #""generation":9223372036854775807,"tokens":null,"#
       + #""refresh_in_flight":{"pid":1,"started_at_ms":9223372036854775807}}"#
-    let record = try #require(AccountRecord.decode(Array(extreme.utf8)))
+    let record = try #require(AccountRecord.decode(Array(extreme.utf8), format: credentialsFormat))
     #expect(record.generation == AccountRecord.maximumGeneration)
     #expect(AccountRecord.next(after: record.generation) == nil)
     #expect(record.interruptedRefresh.map { $0.startedAtMilliseconds <= Self.latest } == true)
-    #expect(AccountRecord.decode(record.encode()) != nil)
+    #expect(AccountRecord.decode(record.encode(format: credentialsFormat), format: credentialsFormat) != nil)
   }
 
   @Test("a document at the last revision there is refuses the next write instead of trapping")
@@ -109,7 +109,7 @@ struct FuzzFindingsStateTests {
     let directory = TemporaryDirectory()
     let text = #"{"format":"tandem.config/1","revision":9223372036854775807,"updated_at":null,"values":{}}"#
     try directory.write("home/config.json", Data(text.utf8))
-    let store = ConfigStore(home: StateHome(path: directory.appending("home")))
+    let store = ConfigStore(home: StateHome(path: directory.appending("home"), tool: .tandem))
     #expect(try store.read().revision == UInt64(Int64.max))
     let error = try #require(throws: StateError.self) { try store.update { $0["k"] = "v" } }
     #expect(error.code == .stateCorrupt)

@@ -7,7 +7,7 @@ import Testing
 @Suite("Instance namespaces")
 struct InstanceRegistryTests {
   let directory = TemporaryDirectory()
-  var home: StateHome { StateHome(path: directory.appending("home")) }
+  var home: StateHome { StateHome(path: directory.appending("home"), tool: .tandem) }
   var intent: LockIntent { LockIntent(instanceID: nil, command: "test") }
 
   @Test("list shows instances with their last write; remove deletes one")

@@ -11,7 +11,7 @@ import Testing
 @Suite("Large documents")
 struct LargeDocumentTests {
   let directory = TemporaryDirectory()
-  var home: StateHome { StateHome(path: directory.appending("home")) }
+  var home: StateHome { StateHome(path: directory.appending("home"), tool: .tandem) }
 
   /// `{"format": ..., "values": {<members>}}` as a file written by hand.
   func handWritten(_ members: [(String, String)]) -> Data {
@@ -108,8 +108,8 @@ struct LargeDocumentTests {
       return .failure(.init("not valid JSON (\(error.description))"))
     }
     guard case .object = json else { return .failure(.init("the top level is not an object")) }
-    guard json["format"]?.stringValue == ConfigDocument.format else {
-      return .failure(.init("\"format\" is not \"\(ConfigDocument.format)\""))
+    guard json["format"]?.stringValue == configFormat else {
+      return .failure(.init("\"format\" is not \"\(configFormat)\""))
     }
     guard let revision = json["revision"]?.integerValue, revision >= 0 else {
       return .failure(.init("\"revision\" is not a non-negative integer"))
@@ -165,7 +165,7 @@ struct LargeDocumentTests {
       if text.hasSuffix("} ") { bytes.removeLast() }
       let expected = referenceDecode(bytes)
       switch (
-        Result { () throws(ConfigDocument.DecodingFailure) in try ConfigDocument.decode(bytes) }, expected
+        Result { () throws(ConfigDocument.DecodingFailure) in try ConfigDocument.decode(bytes, format: configFormat) }, expected
       ) {
       case (.success(let document), .success(let entries)):
         #expect(document.entries == entries, "\(text)")
@@ -185,9 +185,9 @@ struct LargeDocumentTests {
         Issue.record("invalid UTF-8 accepted by the full parse")
         continue
       }
-      #expect(throws: ConfigDocument.DecodingFailure.self) { try ConfigDocument.decode(bytes) }
+      #expect(throws: ConfigDocument.DecodingFailure.self) { try ConfigDocument.decode(bytes, format: configFormat) }
       do {
-        _ = try ConfigDocument.decode(bytes)
+        _ = try ConfigDocument.decode(bytes, format: configFormat)
       } catch {
         #expect(error.reason == reference.reason)
       }
@@ -212,15 +212,15 @@ struct LargeDocumentTests {
   @Test("a document is saved as the bytes JSONWriter.pretty gives for it")
   func encodingMatchesWriter() throws {
     var document = ConfigDocument()
-    #expect(document.encode() == Array((JSONWriter.pretty(json(of: document)) + "\n").utf8))
+    #expect(document.encode(format: configFormat) == Array((JSONWriter.pretty(json(of: document)) + "\n").utf8))
     document["plain"] = "value"
     document["quote\"key"] = "line\nbreak \\ tab\t nul \u{0} del \u{7F} sep \u{2028}\u{2029} é 🚀"
     document["a.b"] = ""
     document.revision = 12
     document.updatedAtMilliseconds = 1_700_000_000_123
-    let bytes = document.encode()
+    let bytes = document.encode(format: configFormat)
     #expect(bytes == Array((JSONWriter.pretty(json(of: document)) + "\n").utf8))
-    let decoded = try ConfigDocument.decode(bytes)
+    let decoded = try ConfigDocument.decode(bytes, format: configFormat)
     #expect(decoded.entries == document.entries && decoded.revision == 12)
   }
 
@@ -228,7 +228,7 @@ struct LargeDocumentTests {
   /// directly.
   func json(of document: ConfigDocument) -> JSONValue {
     .object([
-      ("format", .string(ConfigDocument.format)),
+      ("format", .string(configFormat)),
       ("revision", .integer(Int64(document.revision))),
       (
         "updated_at",

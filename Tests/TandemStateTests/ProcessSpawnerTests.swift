@@ -64,7 +64,7 @@ struct ProcessSpawnerTests {
       account: "a", source: .command("sleep 30 & echo $! > '\(pidFile)'; wait"), refreshToken: "r",
       timeoutMilliseconds: 700)
     let started = Date()
-    let failure = try #require(throws: RefreshFailure.self) { try CommandRefresher().refresh(request) }
+    let failure = try #require(throws: RefreshFailure.self) { try CommandRefresher(tool: .tandem).refresh(request) }
     #expect(failure.kind == .timeout)
     #expect(Date().timeIntervalSince(started) < 5)
     let background = try #require(ProcessState.readPID(pidFile, seconds: 1))

@@ -9,7 +9,7 @@ import Testing
 @Suite("Write safety at the edges")
 struct WriteSafetyTests {
   let directory = TemporaryDirectory()
-  var home: StateHome { StateHome(path: directory.appending("home")) }
+  var home: StateHome { StateHome(path: directory.appending("home"), tool: .tandem) }
   var intent: LockIntent { LockIntent(instanceID: nil, command: "test") }
 
   @Test("a lock file replaced while held: the holder's write is refused, the other writer's kept")

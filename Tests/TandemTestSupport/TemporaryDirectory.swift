@@ -1,4 +1,5 @@
 public import Foundation
+public import TandemState
 
 /// A directory under the system's temporary directory, removed by ``remove()``.
 public final class TemporaryDirectory: @unchecked Sendable {
@@ -40,4 +41,9 @@ public final class TemporaryDirectory: @unchecked Sendable {
     (try? FileManager.default.contentsOfDirectory(atPath: relative.isEmpty ? path : appending(relative)))
       ?? []
   }
+}
+
+extension ToolIdentity {
+  /// The identity of the reference tool, whose files the state tests read and write.
+  public static let tandem = ToolIdentity(name: "tandem", environmentPrefix: "TANDEM", home: .dotDirectory)
 }

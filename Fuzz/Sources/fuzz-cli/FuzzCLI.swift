@@ -60,11 +60,11 @@ public func fuzzCLI(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     ("json", ["TANDEM_HOME": unreachableHome, "TANDEM_OUTPUT": "json"]),
   ] {
     let fast = CommandLineTool.invoke(
-      Tandem.self, arguments: arguments, environment: environment, fastRoutes: FastRoutes.all)
+      Tandem.self, arguments: arguments, environment: environment)
     var slowEnvironment = environment
     slowEnvironment["TANDEM_FAST_PATH"] = "0"
     let slow = CommandLineTool.invoke(
-      Tandem.self, arguments: arguments, environment: slowEnvironment, fastRoutes: FastRoutes.all)
+      Tandem.self, arguments: arguments, environment: slowEnvironment)
     // A command line whose last global option lacks its value is answered in the format
     // the options before it ask for.
     let raw =

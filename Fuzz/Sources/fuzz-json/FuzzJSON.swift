@@ -8,6 +8,10 @@
 
 @testable import TandemState
 
+/// The format tags of the documents fuzzed: the reference tool's.
+let configFormat = "tandem.config/1"
+let credentialsFormat = "tandem.credentials/1"
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -76,11 +80,11 @@ func checkJSON(_ bytes: [UInt8]) {
 // MARK: - Config documents
 
 func checkConfigDocument(_ bytes: [UInt8]) {
-  guard let document = try? ConfigDocument.decode(bytes) else { return }
-  let encoded = document.encode()
+  guard let document = try? ConfigDocument.decode(bytes, format: configFormat) else { return }
+  let encoded = document.encode(format: configFormat)
   let again: ConfigDocument
   do {
-    again = try ConfigDocument.decode(encoded)
+    again = try ConfigDocument.decode(encoded, format: configFormat)
   } catch {
     violated("an encoded document does not decode (\(error.reason))", bytes)
   }
@@ -90,13 +94,13 @@ func checkConfigDocument(_ bytes: [UInt8]) {
         + "updated_at \(String(describing: document.updatedAtMilliseconds)) -> "
         + "\(String(describing: again.updatedAtMilliseconds)))", bytes)
   }
-  guard again.encode() == encoded else { violated("encoding is not stable", bytes) }
+  guard again.encode(format: configFormat) == encoded else { violated("encoding is not stable", bytes) }
   // What the next write makes of it (ConfigStore.update refuses the last revision there is).
   guard document.revision < UInt64(Int64.max) else { return }
   var next = document
   next.revision += 1
   next.updatedAtMilliseconds = SystemClock.wallMilliseconds()
-  guard (try? ConfigDocument.decode(next.encode())) == next else {
+  guard (try? ConfigDocument.decode(next.encode(format: configFormat), format: configFormat)) == next else {
     violated("the next revision of a document does not read back", bytes)
   }
 }
@@ -104,7 +108,7 @@ func checkConfigDocument(_ bytes: [UInt8]) {
 // MARK: - Credential files
 
 func checkAccountRecord(_ bytes: [UInt8]) {
-  guard let record = AccountRecord.decode(bytes) else { return }
+  guard let record = AccountRecord.decode(bytes, format: credentialsFormat) else { return }
   roundTrip(record, bytes)
   // What `auth token` and the store compute from a stored token set.
   if let tokens = record.tokens {
@@ -127,7 +131,7 @@ func checkAccountRecord(_ bytes: [UInt8]) {
 }
 
 func roundTrip(_ record: AccountRecord, _ bytes: [UInt8]) {
-  guard let again = AccountRecord.decode(record.encode()) else {
+  guard let again = AccountRecord.decode(record.encode(format: credentialsFormat), format: credentialsFormat) else {
     violated("an encoded account record does not decode", bytes)
   }
   guard again == record else { violated("decode -> encode -> decode changed the account record", bytes) }

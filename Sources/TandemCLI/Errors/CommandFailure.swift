@@ -66,7 +66,9 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
     if let expected = error.expectedRevision {
       details.append(("expected_revision", .integer(Int64(clamping: expected))))
     }
-    if let current = error.currentRevision { details.append(("current_revision", .integer(Int64(clamping: current)))) }
+    if let current = error.currentRevision {
+      details.append(("current_revision", .integer(Int64(clamping: current))))
+    }
     if let path = error.path { details.append(("path", .string(path))) }
     if let system = error.systemError {
       details.append(("errno", .integer(Int64(system.errno))))

@@ -11,13 +11,22 @@ public enum Environment {
     guard let raw = getenv(name) else { return nil }
     return String(cString: raw)
   }
+}
 
-  /// The variables the global options fall back to, plus `HOME`.
-  static func snapshot() -> [String: String] {
-    var result: [String: String] = [:]
-    for name in GlobalOptions.Name.allCases.map(\.environmentVariable) + ["HOME", "TANDEM_FAST_PATH"] {
-      if let value = value(name) { result[name] = value }
-    }
-    return result
-  }
+/// Where an invocation reads its environment variables: the process's own, one at a time
+/// (a tool's start-up reads a handful and never copies the environment: building a
+/// `[String: String]` cost a third of a `config get`, docs/benchmarks.md), or a dictionary
+/// given to ``CommandLineTool/invoke(_:arguments:environment:start:standardOutputIsTerminal:)-(_,_,_,_,_)``.
+struct EnvironmentLookup: Sendable {
+  let value: @Sendable (String) -> String?
+
+  /// The process's environment.
+  static var process: EnvironmentLookup { EnvironmentLookup(value: { Environment.value($0) }) }
+
+  /// A given set of variables.
+  init(_ variables: [String: String]) { value = { variables[$0] } }
+
+  init(value: @escaping @Sendable (String) -> String?) { self.value = value }
+
+  subscript(name: String) -> String? { value(name) }
 }

@@ -1,33 +1,21 @@
 public import TandemState
 
-/// The options every command of a Tandem tool accepts, before or after the subcommand.
+/// The options every command of a tool accepts, before or after the subcommand.
 ///
-/// | option | environment | default |
+/// | option (standard name) | environment | default |
 /// |---|---|---|
-/// | `--home DIR` | `TANDEM_HOME` | `~/.tandem` |
-/// | `--instance-id ID` | `TANDEM_INSTANCE_ID` | none: the shared namespace |
-/// | `--lock-timeout D` | `TANDEM_LOCK_TIMEOUT` | `5s` (`0`, `250ms`, `5s`, `2m`; a bare integer is ms) |
-/// | `--output text\|json` | `TANDEM_OUTPUT` | `text` |
+/// | `--home DIR` | `PREFIX_HOME` | the tool's default home, e.g. `~/.tandem` |
+/// | `--instance-id ID` | `PREFIX_INSTANCE_ID` | none: the shared namespace |
+/// | `--lock-timeout D` | `PREFIX_LOCK_TIMEOUT` | `5s` (`0`, `250ms`, `5s`, `2m`; a bare integer is ms) |
+/// | `--output text\|json` | `PREFIX_OUTPUT` | `text` |
 ///
-/// A flag beats its environment variable. They are taken out of the command line before
+/// The names are the tool's (``GlobalOptionNames``), the prefix is its identity's. A flag
+/// beats its environment variable. They are taken out of the command line before
 /// swift-argument-parser sees it, which is what lets them stand anywhere before `--`.
 public struct GlobalOptions: Sendable {
-  /// The option names, with the environment variable each falls back to.
+  /// The four global options, whatever the tool names them.
   public enum Name: String, CaseIterable, Sendable {
     case home, instanceID = "instance-id", lockTimeout = "lock-timeout", output
-
-    /// The flag, e.g. `--instance-id`.
-    public var flag: String { "--" + rawValue }
-
-    /// The environment variable, e.g. `TANDEM_INSTANCE_ID`.
-    public var environmentVariable: String {
-      switch self {
-      case .home: return "TANDEM_HOME"
-      case .instanceID: return "TANDEM_INSTANCE_ID"
-      case .lockTimeout: return "TANDEM_LOCK_TIMEOUT"
-      case .output: return "TANDEM_OUTPUT"
-      }
-    }
   }
 
   /// The state home.
@@ -58,13 +46,13 @@ public struct GlobalOptions: Sendable {
   /// Plain fields rather than a dictionary keyed by ``Name``: on the start-up path, each
   /// distinct generic instantiation costs the runtime a scan of every protocol conformance.
   public struct Raw: Sendable, Equatable {
-    /// `--home`, as given.
+    /// The home, as given.
     public var home: String?
-    /// `--instance-id`, as given.
+    /// The instance id, as given.
     public var instanceID: String?
-    /// `--lock-timeout`, as given.
+    /// The lock timeout, as given.
     public var lockTimeout: String?
-    /// `--output`, as given.
+    /// The output format, as given.
     public var output: String?
 
     public init() {}
@@ -90,9 +78,13 @@ public struct GlobalOptions: Sendable {
     }
   }
 
-  /// Takes the global options out of `arguments` (up to a `--`), in `--name value` and
-  /// `--name=value` form. Returns the values and the arguments left for the parser.
-  public static func extract(from arguments: [String]) throws(CommandFailure) -> (Raw, [String]) {
+  /// Takes the global options named `names` out of `arguments` (up to a `--`), in
+  /// `--name value` and `--name=value` form. Returns the values and the arguments left for
+  /// the parser.
+  public static func extract(from arguments: [String], names: GlobalOptionNames = .standard)
+    throws(CommandFailure)
+    -> (Raw, [String])
+  {
     var raw = Raw()
     var rest: [String] = []
     rest.reserveCapacity(arguments.count)
@@ -103,11 +95,11 @@ public struct GlobalOptions: Sendable {
         rest.append(contentsOf: arguments[index...])
         break
       }
-      if argument.hasPrefix("--"), let name = match(argument) {
+      if argument.hasPrefix("--"), let name = match(argument, names) {
         if let equals = argument.firstIndex(of: "=") {
           raw[name] = String(argument[argument.index(after: equals)...])
         } else {
-          guard index + 1 < arguments.count else { throw .usage("missing value for \(name.flag)") }
+          guard index + 1 < arguments.count else { throw .usage("missing value for \(names.flag(name))") }
           raw[name] = arguments[index + 1]
           index += 1
         }
@@ -119,36 +111,83 @@ public struct GlobalOptions: Sendable {
     return (raw, rest)
   }
 
-  private static func match(_ argument: String) -> Name? {
-    let flag = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)[0]
-    return Name.allCases.first { $0.flag == flag }
+  private static func match(_ argument: String, _ names: GlobalOptionNames) -> Name? {
+    let flag = argument.utf8.split(
+      separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)[0]
+    let name = flag.dropFirst(2)
+    if name.elementsEqual(names.home.utf8) { return .home }
+    if name.elementsEqual(names.instanceID.utf8) { return .instanceID }
+    if name.elementsEqual(names.lockTimeout.utf8) { return .lockTimeout }
+    if name.elementsEqual(names.output.utf8) { return .output }
+    return nil
   }
 
   /// The output format alone, resolved leniently so that even a bad command line can be
   /// answered in the format the caller asked for.
-  public static func outputFormat(_ raw: Raw, environment: [String: String]) -> OutputFormat {
-    let text = raw.output ?? environment[Name.output.environmentVariable] ?? "text"
+  public static func outputFormat(
+    _ raw: Raw, environment: [String: String], tool: ToolIdentity, names: GlobalOptionNames = .standard
+  ) -> OutputFormat {
+    outputFormat(raw, environment: EnvironmentLookup(environment), tool: tool, names: names)
+  }
+
+  static func outputFormat(
+    _ raw: Raw, environment: EnvironmentLookup, tool: ToolIdentity, names: GlobalOptionNames
+  )
+    -> OutputFormat
+  {
+    let text = raw.output ?? environment[names.environmentVariable(.output, tool: tool)] ?? "text"
     return OutputFormat(rawValue: text) ?? .text
   }
 
-  /// Validates the raw values, with flags before environment variables before defaults.
-  public static func resolve(_ raw: Raw, environment: [String: String]) throws(CommandFailure)
-    -> GlobalOptions
+  /// Validates the raw values, with flags before environment variables before defaults. An
+  /// invalid value is reported under the name it was given by: the flag or the variable.
+  public static func resolve(
+    _ raw: Raw, environment: [String: String], tool: ToolIdentity, names: GlobalOptionNames = .standard
+  ) throws(CommandFailure) -> GlobalOptions {
+    try resolve(raw, environment: EnvironmentLookup(environment), tool: tool, names: names)
+  }
+
+  static func resolve(
+    _ raw: Raw, environment: EnvironmentLookup, tool: ToolIdentity, names: GlobalOptionNames
+  )
+    throws(CommandFailure) -> GlobalOptions
   {
-    func value(_ name: Name) -> String? {
-      if let flag = raw[name] { return flag }
-      if let variable = environment[name.environmentVariable], !variable.isEmpty { return variable }
+    /// The value and where it came from.
+    func value(_ name: Name) -> (text: String, source: String)? {
+      if let flag = raw[name] { return (flag, names.flag(name)) }
+      let variable = names.environmentVariable(name, tool: tool)
+      if let text = environment[variable], !text.isEmpty { return (text, variable) }
       return nil
     }
     do {
-      let home = try StateHome.resolve(explicit: raw.home, environment: environment)
-      let instance = try value(.instanceID).map { (id: String) throws(StateError) in try InstanceID(id) }
-      let timeout = try value(.lockTimeout).map { (text: String) throws(StateError) in
-        try LockTimeout(parsing: text)
+      let homeVariable = names.environmentVariable(.home, tool: tool)
+      let home: StateHome
+      if let explicit = raw.home ?? environment[homeVariable], !explicit.isEmpty {
+        home = StateHome(path: explicit, tool: tool)
+      } else {
+        home = try StateHome.resolve(tool: tool, explicit: nil, lookup: environment.value)
       }
-      let outputText = value(.output) ?? "text"
-      guard let output = OutputFormat(rawValue: outputText) else {
-        throw CommandFailure.usage("invalid output format \"\(outputText)\": use text or json")
+      let instance = try value(.instanceID).map { (given) throws(StateError) in
+        do throws(StateError) {
+          return try InstanceID(given.text)
+        } catch {
+          var named = error
+          if given.source.hasPrefix("--") == false { named.message = "\(given.source): " + error.message }
+          throw named
+        }
+      }
+      let timeout = try value(.lockTimeout).map { (given) throws(StateError) in
+        try LockTimeout(parsing: given.text, option: given.source)
+      }
+      let output: OutputFormat
+      if let given = value(.output) {
+        guard let format = OutputFormat(rawValue: given.text) else {
+          throw CommandFailure.usage(
+            "invalid output format \(InstanceID.quoted(given.text)) in \(given.source): use text or json")
+        }
+        output = format
+      } else {
+        output = .text
       }
       return GlobalOptions(home: home, instanceID: instance, lockTimeout: timeout ?? .default, output: output)
     } catch let error as StateError {

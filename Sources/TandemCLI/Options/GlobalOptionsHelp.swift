@@ -1,35 +1,38 @@
-public import ArgumentParser
+import TandemState
 
-/// The global options as swift-argument-parser shows them in `--help`.
-///
-/// Add it to each command with `@OptionGroup(title: "Global options") var globals:
-/// GlobalOptionsHelp`. The values are read by ``GlobalOptions/extract(from:)`` before
-/// parsing, so these properties stay empty; they exist for the help text.
-public struct GlobalOptionsHelp: ParsableArguments {
-  @Option(
-    name: .long, help: ArgumentHelp("State directory (env TANDEM_HOME; default ~/.tandem).", valueName: "dir")
-  )
-  /// Shown as `--home`.
-  public var home: String?
-
-  @Option(
-    name: .customLong("instance-id"),
-    help: ArgumentHelp("This agent's namespace (env TANDEM_INSTANCE_ID; default: shared).", valueName: "id"))
-  /// Shown as `--instance-id`.
-  public var instanceID: String?
-
-  @Option(
-    name: .customLong("lock-timeout"),
-    help: ArgumentHelp(
-      "How long writes wait for a lock: 0, 250ms, 5s, 2m (env TANDEM_LOCK_TIMEOUT; default 5s).",
-      valueName: "duration"))
-  /// Shown as `--lock-timeout`.
-  public var lockTimeout: String?
-
-  @Option(
-    name: .long, help: ArgumentHelp("text or json (env TANDEM_OUTPUT; default text).", valueName: "format"))
-  /// Shown as `--output`.
-  public var output: String?
-
-  public init() {}
+/// The global options in `--help`: one section, written from the tool's identity and option
+/// names, added to the help of every command (the options are declared once, for the whole
+/// tool, not in each command).
+enum GlobalOptionsHelp {
+  /// `help` with the global options section added.
+  static func appended(to help: String, tool: ToolIdentity, names: GlobalOptionNames) -> String {
+    let home = tool.homeLocation == .dotDirectory ? "~/.\(tool.name)" : "$XDG_CONFIG_HOME/\(tool.name)"
+    let rows: [(String, String)] = [
+      (
+        "\(names.flag(.home)) <dir>",
+        "State directory (env \(names.environmentVariable(.home, tool: tool)); default \(home))."
+      ),
+      (
+        "\(names.flag(.instanceID)) <id>",
+        "This agent's namespace (env \(names.environmentVariable(.instanceID, tool: tool)); default: shared)."
+      ),
+      (
+        "\(names.flag(.lockTimeout)) <duration>",
+        "How long writes wait for a lock: 0, 250ms, 5s, 2m (env "
+          + "\(names.environmentVariable(.lockTimeout, tool: tool)); default 5s)."
+      ),
+      (
+        "\(names.flag(.output)) <format>",
+        "text or json (env \(names.environmentVariable(.output, tool: tool)); default text)."
+      ),
+    ]
+    let width = rows.map { $0.0.count }.max() ?? 0
+    var section = "GLOBAL OPTIONS (before or after the subcommand):\n"
+    for (flag, text) in rows {
+      section += "  " + flag + String(repeating: " ", count: width - flag.count + 2) + text + "\n"
+    }
+    var result = help.hasSuffix("\n") ? help : help + "\n"
+    result += "\n" + section
+    return result
+  }
 }

@@ -1,4 +1,5 @@
-public import ArgumentParser
+import ArgumentParser
+import Dispatch
 public import TandemState
 
 #if canImport(Glibc)
@@ -26,114 +27,310 @@ public enum CommandLineTool {
     public var standardError: String
     /// The format the response is in; says what a failed write of standard output lost.
     public var format: OutputFormat = .text
+    /// Which way the command line went: a fast route or swift-argument-parser.
+    public var route: Route = .parser
     /// For a failure in JSON mode: its text line, for standard error in case the envelope
     /// cannot be written to standard output.
     var failureLine: String? = nil
   }
 
+  /// Which way a command line was handled.
+  public enum Route: Sendable, Equatable {
+    /// By the ``FastRoute`` for these command words (e.g. `config set`).
+    case fast(String)
+    /// By swift-argument-parser.
+    case parser
+  }
+
   /// Runs `root` with the process's arguments, prints, and exits.
   ///
-  /// - Parameter fastRoutes: hand-parsed routes for hot commands; see ``FastRoute``.
-  public static func main<Root: ParsableCommand>(_ root: Root.Type, fastRoutes: [FastRoute] = []) -> Never {
+  /// Synchronous commands run on the calling thread without starting the concurrency
+  /// runtime. An ``AsyncTandemCommand`` (or a plain `AsyncParsableCommand`) runs in a task,
+  /// with the main thread serving the main actor until it is done.
+  public static func main<Root: TandemTool>(_ root: Root.Type) -> Never {
     let start = SystemClock.monotonicMilliseconds()
     // A SIGINT, SIGTERM or SIGHUP during a lock wait then ends in an envelope (INTERRUPTED,
     // exit 128 + signal) rather than a silent death. Installs nothing until a wait blocks.
     WaitInterruption.enable()
+    let environment = EnvironmentLookup.process
     let arguments: [String]
     do {
       arguments = try validatedArguments()
     } catch {
-      let raw = (try? GlobalOptions.extract(from: Array(CommandLine.arguments.dropFirst())).0) ?? .init()
-      let format = GlobalOptions.outputFormat(raw, environment: Environment.snapshot())
+      let raw =
+        (try? GlobalOptions.extract(
+          from: Array(CommandLine.arguments.dropFirst()), names: Root.globalOptionNames
+        )
+        .0) ?? .init()
+      let format = GlobalOptions.outputFormat(
+        raw, environment: environment, tool: Root.identity, names: Root.globalOptionNames)
       emit(respond(failure: error, format: format, instanceID: nil, command: nil, start: start, warnings: []))
     }
-    emit(
-      invoke(
-        root, arguments: arguments, environment: Environment.snapshot(), fastRoutes: fastRoutes, start: start,
-        standardOutputIsTerminal: isatty(STDOUT_FILENO) == 1)
-    )
+    let step = prepare(
+      root, arguments: arguments, environment: environment, start: start,
+      standardOutputIsTerminal: isatty(STDOUT_FILENO) == 1)
+    switch step {
+    case .finished(let response):
+      emit(response)
+    case .pending(let work):
+      Task { emit(await work.run()) }
+      dispatchMain()
+    }
   }
 
-  /// Runs `root` with `arguments` and returns what it would print, without exiting.
+  /// Runs `root` with `arguments` and returns what it would print, without exiting; runs
+  /// synchronous and asynchronous commands alike.
   ///
   /// - Parameter standardOutputIsTerminal: whether the text goes to a terminal, where a
   ///   ``CommandOutput/value(_:data:)`` result is printed escaped rather than exactly.
-  public static func invoke<Root: ParsableCommand>(
-    _ root: Root.Type, arguments: [String], environment: [String: String], fastRoutes: [FastRoute] = [],
+  public static func invoke<Root: TandemTool>(
+    _ root: Root.Type, arguments: [String], environment: [String: String],
+    start: Int64 = SystemClock.monotonicMilliseconds(), standardOutputIsTerminal: Bool = false
+  ) async -> Response {
+    switch prepare(
+      root, arguments: arguments, environment: EnvironmentLookup(environment), start: start,
+      standardOutputIsTerminal: standardOutputIsTerminal)
+    {
+    case .finished(let response): return response
+    case .pending(let work): return await work.run()
+    }
+  }
+
+  /// ``invoke(_:arguments:environment:start:standardOutputIsTerminal:)-(_,_,_,_,_)`` for
+  /// synchronous callers (a fuzzer, a test without a task): an asynchronous command is not
+  /// run, and the response says to call the asynchronous form.
+  public static func invoke<Root: TandemTool>(
+    _ root: Root.Type, arguments: [String], environment: [String: String],
     start: Int64 = SystemClock.monotonicMilliseconds(), standardOutputIsTerminal: Bool = false
   ) -> Response {
-    let toolName = Root.configuration.commandName ?? "tool"
+    switch prepare(
+      root, arguments: arguments, environment: EnvironmentLookup(environment), start: start,
+      standardOutputIsTerminal: standardOutputIsTerminal)
+    {
+    case .finished(let response):
+      return response
+    case .pending(let work):
+      return respond(
+        failure: CommandFailure(
+          code: "INTERNAL_ERROR", exitCode: .generalError,
+          message: "\(work.command) is an asynchronous command: run it with `await CommandLineTool.invoke`"),
+        format: work.format, instanceID: nil, command: work.command, start: start, warnings: [])
+    }
+  }
+
+  /// What is left to do for an invocation: nothing (the response is ready), or an
+  /// asynchronous command to run.
+  enum Step {
+    case finished(Response)
+    case pending(PendingCommand)
+  }
+
+  /// An asynchronous command, parsed and ready to run.
+  struct PendingCommand: @unchecked Sendable {
+    // `@unchecked`: the parsed command and the context are used by the one task that runs
+    // them, after the thread that made them has handed them over.
+    let command: String
+    let format: OutputFormat
+    let body: () async -> Response
+
+    func run() async -> Response { await body() }
+  }
+
+  /// Everything up to running the command: global options, fast routes, parsing, and for a
+  /// synchronous command the command itself.
+  static func prepare<Root: TandemTool>(
+    _ root: Root.Type, arguments: [String], environment: EnvironmentLookup, start: Int64,
+    standardOutputIsTerminal: Bool
+  ) -> Step {
+    let tool = Root.identity
+    let names = Root.globalOptionNames
+    // The names are the tool author's constants: checked in debug builds, like the command
+    // tree below.
+    #if DEBUG
+      if let problem = names.problem {
+        return .finished(misconfigured(problem, format: .text, start: start))
+      }
+    #endif
     let raw: GlobalOptions.Raw
     let rest: [String]
     do {
-      (raw, rest) = try GlobalOptions.extract(from: arguments)
+      (raw, rest) = try GlobalOptions.extract(from: arguments, names: names)
     } catch {
       // The one refusal is a global option without its value, at the very end: the options
-      // before it (or TANDEM_OUTPUT) still say which format the caller asked for.
-      let before = (try? GlobalOptions.extract(from: Array(arguments.dropLast())).0) ?? .init()
-      return respond(
-        failure: error, format: GlobalOptions.outputFormat(before, environment: environment), instanceID: nil,
-        command: nil, start: start, warnings: [])
+      // before it (or the output variable) still say which format the caller asked for.
+      let before = (try? GlobalOptions.extract(from: Array(arguments.dropLast()), names: names).0) ?? .init()
+      return .finished(
+        respond(
+          failure: error,
+          format: GlobalOptions.outputFormat(before, environment: environment, tool: tool, names: names),
+          instanceID: nil, command: nil, start: start, warnings: []))
     }
-    let format = GlobalOptions.outputFormat(raw, environment: environment)
+    let format = GlobalOptions.outputFormat(raw, environment: environment, tool: tool, names: names)
+    func context(_ options: GlobalOptions, _ path: String) -> CommandContext {
+      CommandContext(
+        options: options, tool: tool, optionNames: names, commandPath: path, explicitGlobals: raw,
+        advice: Root.advice(for:in:))
+    }
+    func failed(_ error: any Error, _ context: CommandContext?, command: String?) -> Response {
+      respond(
+        failure: wordedFailure(error, tool: tool, names: names, context: context), format: format,
+        instanceID: context?.options.instanceID?.rawValue, command: command, start: start,
+        warnings: context?.warnings ?? [])
+    }
 
-    // TANDEM_FAST_PATH=0 sends everything through swift-argument-parser (for diagnosis, and
+    // PREFIX_FAST_PATH=0 sends everything through swift-argument-parser (for diagnosis, and
     // for the tests that check both paths agree).
-    let routes = environment["TANDEM_FAST_PATH"] == "0" ? [] : fastRoutes
+    let routes = environment[tool.environmentVariable("FAST_PATH")] == "0" ? [] : Root.fastRoutes
     for route in routes {
-      guard let arguments = route.match(rest) else { continue }
+      guard let parsedArguments = route.match(rest) else { continue }
       let path = route.path.joined(with: " ")
-      guard let options = try? GlobalOptions.resolve(raw, environment: environment) else { break }
-      let context = CommandContext(
-        options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
+      guard let options = try? GlobalOptions.resolve(raw, environment: environment, tool: tool, names: names)
+      else { break }
+      let context = context(options, path)
       do {
-        let output = try route.run(arguments, context)
-        return respond(
+        let output = try route.run(parsedArguments, context)
+        var response = respond(
           output: output, context: context, format: format, start: start, terminal: standardOutputIsTerminal)
+        response.route = .fast(path)
+        return .finished(response)
       } catch is FastRoute.Declined {
         break
       } catch {
-        return respond(
-          failure: error, format: format, instanceID: options.instanceID?.rawValue, command: path,
-          start: start,
-          warnings: context.warnings)
+        var response = failed(error, context, command: path)
+        response.route = .fast(path)
+        return .finished(response)
       }
     }
+
+    // A tool whose own options carry a global option's name would never see their values.
+    // Checked at every start of a debug build, as swift-argument-parser checks its own
+    // definitions: reading the whole command tree costs about 16 million instructions,
+    // more than a release build's whole run (docs/benchmarks.md).
+    #if DEBUG
+      if let problem = OptionCollisions.problem(in: Root.self, names: names) {
+        return .finished(misconfigured(problem, format: format, start: start))
+      }
+    #endif
 
     var parsed: any ParsableCommand
     do {
       parsed = try Root.parseAsRoot(rest)
     } catch {
-      return parseFailure(Root.self, error, arguments: rest, format: format, start: start)
+      return .finished(parseFailure(Root.self, error, arguments: rest, format: format, start: start))
     }
     let path = commandPath(of: type(of: parsed), in: Root.self)
 
     let options: GlobalOptions
     do {
-      options = try GlobalOptions.resolve(raw, environment: environment)
+      options = try GlobalOptions.resolve(raw, environment: environment, tool: tool, names: names)
     } catch {
-      return respond(
-        failure: error, format: format, instanceID: nil, command: path, start: start, warnings: [])
+      return .finished(failed(error, nil, command: path))
     }
+    let commandContext = context(options, path)
 
-    guard let command = parsed as? any TandemCommand else {
+    switch parsed {
+    case let command as any AsyncTandemCommand:
+      return .pending(
+        PendingCommand(command: path, format: format) {
+          do {
+            let result = try await command.execute(in: commandContext)
+            return respond(
+              result: result, context: commandContext, format: format, start: start,
+              terminal: standardOutputIsTerminal)
+          } catch {
+            return failed(error, commandContext, command: path)
+          }
+        })
+    case let command as any TandemCommand:
+      do {
+        let result = try command.execute(in: commandContext)
+        return .finished(
+          respond(
+            result: result, context: commandContext, format: format, start: start,
+            terminal: standardOutputIsTerminal))
+      } catch {
+        return .finished(failed(error, commandContext, command: path))
+      }
+    case var command as any AsyncParsableCommand:
+      return .pending(
+        PendingCommand(command: path, format: format) {
+          do {
+            try await command.run()
+            return Response(exitStatus: .success, standardOutput: "", standardError: "")
+          } catch {
+            return plainCommandFailure(
+              Root.self, error, arguments: rest, format: format, start: start, failed: failed(_:_:command:),
+              context: commandContext)
+          }
+        })
+    default:
       do {
         try parsed.run()
-        return Response(exitStatus: .success, standardOutput: "", standardError: "")
+        return .finished(Response(exitStatus: .success, standardOutput: "", standardError: ""))
       } catch {
-        return parseFailure(Root.self, error, arguments: rest, format: format, start: start)
+        return .finished(
+          plainCommandFailure(
+            Root.self, error, arguments: rest, format: format, start: start, failed: failed(_:_:command:),
+            context: commandContext))
       }
     }
-    let context = CommandContext(
-      options: options, toolName: toolName, commandPath: path, explicitGlobals: raw)
+  }
+
+  /// A plain swift-argument-parser command's error: the parser's own errors (a
+  /// `ValidationError`, `CleanExit`, `ExitCode`, the help a command group shows when called
+  /// without its subcommand) as the parser means them, every other error through the error
+  /// catalog, as for any command (never as a usage error).
+  private static func plainCommandFailure<Root: TandemTool>(
+    _ root: Root.Type, _ error: any Error, arguments: [String], format: OutputFormat, start: Int64,
+    failed: (any Error, CommandContext?, String?) -> Response, context: CommandContext
+  ) -> Response {
+    switch error {
+    case let exit as ExitCode:
+      return Response(
+        exitStatus: ExitStatus(exit.rawValue, name: "EXIT_\(exit.rawValue)"), standardOutput: "",
+        standardError: "")
+    case _ where String(reflecting: type(of: error)).hasPrefix("ArgumentParser."):
+      return parseFailure(Root.self, error, arguments: arguments, format: format, start: start)
+    default:
+      return failed(error, context, context.commandPath)
+    }
+  }
+
+  /// A state error in the tool's words; other errors as they are.
+  static func wordedFailure(
+    _ error: any Error, tool: ToolIdentity, names: GlobalOptionNames, context: CommandContext?
+  ) -> any Error {
+    guard let state = error as? StateError else { return error }
+    return CommandFailure(state, tool: tool, names: names, context: context)
+  }
+
+  /// The response for a tool whose own definition is wrong (a mistake of its author).
+  static func misconfigured(_ problem: String, format: OutputFormat, start: Int64) -> Response {
+    var failure = CommandFailure(
+      code: "INTERNAL_ERROR", exitCode: .generalError, message: "this tool is misconfigured: \(problem)")
+    failure.fixRequired = "the tool's author must fix its definition; nothing was run"
+    return respond(
+      failure: failure, format: format, instanceID: nil, command: nil, start: start, warnings: [])
+  }
+
+  /// Builds the response for a command's result.
+  static func respond<Result: CommandResult>(
+    result: Result, context: CommandContext, format: OutputFormat, start: Int64, terminal: Bool
+  ) -> Response {
+    if let output = result as? CommandOutput {
+      return respond(output: output, context: context, format: format, start: start, terminal: terminal)
+    }
     do {
-      return respond(
-        output: try command.execute(in: context), context: context, format: format, start: start,
-        terminal: standardOutputIsTerminal)
+      let data = try ResultEncoder.encode(result)
+      let output = CommandOutput(data: data, text: result.text ?? TextRendering.render(data))
+      return respond(output: output, context: context, format: format, start: start, terminal: terminal)
     } catch {
       return respond(
-        failure: error, format: format, instanceID: options.instanceID?.rawValue, command: path, start: start,
-        warnings: context.warnings)
+        failure: CommandFailure(
+          code: "INTERNAL_ERROR", exitCode: .generalError,
+          message: "the result could not be encoded: \(error)"),
+        format: format, instanceID: context.options.instanceID?.rawValue, command: context.commandPath,
+        start: start, warnings: context.warnings)
     }
   }
 
@@ -158,7 +355,8 @@ public enum CommandLineTool {
         // on a terminal, where its control characters would drive the terminal.
         text = (terminal ? TextEscaping.escape(value) : value) + "\n"
       } else {
-        text = output.text.isEmpty || output.text.hasSuffix("\n") ? output.text : output.text + "\n"
+        let rendered = output.textRendering
+        text = rendered.isEmpty || rendered.hasSuffix("\n") ? rendered : rendered + "\n"
       }
       let warnings = context.warnings.map { "warning: \(TextEscaping.escape($0))\n" }.joined(with: "")
       return Response(exitStatus: .success, standardOutput: text, standardError: warnings)
@@ -202,11 +400,15 @@ public enum CommandLineTool {
   /// Help and version requests print text and exit 0; anything else is a usage error (2).
   /// Help that was not asked for (a command group without its subcommand) is, in JSON mode,
   /// the `help` member of a success envelope: JSON mode prints one JSON document.
-  private static func parseFailure<Root: ParsableCommand>(
+  private static func parseFailure<Root: TandemTool>(
     _ root: Root.Type, _ error: any Error, arguments: [String], format: OutputFormat, start: Int64
   ) -> Response {
     if Root.exitCode(for: error) == .success {
-      let text = Root.fullMessage(for: error)
+      var text = Root.fullMessage(for: error)
+      // Help shows the global options, declared once for the whole tool, in every command.
+      if text.hasPrefix("OVERVIEW:") || text.hasPrefix("USAGE:") {
+        text = GlobalOptionsHelp.appended(to: text, tool: Root.identity, names: Root.globalOptionNames)
+      }
       if format == .json && !asksForText(arguments) {
         let meta = ResponseEnvelope.meta(
           durationMilliseconds: SystemClock.monotonicMilliseconds() - start, instanceID: nil, command: nil)

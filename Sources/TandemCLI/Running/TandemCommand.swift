@@ -6,21 +6,45 @@ public import TandemState
 ///
 /// ```swift
 /// struct Get: TandemCommand {
-///   @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 ///   @Argument var key: String
 ///
-///   func execute(in context: CommandContext) throws -> CommandOutput {
-///     let value = try ConfigStore(home: context.options.home).read()[key]
-///     return CommandOutput(data: .object([("value", .optional(value))]), text: value ?? "")
+///   struct Value: CommandResult {
+///     var key: String
+///     var value: String?
+///     var text: String? { value ?? "" }
+///   }
+///
+///   func execute(in context: CommandContext) throws -> Value {
+///     let document = try ConfigStore(home: context.options.home).read()
+///     return Value(key: key, value: document[key])
 ///   }
 /// }
 /// ```
 public protocol TandemCommand: ParsableCommand {
-  /// Runs the command. Throw ``CommandFailure`` or `StateError` to fail.
-  func execute(in context: CommandContext) throws -> CommandOutput
+  /// What the command returns: any ``CommandResult``, or a ``CommandOutput`` built by hand.
+  associatedtype Result: CommandResult
+  /// Runs the command. Throw ``CommandFailure`` or `StateError` to fail; any other error is
+  /// reported as `INTERNAL_ERROR` (exit 1), never as a usage error.
+  func execute(in context: CommandContext) throws -> Result
 }
 
-/// What a successful command returns.
+/// A ``TandemCommand`` whose work is asynchronous. It runs on the concurrency runtime, which
+/// ``CommandLineTool`` starts only for such commands, so that synchronous commands keep
+/// their start-up cost.
+public protocol AsyncTandemCommand: AsyncParsableCommand {
+  /// What the command returns.
+  associatedtype Result: CommandResult
+  /// Runs the command; see ``TandemCommand/execute(in:)``.
+  func execute(in context: CommandContext) async throws -> Result
+}
+
+extension AsyncTandemCommand {
+  /// Not used: ``CommandLineTool`` calls ``execute(in:)``.
+  public func run() async throws {}
+}
+
+/// A result built by hand: its JSON data and its text, for commands that need exact control
+/// (and for the hot paths, where it skips the encoder).
 public struct CommandOutput: Sendable {
   /// The envelope's `data`: an object or an array.
   public var data: JSONValue
@@ -29,14 +53,14 @@ public struct CommandOutput: Sendable {
   /// Pass stored data (keys, values, ids, paths, commands) through
   /// ``TextEscaping/escape(_:)``, so that it can neither forge lines nor send control
   /// characters to a terminal.
-  public var text: String
+  public var textRendering: String
   /// For ``value(_:data:)`` results: the one stored value that text mode prints.
   public private(set) var exactValue: String?
 
   /// A result with its JSON data and its text rendering.
   public init(data: JSONValue, text: String) {
     self.data = data
-    self.text = text
+    self.textRendering = text
   }
 
   /// A result whose text is one stored value, as `config get` prints it: the value exactly,
@@ -51,24 +75,44 @@ public struct CommandOutput: Sendable {
   }
 }
 
-/// What a command gets from the tool: the resolved global options and a place for warnings.
+/// What a command gets from the tool: the resolved global options, the tool's identity and
+/// a place for warnings.
 public final class CommandContext {
   /// The global options, resolved from flags, environment and defaults.
   public let options: GlobalOptions
-  /// The tool's name, e.g. `tandem`.
-  public let toolName: String
+  /// The tool's identity.
+  public let tool: ToolIdentity
+  /// The names of the tool's global options.
+  public let optionNames: GlobalOptionNames
   /// The subcommand path, e.g. `config set`.
   public let commandPath: String
   /// Non-fatal diagnostics for the envelope's `warnings`.
   public private(set) var warnings: [String] = []
   /// The global flags given explicitly, to repeat in suggested commands.
   let explicitGlobals: GlobalOptions.Raw
+  /// The tool's advice for remedies.
+  let advice: (Remedy, CommandContext) -> RemedyAdvice?
 
-  init(options: GlobalOptions, toolName: String, commandPath: String, explicitGlobals: GlobalOptions.Raw) {
+  init(
+    options: GlobalOptions, tool: ToolIdentity, optionNames: GlobalOptionNames, commandPath: String,
+    explicitGlobals: GlobalOptions.Raw, advice: @escaping (Remedy, CommandContext) -> RemedyAdvice?
+  ) {
     self.options = options
-    self.toolName = toolName
+    self.tool = tool
+    self.optionNames = optionNames
     self.commandPath = commandPath
     self.explicitGlobals = explicitGlobals
+    self.advice = advice
+  }
+
+  /// The tool's name, e.g. `tandem`.
+  public var toolName: String { tool.name }
+
+  /// `error` as the envelope reports it, its remedy said in this tool's words: what
+  /// ``CommandLineTool`` does with a `StateError` a command throws. For commands that add
+  /// details of their own before throwing.
+  public func failure(_ error: StateError) -> CommandFailure {
+    CommandFailure(error, tool: tool, names: optionNames, context: self)
   }
 
   /// Adds a warning.
@@ -82,9 +126,9 @@ public final class CommandContext {
   }
 
   /// A command line of this tool that can be run verbatim: the words given, plus the global
-  /// flags the caller gave (`--home`, `--instance-id`, `--lock-timeout`, `--output`), so that
-  /// it acts on the same state and answers in the same format. Values from environment
-  /// variables are not repeated: the caller's environment still holds them.
+  /// flags the caller gave (home, instance id, lock timeout, output), so that it acts on the
+  /// same state and answers in the same format. Values from environment variables are not
+  /// repeated: the caller's environment still holds them.
   public func commandLine(_ words: String...) -> String {
     commandLine(words)
   }
@@ -92,28 +136,12 @@ public final class CommandContext {
   /// ``commandLine(_:)-(String...)`` for a list of words.
   public func commandLine(_ words: [String]) -> String {
     var parts = [toolName] + words
-    if let home = explicitGlobals.home { parts += ["--home", home] }
+    if let home = explicitGlobals.home { parts += [optionNames.flag(.home), home] }
     if let id = options.instanceID, explicitGlobals.instanceID != nil {
-      parts += ["--instance-id", id.rawValue]
+      parts += [optionNames.flag(.instanceID), id.rawValue]
     }
-    if let timeout = explicitGlobals.lockTimeout { parts += ["--lock-timeout", timeout] }
-    if explicitGlobals.output != nil { parts += ["--output", options.output.rawValue] }
+    if let timeout = explicitGlobals.lockTimeout { parts += [optionNames.flag(.lockTimeout), timeout] }
+    if explicitGlobals.output != nil { parts += [optionNames.flag(.output), options.output.rawValue] }
     return parts.map(ShellQuoting.quote).joined(with: " ")
-  }
-}
-
-/// Quoting for command lines shown to people and agents.
-public enum ShellQuoting {
-  /// `word` as the shell would need it: unchanged when safe, else in single quotes.
-  public static func quote(_ word: String) -> String {
-    let safe =
-      !word.isEmpty
-      && word.utf8.allSatisfy { byte in
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-          || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-          || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-_./=:,@%+".utf8.contains(byte)
-      }
-    if safe { return word }
-    return "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
   }
 }

@@ -1,7 +1,7 @@
 /// One configuration document: string values by key, and a revision raised by 1 at every
 /// applied write.
 ///
-/// On disk it is JSON: `{"format": "tandem.config/1", "revision": 3,
+/// On disk it is JSON: `{"format": "NAME.config/1", "revision": 3,
 /// "updated_at": "...", "values": {"region": "us-east-1"}}`.
 ///
 /// The values are kept as one array sorted by key: the order tandem writes them in, so a
@@ -26,8 +26,10 @@ public struct ConfigDocument: Sendable, Equatable {
     public var value: String
   }
 
-  /// The format marker written into every document.
-  public static let format = "tandem.config/1"
+  /// The kind of document in its format tag: `NAME.config/1` (``ToolIdentity/documentFormat(_:version:)``).
+  public static let formatKind = "config"
+  /// The version of the format in its format tag.
+  public static let formatVersion = 1
 
   /// Up to this many keys, a batch of changes is applied key by key; past it, in one merge.
   static let batchLimit = 16
@@ -159,7 +161,7 @@ public struct ConfigDocument: Sendable, Equatable {
   }
 
   /// Parses a document, describing exactly what is wrong when it is not one.
-  static func decode(_ bytes: [UInt8]) throws(DecodingFailure) -> ConfigDocument {
+  static func decode(_ bytes: [UInt8], format: String) throws(DecodingFailure) -> ConfigDocument {
     guard !bytes.isEmpty else { throw DecodingFailure("the file is empty") }
     let json: JSONValue
     var values: JSONParser.LiftedStrings
@@ -194,10 +196,10 @@ public struct ConfigDocument: Sendable, Equatable {
   /// The document as indented JSON with keys in sorted order, ending in a newline: the bytes
   /// `JSONWriter.pretty` gives for it (a test holds them equal), written straight from the
   /// entries, since wrapping thousands of them in ``JSONValue``s first would double the cost.
-  func encode() -> [UInt8] {
+  func encode(format: String) -> [UInt8] {
     var out = ByteBuffer(capacity: 128 + entries.count * 24)
     out.append("{\n  \"format\": ")
-    JSONWriter.writeString(Self.format, into: &out)
+    JSONWriter.writeString(format, into: &out)
     out.append(",\n  \"revision\": ")
     out.append(String(revision))
     out.append(",\n  \"updated_at\": ")

@@ -46,6 +46,11 @@ public struct ConfigStore: Sendable {
   /// The document's path, for messages.
   public var path: String { home.displayPath(namespace.components + [fileName]) }
 
+  /// The format tag of the documents, from the home's tool: `NAME.config/1`.
+  var documentFormat: String {
+    home.tool.documentFormat(ConfigDocument.formatKind, version: ConfigDocument.formatVersion)
+  }
+
   /// The lock file's path, for messages.
   public var lockPath: String { home.displayPath(namespace.components + [lockFileName]) }
 
@@ -89,14 +94,14 @@ public struct ConfigStore: Sendable {
     defer { locked.lock.release() }
     let current = try read(in: locked.directory)
     if let expectedRevision, expectedRevision != current.revision {
-      throw StateError.revisionMismatch(path: path, expected: expectedRevision, current: current.revision)
+      throw StateError.revisionMismatch(path: path, namespace: namespace, expected: expectedRevision, current: current.revision)
     }
     var changed = current
     let result = try body(&changed)
     changed.revision = try nextRevision(after: current, under: locked.lock)
     changed.updatedAtMilliseconds = SystemClock.wallMilliseconds()
     let changedEntries = try validate(changed, against: current)
-    let bytes = changed.encode()
+    let bytes = changed.encode(format: documentFormat)
     guard bytes.count <= StateLimits.maximumDocumentBytes else {
       throw StateError(
         .limitExceeded,
@@ -185,7 +190,8 @@ public struct ConfigStore: Sendable {
         "\(path) is at revision \(base), the highest a document can have, so no write can raise it; "
           + "it was left untouched",
         path: path)
-      error.fixRequired = "move the document aside (config repair) or restore it from a backup"
+      error.fixRequired = "move the document aside (repair it) or restore it from a backup"
+      error.remedy = .repairDocument(namespace, fileName: fileName)
       throw error
     }
     return base + 1
@@ -201,11 +207,12 @@ public struct ConfigStore: Sendable {
       return ConfigDocument()
     }
     do {
-      return try ConfigDocument.decode(bytes)
+      return try ConfigDocument.decode(bytes, format: documentFormat)
     } catch {
       var corrupt = StateError(
         .stateCorrupt, "\(path) is corrupt: \(error.reason); it was left untouched", path: path)
-      corrupt.fixRequired = "move the corrupt file aside (config repair) or restore it from a backup"
+      corrupt.fixRequired = "move the corrupt file aside (repair it) or restore it from a backup"
+      corrupt.remedy = .repairDocument(namespace, fileName: fileName)
       throw corrupt
     }
   }

@@ -32,7 +32,8 @@ public struct AccountRecord: Sendable, Equatable {
     self.tokens = tokens
   }
 
-  static let format = "tandem.credentials/1"
+  /// The kind of document in its format tag: `NAME.credentials/1`.
+  static let formatKind = "credentials"
 
   /// The largest generation: the file stores it as a JSON integer (Int64).
   public static let maximumGeneration = UInt64(Int64.max)
@@ -43,7 +44,7 @@ public struct AccountRecord: Sendable, Equatable {
     generation < maximumGeneration ? generation + 1 : nil
   }
 
-  func encode() -> [UInt8] {
+  func encode(format: String) -> [UInt8] {
     let tokens: JSONValue =
       self.tokens.map {
         .object([
@@ -56,14 +57,14 @@ public struct AccountRecord: Sendable, Equatable {
         .object([("pid", .integer(Int64($0.pid))), ("started_at_ms", .integer($0.startedAtMilliseconds))])
       } ?? .null
     let json = JSONValue.object([
-      ("format", .string(Self.format)), ("account", .string(name)), ("source", source.json),
+      ("format", .string(format)), ("account", .string(name)), ("source", source.json),
       ("generation", .integer(Int64(clamping: generation))), ("tokens", tokens),
       ("refresh_in_flight", inFlight),
     ])
     return Array((JSONWriter.pretty(json) + "\n").utf8)
   }
 
-  static func decode(_ bytes: [UInt8]) -> AccountRecord? {
+  static func decode(_ bytes: [UInt8], format: String) -> AccountRecord? {
     guard let json = try? JSONParser.parse(bytes), json["format"]?.stringValue == format,
       let name = json["account"]?.stringValue, let sourceJSON = json["source"],
       let source = CredentialSource(json: sourceJSON), let generation = json["generation"]?.integerValue,
@@ -71,7 +72,7 @@ public struct AccountRecord: Sendable, Equatable {
     else { return nil }
     var record = AccountRecord(name: name, source: source, generation: UInt64(generation))
     if let tokens = json["tokens"], tokens != .null {
-      // An expiry outside 1970...9999 was never written by tandem: the file was edited or
+      // An expiry outside 1970...9999 was never written by the framework: the file was edited or
       // damaged, and arithmetic on it could overflow.
       guard let access = tokens["access_token"]?.stringValue,
         let expires = tokens["expires_at_ms"]?.integerValue,

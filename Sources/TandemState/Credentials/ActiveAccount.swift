@@ -49,8 +49,8 @@ public struct ActiveAccount: Sendable {
       .credentialsMissing,
       records.isEmpty
         ? "no account is stored in \(home.path)" : "no active account: \(records.count) accounts are stored")
-    error.fixRequired =
-      records.isEmpty ? "log in first: auth login --account NAME" : "pass --account or run auth switch"
+    error.fixRequired = records.isEmpty ? "log in to an account first" : "name the account, or choose an active one"
+    error.remedy = records.isEmpty ? .logInFirst : .chooseAccount
     throw error
   }
 

@@ -6,7 +6,8 @@
 
 /// Refreshes by running the account's credential helper: `/bin/sh -c COMMAND`, with
 /// `{"account": ..., "refresh_token": ...}` on standard input (never in its arguments) and
-/// `TANDEM_ACCOUNT` in its environment. The helper prints
+/// the account's name in its environment (``ToolIdentity/accountVariable``, e.g.
+/// `TANDEM_ACCOUNT`). The helper prints
 /// `{"access_token", "expires_in" or "expires_at", "refresh_token"?}` and exits 0, or says the
 /// grant is gone with `{"error": "invalid_grant", "error_description"?}` (any exit status),
 /// as a token endpoint would.
@@ -15,8 +16,14 @@
 /// failure; any other failure is temporary. Messages show the end of the helper's standard
 /// error, bounded and with secrets redacted.
 public struct CommandRefresher: TokenRefresher {
-  /// A refresher for `.command` accounts.
-  public init() {}
+  /// The variable that names the account to the helper.
+  public let accountVariable: String
+
+  /// A refresher for `.command` accounts of `tool`: the helper finds the account's name in
+  /// `tool`'s ``ToolIdentity/accountVariable``.
+  public init(tool: ToolIdentity) {
+    self.accountVariable = tool.accountVariable
+  }
 
   public func refresh(_ request: RefreshRequest) throws(RefreshFailure) -> TokenSet {
     guard case .command(let command) = request.source else {
@@ -24,7 +31,7 @@ public struct CommandRefresher: TokenRefresher {
     }
     let redactor = Redactor(secrets: [request.refreshToken])
     let shown = InstanceID.quoted(TokenResponse.bounded(redactor.redact(command), 200))
-    let fix = "correct the helper (or PATH), then log in again with the right --refresh-command if it changed"
+    let fix = "correct the helper (or PATH), then log in again with the right helper command if it changed"
     let input = JSONWriter.compact(
       .object([("account", .string(request.account)), ("refresh_token", .optional(request.refreshToken))]))
     // Bounded: the deadline is computed by adding this to a clock reading.
@@ -36,7 +43,7 @@ public struct CommandRefresher: TokenRefresher {
       result = try CapturedProcess.run(
         ["/bin/sh", "-c", command], input: Array(input.utf8),
         timeoutMilliseconds: limit,
-        extraEnvironment: ["TANDEM_ACCOUNT=\(request.account)"])
+        extraEnvironment: ["\(accountVariable)=\(request.account)"])
     } catch {
       throw ProgramDiagnostics.spawnFailure(
         error, program: "/bin/sh", fix: "install a POSIX shell at /bin/sh")

@@ -19,6 +19,9 @@ public struct CredentialStore: Sendable {
   /// The directory of account files.
   public static let directoryName = "credentials"
 
+  /// The format tag of account records, from the home's tool: `NAME.credentials/1`.
+  var recordFormat: String { home.tool.documentFormat(AccountRecord.formatKind, version: 1) }
+
   /// The credential store of `home`.
   public init(home: StateHome) {
     self.home = home
@@ -98,14 +101,14 @@ public struct CredentialStore: Sendable {
     case .oauth(let client):
       if let problem = TokenEndpoint.problem(client.tokenURL) {
         var error = StateError(
-          .invalidArgument, "--token-url \(InstanceID.quoted(client.tokenURL)) is refused: \(problem)")
+          .invalidArgument, "the token URL \(InstanceID.quoted(client.tokenURL)) is refused: \(problem)")
         error.fixRequired = "pass the provider's https:// token endpoint"
         throw error
       }
       guard !client.clientID.isEmpty, !client.clientID.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
       else {
         throw StateError(
-          .invalidArgument, "--client-id must be a non-empty string without control characters")
+          .invalidArgument, "the client id must be a non-empty string without control characters")
       }
       if let variable = client.clientSecretEnvironmentVariable {
         let bytes = Array(variable.utf8)
@@ -119,14 +122,14 @@ public struct CredentialStore: Sendable {
         guard valid else {
           throw StateError(
             .invalidArgument,
-            "--client-secret-env \(InstanceID.quoted(variable)) is not an environment variable name "
+            "the client secret variable \(InstanceID.quoted(variable)) is not an environment variable name "
               + "(letters, digits and _, not starting with a digit); pass the variable's name, not the secret"
           )
         }
       }
     case .command(let command):
       guard !command.utf8.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) else {
-        throw StateError(.invalidArgument, "--refresh-command is empty")
+        throw StateError(.invalidArgument, "the credential helper command is empty")
       }
     }
   }
@@ -178,9 +181,10 @@ public struct CredentialStore: Sendable {
       var error = StateError(
         .refreshFailed,
         "account \(account): the new access token is valid for \(left) s, less than the \(minimumValidity / 1000) s "
-          + "asked for (--min-ttl); it was stored (generation \(result.generation)) but not returned",
+          + "asked for; it was stored (generation \(result.generation)) but not returned",
         path: path(of: account))
-      error.fixRequired = "ask for less validity (--min-ttl) than the tokens the provider issues last"
+      error.fixRequired = "ask for less validity than the tokens the provider issues last"
+      error.remedy = .askForShorterValidity
       throw error
     }
     return result
@@ -254,7 +258,8 @@ public struct CredentialStore: Sendable {
         .limitExceeded,
         "account \(record.name) is at generation \(record.generation), the largest a file can hold; nothing was sent",
         path: path(of: record.name))
-      error.fixRequired = "log in again: auth login --account \(record.name) (the count starts again at 0)"
+      error.fixRequired = "log in to account \(record.name) again (the count starts again at 0)"
+      error.remedy = .logIn(account: record.name)
       throw error
     }
     // Leave a mark while the request is out: if this process dies before it stores the
@@ -377,7 +382,8 @@ public struct CredentialStore: Sendable {
       }
       var error = StateError(
         expired && interrupted == nil ? .credentialsExpired : .refreshRevoked, message, path: path)
-      error.fixRequired = "log in again: auth login --account \(account) (the stored credentials were kept)"
+      error.fixRequired = "log in to account \(account) again (the stored credentials were kept)"
+      error.remedy = .logIn(account: account)
       return error
     case .accessDenied:
       var error = StateError(.accessDenied, "account \(account): \(failure.detail)", path: path)
@@ -416,7 +422,8 @@ public struct CredentialStore: Sendable {
   private func missing(_ account: String) -> StateError {
     var error = StateError(
       .credentialsMissing, "no account \(account) in \(home.path)", path: path(of: account))
-    error.fixRequired = "log in first: auth login --account \(account)"
+    error.fixRequired = "log in to account \(account) first"
+    error.remedy = .logIn(account: account)
     return error
   }
 
@@ -433,10 +440,10 @@ public struct CredentialStore: Sendable {
     else {
       return nil
     }
-    guard let record = AccountRecord.decode(bytes) else {
+    guard let record = AccountRecord.decode(bytes, format: recordFormat) else {
       var error = StateError(
         .stateCorrupt, "\(path(of: account)) is corrupt; it was left untouched", path: path(of: account))
-      error.fixRequired = "log in again (auth login --account \(account)) after moving the file aside"
+      error.fixRequired = "move the file aside, then log in to account \(account) again"
       throw error
     }
     return record
@@ -446,7 +453,7 @@ public struct CredentialStore: Sendable {
   /// ``LockedDirectory/commit(_:as:)``), and the lock file keeps how many generations were
   /// issued, for a login after a logout.
   private func save(_ record: AccountRecord, in locked: LockedDirectory) throws(StateError) {
-    try locked.commit(record.encode(), as: record.name + ".json")
+    try locked.commit(record.encode(format: recordFormat), as: record.name + ".json")
     locked.lock.noteCommitted(revision: record.generation &+ 1)
   }
 }

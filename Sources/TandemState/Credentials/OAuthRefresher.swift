@@ -24,7 +24,7 @@ public struct OAuthRefresher: TokenRefresher {
     if let problem = TokenEndpoint.problem(client.tokenURL) {
       throw RefreshFailure(
         .localSetup, "the token URL \(InstanceID.quoted(client.tokenURL)) is refused: \(problem)",
-        fix: "log in again with an https:// --token-url")
+        fix: "log in again with an https:// token URL")
     }
     guard let refreshToken = request.refreshToken, !refreshToken.isEmpty else {
       throw RefreshFailure(.invalidGrant, "no refresh token is stored")
@@ -38,9 +38,9 @@ public struct OAuthRefresher: TokenRefresher {
       guard let value = environment(variable), !value.isEmpty else {
         throw RefreshFailure(
           .localSetup,
-          "the client secret variable \(variable) is not set in this environment (tandem reads it at refresh "
+          "the client secret variable \(variable) is not set in this environment (it is read at refresh "
             + "time and never stores it); nothing was sent to the provider",
-          fix: "set \(variable) in the environment that runs tandem")
+          fix: "set \(variable) in the environment that runs the tool")
       }
       secret = value
       form.append(("client_secret", value))

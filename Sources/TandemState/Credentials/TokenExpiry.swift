@@ -17,7 +17,7 @@ enum TokenExpiry {
     return .failure(
       ExpiryProblem(
         "the answer has neither expires_in (seconds) nor expires_at (epoch seconds or RFC 3339): "
-          + "tandem does not guess how long a token lives"))
+          + "the lifetime of a token is never guessed"))
   }
 
   /// Why an expiry was refused; names the field.

@@ -97,8 +97,10 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
   /// What the caller must change before trying again, when a retry alone will not help.
   public var fixRequired: String?
   /// A command that resolves ``fixRequired``, when one exists. Set by the tool that knows
-  /// its own command names.
+  /// its own command names (TandemCLI sets it from ``remedy``).
   public var fixCommand: String?
+  /// What fixes the error, typed, so that the tool can say it in its own commands.
+  public var remedy: Remedy?
   /// The next step, phrased for an agent.
   public var suggestion: String?
   /// The failed system call, for errors that come from the operating system.
@@ -122,16 +124,19 @@ extension StateError {
   static func system(_ error: SystemCallError, path: String, doing action: String) -> StateError {
     let code: Code
     var fix: String?
+    var remedy: Remedy?
     switch error.errno {
     case ENOSPC, EDQUOT:
       code = .diskFull
       fix = "free space on the file system that holds \(path)"
     case EROFS:
       code = .readOnlyFileSystem
-      fix = "point --home (or TANDEM_HOME) at a writable directory"
+      fix = "use a state home on a writable file system"
+      remedy = .chooseWritableHome
     case EACCES, EPERM:
       code = .permissionDenied
-      fix = "make \(path) writable by this user, or use another --home"
+      fix = "make \(path) writable by this user, or use another state home"
+      remedy = .chooseWritableHome
     case ELOOP:
       code = .unsafeStatePath
       fix = "remove the symbolic link at \(path); state paths must be plain files and directories"
@@ -141,6 +146,7 @@ extension StateError {
     var result = StateError(code, "cannot \(action) \(path): \(error.reason)", path: path)
     result.systemError = error
     result.fixRequired = fix
+    result.remedy = remedy
     return result
   }
 
@@ -149,7 +155,9 @@ extension StateError {
   /// Not retryable: the identical call, with the same expected revision, can never succeed
   /// now. So it carries no retry advice; ``fixRequired`` says to re-read, and a tool sets
   /// ``fixCommand`` to its own read command.
-  static func revisionMismatch(path: String, expected: UInt64, current: UInt64) -> StateError {
+  static func revisionMismatch(path: String, namespace: Namespace, expected: UInt64, current: UInt64)
+    -> StateError
+  {
     var error = StateError(
       .concurrentModification,
       "\(path) is at revision \(current), not \(expected): another writer changed it first; nothing was written",
@@ -158,8 +166,9 @@ extension StateError {
     error.expectedRevision = expected
     error.currentRevision = current
     error.fixRequired =
-      "read the document again (it is at revision \(current)), reapply your change, and retry with --if-revision \(current)"
+      "read the document again (it is at revision \(current)), reapply your change, and write again expecting revision \(current)"
     error.suggestion = error.fixRequired
+    error.remedy = .rereadDocument(namespace, currentRevision: current)
     return error
   }
 }

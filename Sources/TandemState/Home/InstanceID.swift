@@ -50,7 +50,7 @@ public struct InstanceID: Hashable, Sendable, CustomStringConvertible {
   }
 
   /// Quotes untrusted text for a message, escaping control characters and cutting it short.
-  static func quoted(_ text: String) -> String {
+  package static func quoted(_ text: String) -> String {
     let shown =
       text.unicodeScalars.count > 80
       ? String(String.UnicodeScalarView(text.unicodeScalars.prefix(80))) + "…" : text

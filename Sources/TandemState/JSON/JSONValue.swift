@@ -78,3 +78,40 @@ extension JSONValue {
     value.map { .integer(Int64($0)) } ?? .null
   }
 }
+
+extension JSONValue: Encodable {
+  /// Encodes the value as itself, so that a result may hold raw JSON next to typed members.
+  public func encode(to encoder: any Encoder) throws {
+    switch self {
+    case .null:
+      var container = encoder.singleValueContainer()
+      try container.encodeNil()
+    case .bool(let value):
+      var container = encoder.singleValueContainer()
+      try container.encode(value)
+    case .integer(let value):
+      var container = encoder.singleValueContainer()
+      try container.encode(value)
+    case .double(let value):
+      var container = encoder.singleValueContainer()
+      try container.encode(value)
+    case .string(let value):
+      var container = encoder.singleValueContainer()
+      try container.encode(value)
+    case .array(let elements):
+      var container = encoder.unkeyedContainer()
+      for element in elements { try container.encode(element) }
+    case .object(let members):
+      var container = encoder.container(keyedBy: MemberKey.self)
+      for (name, value) in members { try container.encode(value, forKey: MemberKey(stringValue: name)) }
+    }
+  }
+
+  /// An object member's name as a coding key.
+  private struct MemberKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+  }
+}

@@ -10,7 +10,8 @@
 /// 'tandem config get n; tandem config set n=...'`. Those calls open the lock file anew,
 /// and an open-file-description lock conflicts with every other open, so they would wait on
 /// their own parent until they time out. The holder therefore lists the locks it passes
-/// down in `TANDEM_HELD_LOCKS` (`device:inode:descriptor:level`, comma-separated).
+/// down in the tool's ``ToolIdentity/heldLocksVariable`` (e.g. `TANDEM_HELD_LOCKS`:
+/// `device:inode:descriptor:level`, comma-separated).
 ///
 /// Inheriting a lock does not mean holding it alone: a command run under the lock may start
 /// several tools at once (`xargs -P`, `make -j`, `&`). A process that finds the lock it
@@ -19,19 +20,16 @@
 /// of its own: processes below one holder exclude each other, and outsiders, who ask for
 /// the whole file, still wait for the outermost holder.
 public enum InheritedLocks {
-  /// The environment variable that lists inherited locks.
-  public static let environmentVariable = "TANDEM_HELD_LOCKS"
-
-  /// The `TANDEM_HELD_LOCKS=...` entry that passes `lock` down to a child, keeping what this
-  /// process itself inherited. Call after ``FileLock/makeInheritable()``.
-  public static func environmentEntry(for lock: FileLock) -> String {
-    var entries = current()
+  /// The `PREFIX_HELD_LOCKS=...` entry that passes `lock` down to a child of `tool`,
+  /// keeping what this process itself inherited. Call after ``FileLock/makeInheritable()``.
+  public static func environmentEntry(for lock: FileLock, tool: ToolIdentity) -> String {
+    var entries = current(tool.heldLocksVariable)
     entries.append("\(lock.key.device):\(lock.key.inode):\(lock.fd):\(lock.level)")
-    return "\(environmentVariable)=" + entries.joined(with: ",")
+    return "\(tool.heldLocksVariable)=" + entries.joined(with: ",")
   }
 
-  private static func current() -> [String] {
-    guard let raw = getenv(environmentVariable) else { return [] }
+  private static func current(_ variable: String) -> [String] {
+    guard let raw = getenv(variable) else { return [] }
     return String(cString: raw).split(separator: ",").map(String.init)
   }
 
@@ -39,9 +37,9 @@ public enum InheritedLocks {
   /// through the listed descriptor, or `nil`. A listed descriptor that is closed, names
   /// another file, or does not hold its level (someone else does) does not count: then the
   /// caller waits as an outsider.
-  static func level(of key: FileKey) -> Int? {
+  static func level(of key: FileKey, variable: String) -> Int? {
     var deepest: Int?
-    for entry in current() {
+    for entry in current(variable) {
       let parts = entry.split(separator: ":")
       guard parts.count == 3 || parts.count == 4, let device = UInt64(parts[0]),
         let inode = UInt64(parts[1]), let fd = Int32(parts[2]),

@@ -44,7 +44,7 @@ enum LockAcquisition {
       }
       // Inherited from the process that started this one: take the next level, so that
       // processes started under the same holder still exclude each other.
-      let inherited = passedDown ?? InheritedLocks.level(of: key)
+      let inherited = passedDown ?? InheritedLocks.level(of: key, variable: home.tool.heldLocksVariable)
       let level = inherited.map { $0 + 1 } ?? 0
       let range = inherited == nil ? LockRange.wholeFile : .level(level)
 
@@ -154,7 +154,8 @@ enum LockAcquisition {
     error.conflictReason = .lockTimeout
     error.holder = nested ? nil : holder
     error.retryAfterMilliseconds = retry
-    error.suggestion = "run the same command again after retry_after_ms, or raise --lock-timeout"
+    error.suggestion = "run the same command again after retry_after_ms, or wait longer for the lock"
+    error.remedy = .raiseLockTimeout
     return error
   }
 

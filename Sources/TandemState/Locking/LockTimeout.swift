@@ -21,15 +21,15 @@ public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
     LockTimeout(milliseconds: seconds * 1000)
   }
 
-  /// Parses a duration such as `250ms`, `5s`, `1.5s` or `2m`.
-  public init(parsing text: String) throws(StateError) {
-    self.init(
-      milliseconds: try Self.milliseconds(parsing: text, what: "lock timeout", option: "--lock-timeout"))
+  /// Parses a duration such as `250ms`, `5s`, `1.5s` or `2m`; `option` names where it came
+  /// from (a flag or a variable) in the error.
+  public init(parsing text: String, option: String? = nil) throws(StateError) {
+    self.init(milliseconds: try Self.milliseconds(parsing: text, what: "lock timeout", option: option))
   }
 
   /// Parses a duration (`0`, `250ms`, `5s`, `1.5s`, `2m`; a bare integer is milliseconds) of
   /// at most an hour, naming `what` and `option` in the error.
-  public static func milliseconds(parsing text: String, what: String, option: String) throws(StateError)
+  public static func milliseconds(parsing text: String, what: String, option: String?) throws(StateError)
     -> Int64
   {
     let trimmed = text.trimmingSpaces()
@@ -49,7 +49,7 @@ public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
         .invalidArgument,
         "invalid \(what) \(InstanceID.quoted(text)): use a duration such as 0, 250ms, 5s or 2m (at most 60m)"
       )
-      error.fixRequired = "pass \(option) with a duration such as 5s"
+      error.fixRequired = option.map { "pass \($0) a duration such as 5s" } ?? "pass a duration such as 5s"
       throw error
     }
     return Int64((value * factor).rounded())

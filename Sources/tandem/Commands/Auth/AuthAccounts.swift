@@ -9,7 +9,6 @@ struct AuthSwitch: TandemCommand {
     abstract: "Choose the active account: this instance's only (with --instance-id), else the shared default."
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: "The account.") var account: String
 
@@ -34,7 +33,6 @@ struct AuthStatus: TandemCommand {
   static let configuration = CommandConfiguration(
     commandName: "status", abstract: "Show the active account and its token's state (no secrets).")
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: "The account (default: the active one).") var account: String?
 
@@ -56,7 +54,6 @@ struct AuthList: TandemCommand {
   static let configuration = CommandConfiguration(
     commandName: "list", abstract: "List stored accounts (no secrets).")
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   func execute(in context: CommandContext) throws -> CommandOutput {
     let records = try CredentialStore(home: context.options.home).records()
@@ -88,7 +85,6 @@ struct AuthLogout: TandemCommand {
       auth switch there instead.
       """)
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: "The account (default: the active one).") var account: String?
 

@@ -19,7 +19,6 @@ struct AuthLogin: TandemCommand {
       """
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: "The account name.") var account: String
   @Option(

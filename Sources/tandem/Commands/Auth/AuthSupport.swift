@@ -19,10 +19,10 @@ enum AuthSupport {
   }
 
   /// The built-in refresher for an account's source.
-  static func refresher(for source: CredentialSource) -> any TokenRefresher {
+  static func refresher(for source: CredentialSource, context: CommandContext) -> any TokenRefresher {
     switch source {
     case .oauth: return OAuthRefresher(environment: { Environment.value($0) })
-    case .command: return CommandRefresher()
+    case .command: return CommandRefresher(tool: context.tool)
     }
   }
 
@@ -52,7 +52,7 @@ enum AuthSupport {
       where [.credentialsMissing, .credentialsExpired, .refreshRevoked].contains(error.code)
     {
       let record = try? CredentialStore(home: context.options.home).record(account)
-      var failure = CommandFailure(error)
+      var failure = context.failure(error)
       failure.details.append(
         ("reauth_command", .string(reauthCommand(record, account: account, context: context))))
       failure.details.append(("account", .string(account)))
@@ -70,7 +70,7 @@ enum AuthSupport {
     return try withReauthHint(account: name, context: context) {
       let store = CredentialStore(home: context.options.home)
       let record = try store.record(name)
-      return tokenOutput(try operation(store, name, refresher(for: record.source)))
+      return tokenOutput(try operation(store, name, refresher(for: record.source, context: context)))
     }
   }
 

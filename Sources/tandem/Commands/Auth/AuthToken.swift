@@ -9,7 +9,6 @@ struct AuthToken: TandemCommand {
     abstract: "Print a valid access token, refreshing first (once across all processes) if it expires soon."
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: "The account (default: the active one).") var account: String?
 
@@ -38,7 +37,6 @@ struct AuthRefresh: TandemCommand {
       """
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: "The account (default: the active one).") var account: String?
 

@@ -9,7 +9,6 @@ struct ConfigGet: TandemCommand {
     abstract: "Print a value (the instance's, else the shared one). Exit 5 if missing."
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Argument(help: "The key.") var key: String
 
@@ -24,9 +23,7 @@ struct ConfigGet: TandemCommand {
     try ConfigKey.validate(key)
     let filter = try ConfigTarget.forReading(scope, in: context)
     let layered = LayeredConfig(home: context.options.home, namespace: context.options.namespace)
-    let entry = try ConfigTarget.withRepairHint(context, layered: layered) {
-      try layered.lookup(key, scope: filter)
-    }
+    let entry = try layered.lookup(key, scope: filter)
     guard let entry else {
       var failure = CommandFailure(
         code: "NOT_FOUND", exitCode: .notFound,

@@ -9,7 +9,6 @@ struct ConfigList: TandemCommand {
     abstract: "Print every visible key=value, with the scope each comes from."
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: ArgumentHelp("List only this document: instance or shared.", valueName: "scope"))
   var scope: String?
@@ -21,9 +20,7 @@ struct ConfigList: TandemCommand {
   static func perform(scope: String?, in context: CommandContext) throws -> CommandOutput {
     let filter = try ConfigTarget.forReading(scope, in: context)
     let layered = LayeredConfig(home: context.options.home, namespace: context.options.namespace)
-    let documents = try ConfigTarget.withRepairHint(context, layered: layered) {
-      try layered.documents(filter)
-    }
+    let documents = try layered.documents(filter)
     // Nearest layer wins; documents are read once, so the list is one consistent snapshot
     // per document. (Merged in one pass: linear in the documents' size.)
     let winners = LayeredConfig.winners(documents)

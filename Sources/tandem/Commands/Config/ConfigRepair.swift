@@ -10,7 +10,6 @@ struct ConfigRepair: TandemCommand {
     discussion: "A valid document is left alone. Nothing is deleted; the new document starts at revision 0."
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: ArgumentHelp("Document to repair: instance or shared.", valueName: "scope"))
   var scope: String?

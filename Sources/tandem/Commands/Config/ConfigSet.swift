@@ -14,7 +14,6 @@ struct ConfigSet: TandemCommand {
       """
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Argument(help: ArgumentHelp("Assignments, split at the first '='.", valueName: "key=value"))
   var assignments: [String]

@@ -14,7 +14,7 @@ struct ConfigTarget {
     case .shared?:
       return ConfigTarget(scope: .shared, store: ConfigStore(home: home, namespace: .shared))
     case .instance?:
-      guard let id = context.options.instanceID else { throw missingInstance() }
+      guard let id = context.options.instanceID else { throw missingInstance(context) }
       return ConfigTarget(scope: .instance, store: ConfigStore(home: home, namespace: .instance(id)))
     case nil:
       if let id = context.options.instanceID {
@@ -27,7 +27,7 @@ struct ConfigTarget {
   /// The scope filter of a read: `nil` reads all layers.
   static func forReading(_ scopeText: String?, in context: CommandContext) throws -> ConfigScope? {
     let scope = try parseScope(scopeText)
-    if scope == .instance && context.options.instanceID == nil { throw missingInstance() }
+    if scope == .instance && context.options.instanceID == nil { throw missingInstance(context) }
     return scope
   }
 
@@ -39,9 +39,10 @@ struct ConfigTarget {
     return scope
   }
 
-  private static func missingInstance() -> CommandFailure {
+  private static func missingInstance(_ context: CommandContext) -> CommandFailure {
     CommandFailure.usage(
-      "--scope instance needs an instance id: pass --instance-id ID or set TANDEM_INSTANCE_ID")
+      "--scope instance needs an instance id: pass \(context.optionNames.flag(.instanceID)) ID or set "
+        + context.optionNames.environmentVariable(.instanceID, tool: context.tool))
   }
 
   /// One locked write of `keys` to this target, reported the same way by `set` and `unset`.
@@ -51,45 +52,16 @@ struct ConfigTarget {
   ) throws -> CommandOutput {
     let update: ConfigUpdate<Void>
     do {
-      update = try Self.withRepairHint(context, scope: scope) {
-        try store.update(
-          timeout: context.options.lockTimeout, ifRevision: ifRevision,
-          intent: context.intent(keys.joined(with: " ")),
-          body)
-      }
-    } catch var error as StateError
-      where error.conflictReason == .revisionMismatch || error.code == .writeUnconfirmed
-    {
+      update = try store.update(
+        timeout: context.options.lockTimeout, ifRevision: ifRevision,
+        intent: context.intent(keys.joined(with: " ")),
+        body)
+    } catch var error as StateError where error.code == .writeUnconfirmed {
       // The re-read the caller must do first: this document's values and revision
       // (`revisions` in JSON), read-only.
       error.fixCommand = context.commandLine("config", "list", "--scope", scope.rawValue)
       throw error
     }
     return ConfigWriteReport(target: self, update: update, keys: keys, verb: verb).output
-  }
-
-  /// Runs `body`, adding the repair command to a corrupt-state error.
-  static func withRepairHint<T>(_ context: CommandContext, scope: ConfigScope, _ body: () throws -> T) throws
-    -> T
-  {
-    do {
-      return try body()
-    } catch var error as StateError where error.code == .stateCorrupt {
-      error.fixCommand = context.commandLine("config", "repair", "--scope", scope.rawValue)
-      throw error
-    }
-  }
-
-  /// Both layers' repair hints, for reads that look at every layer.
-  static func withRepairHint<T>(_ context: CommandContext, layered: LayeredConfig, _ body: () throws -> T)
-    throws -> T
-  {
-    do {
-      return try body()
-    } catch var error as StateError where error.code == .stateCorrupt {
-      let scope: ConfigScope = error.path == layered.shared.path ? .shared : .instance
-      error.fixCommand = context.commandLine("config", "repair", "--scope", scope.rawValue)
-      throw error
-    }
   }
 }

@@ -9,7 +9,6 @@ struct ConfigUnset: TandemCommand {
     abstract: "Remove keys in one locked transaction. Exit 5, changing nothing, if one is missing."
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Argument(help: "The keys.") var keys: [String]
 

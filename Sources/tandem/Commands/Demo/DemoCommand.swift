@@ -15,7 +15,6 @@ struct DemoCommand: TandemCommand {
     abstract: "Show, with real concurrent processes in a temporary home, what tandem guarantees."
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Flag(help: "Keep the temporary home and print its path.") var keep = false
 

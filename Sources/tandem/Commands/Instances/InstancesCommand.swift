@@ -16,7 +16,6 @@ struct InstancesList: TandemCommand {
   static let configuration = CommandConfiguration(
     commandName: "list", abstract: "List instances with their last write.")
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   func execute(in context: CommandContext) throws -> CommandOutput {
     let instances = try InstanceRegistry(home: context.options.home).list()
@@ -54,7 +53,6 @@ struct InstancesRemove: TandemCommand {
     abstract: "Remove an instance's namespace, waiting for its writers (same lock discipline)."
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Argument(help: "The instance id.") var id: String
 

@@ -22,7 +22,6 @@ struct LockRun: TandemCommand {
       """
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: ArgumentHelp("A named lock, shared by all instances.", valueName: "name"))
   var name: String?
@@ -50,7 +49,7 @@ struct LockRun: TandemCommand {
     // The command inherits the lock, and learns that it holds it: a `tandem` it runs can
     // then take the same lock without waiting on its own parent.
     _ = lock.makeInheritable()
-    let inherited = InheritedLocks.environmentEntry(for: lock)
+    let inherited = InheritedLocks.environmentEntry(for: lock, tool: context.tool)
     let started = SystemClock.monotonicMilliseconds()
     let termination = try ChildProcess.run(
       command, standardOutputToError: context.options.output == .json, extraEnvironment: [inherited]

@@ -9,7 +9,6 @@ struct LockStatusCommand: TandemCommand {
     abstract: "Tell whether a lock is free, or who holds it and for how long."
   )
 
-  @OptionGroup(title: "Global options") var globals: GlobalOptionsHelp
 
   @Option(help: ArgumentHelp("A named lock; default: the namespace's config lock.", valueName: "name"))
   var name: String?

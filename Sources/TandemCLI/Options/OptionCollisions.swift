@@ -1,0 +1,58 @@
+public import ArgumentParser
+import TandemState
+
+/// Finds the commands of a tool that declare an option with the name of one of its global
+/// options: the global option would take that option's value before the command saw it
+/// (a tool's own `export --output report.txt` read as an output format).
+public enum OptionCollisions {
+  /// One command option that a global option shadows.
+  public struct Collision: Sendable, Equatable, CustomStringConvertible {
+    /// The command, e.g. `export` (empty for the root).
+    public var command: String
+    /// The option's flag, e.g. `--output`.
+    public var flag: String
+
+    public var description: String {
+      "\(command.isEmpty ? "the root command" : "command \"\(command)\"") declares \(flag)"
+    }
+  }
+
+  /// The collisions in `root`'s tree as one sentence for the tool's author, or `nil`. Call it
+  /// from a test of your tool (a debug build of ``CommandLineTool`` also checks at start-up).
+  public static func problem<Root: ParsableCommand>(in root: Root.Type, names: GlobalOptionNames) -> String? {
+    let collisions = find(in: root, names: names)
+    guard !collisions.isEmpty else { return nil }
+    return collisions.map(\.description).joined(separator: "; ")
+      + ", which is also the name of a global option; rename the command's option, or give the global "
+      + "option another name (GlobalOptionNames)"
+  }
+
+  /// The collisions in `root`'s whole command tree, read from swift-argument-parser's own
+  /// description of the tree (the `--experimental-dump-help` JSON).
+  public static func find<Root: ParsableCommand>(in root: Root.Type, names: GlobalOptionNames) -> [Collision]
+  {
+    guard let tree = try? JSONParser.parse(Array(Root._dumpHelp().utf8)), let command = tree["command"] else {
+      return []
+    }
+    let globals = GlobalOptions.Name.allCases.map { names.name(of: $0) }
+    var found: [Collision] = []
+    func visit(_ node: JSONValue, _ path: [String]) {
+      if case .array(let arguments)? = node["arguments"] {
+        for argument in arguments {
+          guard case .array(let argumentNames)? = argument["names"] else { continue }
+          for name in argumentNames {
+            guard name["kind"]?.stringValue == "long", let long = name["name"]?.stringValue,
+              globals.contains(long)
+            else { continue }
+            found.append(Collision(command: path.joined(separator: " "), flag: "--" + long))
+          }
+        }
+      }
+      if case .array(let children)? = node["subcommands"] {
+        for child in children { visit(child, path + [child["commandName"]?.stringValue ?? "?"]) }
+      }
+    }
+    visit(command, [])
+    return found
+  }
+}

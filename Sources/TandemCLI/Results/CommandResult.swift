@@ -1,0 +1,36 @@
+import TandemState
+
+
+/// What a command returns: a value that becomes the envelope's `data` in JSON mode and a
+/// text rendering in text mode, so that a command states its result once.
+///
+/// Any `Encodable` type can be a result: declare the conformance and the JSON comes from
+/// ``ResultEncoder`` (members in declaration order, snake_case names, `nil` as `null`), the
+/// text from ``TextRendering`` (`name: value` lines). Give ``text`` a value where people
+/// need something else:
+///
+/// ```swift
+/// struct Added: CommandResult {
+///   var note: String
+///   var revision: UInt64
+///   var text: String? { "added \(note) (revision \(revision))" }
+/// }
+/// ```
+public protocol CommandResult: Encodable {
+  /// What text mode prints on standard output, or `nil` for the default rendering of the
+  /// encoded value. Pass stored data through ``TextEscaping/escape(_:)``.
+  var text: String? { get }
+}
+
+extension CommandResult {
+  /// The default: the encoded value, rendered by ``TextRendering/render(_:)``.
+  public var text: String? { nil }
+}
+
+extension CommandOutput: CommandResult {
+  /// Encodes ``data``.
+  public func encode(to encoder: any Encoder) throws { try data.encode(to: encoder) }
+
+  /// The text given with the result.
+  public var text: String? { textRendering }
+}
