@@ -10,10 +10,14 @@ let package = Package(
   products: [
     .library(name: "TandemState", targets: ["TandemState"]),
     .library(name: "TandemCLI", targets: ["TandemCLI"]),
+    .library(name: "TandemConfiguration", targets: ["TandemConfiguration"]),
     .executable(name: "tandem", targets: ["tandem"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // No traits: the provider needs only the core protocols, not the file formats (JSON, YAML),
+    // the reloading file providers (swift-log, swift-metrics, service-lifecycle) or CLI parsing.
+    .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: []),
   ],
   targets: [
     // The core: state home, locks, atomic files, revisioned config. No CLI dependency.
@@ -39,6 +43,15 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
+    // Tandem state as a swift-configuration provider. Its own product: `tandem` does not link
+    // it, so the tool's start-up does not pay for swift-configuration.
+    .target(
+      name: "TandemConfiguration",
+      dependencies: [
+        "TandemState",
+        .product(name: "Configuration", package: "swift-configuration"),
+      ]
+    ),
     // The example tool for tool authors: `notes`, its own name, variables and home, built only
     // on the public API (README, "For tool authors").
     .executableTarget(
@@ -54,6 +67,16 @@ let package = Package(
     .target(name: "TandemTestSupport", dependencies: ["TandemState"], path: "Tests/TandemTestSupport"),
     .testTarget(name: "TandemStateTests", dependencies: ["TandemState", "TandemTestSupport"]),
     .testTarget(name: "TandemCLITests", dependencies: ["TandemCLI", "TandemState", "TandemTestSupport"]),
+    // Reads through `ConfigReader`; the concurrent writer is the built `tandem` binary.
+    .testTarget(
+      name: "TandemConfigurationTests",
+      dependencies: [
+        "TandemConfiguration", "TandemState", "TandemTestSupport", "tandem",
+        .product(name: "Configuration", package: "swift-configuration"),
+        // swift-configuration's own conformance test for providers.
+        .product(name: "ConfigurationTesting", package: "swift-configuration"),
+      ]
+    ),
     // Runs the built `tandem` binary as real, concurrent processes.
     .testTarget(name: "EndToEndTests", dependencies: ["tandem", "TandemTestSupport"]),
     // Runs the built example tool `notes` (and `tandem` beside it) as real, concurrent processes.
