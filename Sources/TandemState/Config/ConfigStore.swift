@@ -71,6 +71,10 @@ public struct ConfigStore: Sendable {
   /// - Returns: what `body` returned, the saved document and whether the values changed.
   ///   Every applied transaction writes a new revision, even one that leaves the values as
   ///   they were: so of two writers holding the same expected revision, exactly one applies.
+  ///
+  /// Blocks the calling thread while it waits. Async code gets the suspending overload, even
+  /// for a body that does not await.
+  @_disfavoredOverload
   @discardableResult
   public func update<Result>(
     timeout: LockTimeout = .default,

@@ -238,7 +238,8 @@ public struct CredentialStore: Sendable {
   {
     guard let fresh = try read(account, in: locked.directory) else { throw missing(account) }
     if let tokens = fresh.tokens, tokens.isValid(forAtLeast: minimumValidity) {
-      return .use(TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false))
+      return .use(
+        TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false))
     }
     return .refresh(fresh)
   }
@@ -272,7 +273,9 @@ public struct CredentialStore: Sendable {
   {
     guard error.code == .concurrentModification else { throw error }
     let again = try record(account)
-    if let generation, again.generation != generation, let tokens = again.tokens, tokens.isValid(forAtLeast: 0) {
+    if let generation, again.generation != generation, let tokens = again.tokens,
+      tokens.isValid(forAtLeast: 0)
+    {
       return TokenResult(account: account, tokens: tokens, generation: again.generation, refreshed: false)
     }
     throw error
@@ -290,7 +293,8 @@ public struct CredentialStore: Sendable {
     if let generation, fresh.generation != generation, let tokens = fresh.tokens,
       tokens.isValid(forAtLeast: 0)
     {
-      return .use(TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false))
+      return .use(
+        TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false))
     }
     return .refresh(fresh)
   }

@@ -16,6 +16,10 @@ extension FileLock {
   ///   try NamedLock(home: home, name: "deploy").withLock(intent: intent) { _ in }  // nested
   /// }
   /// ```
+  ///
+  /// Async code gets the task-aware overload, even for a body that does not await.
+  @_disfavoredOverload
+  @discardableResult
   public func whileHolding<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure)
     -> Result
   {
@@ -28,6 +32,7 @@ extension FileLock {
   /// Runs `body` as this lock's holder, as ``whileHolding(_:)`` does for synchronous code:
   /// the task stays the holder when it resumes on another thread, and other tasks on the
   /// same thread (two `@MainActor` tasks, say) do not become holders.
+  @discardableResult
   public func whileHolding<Result, Failure: Error>(
     isolation: isolated (any Actor)? = #isolation, _ body: () async throws(Failure) -> Result
   ) async throws(Failure) -> Result {

@@ -47,7 +47,10 @@ public struct NamedLock: Sendable {
   /// afterwards. Inside `body`, the same caller taking this lock again gets a nested
   /// handle instead of waiting on itself (``FileLock/whileHolding(_:)``).
   ///
-  /// Blocks the calling thread while it waits; from async code use the suspending overload.
+  /// Blocks the calling thread while it waits. Async code gets the suspending overload, even
+  /// for a body that does not await.
+  @_disfavoredOverload
+  @discardableResult
   public func withLock<Result>(
     timeout: LockTimeout = .default, intent: LockIntent, _ body: (FileLock) throws -> Result
   ) throws -> Result {
@@ -63,6 +66,7 @@ public struct NamedLock: Sendable {
   /// lock again gets a nested handle. Other tasks wait, including child tasks and tasks of
   /// the same actor (two `@MainActor` tasks exclude each other although they share a
   /// thread). A cancelled wait throws ``StateError/Code/cancelled`` at once, holding nothing.
+  @discardableResult
   public func withLock<Result>(
     timeout: LockTimeout = .default, intent: LockIntent, isolation: isolated (any Actor)? = #isolation,
     _ body: (FileLock) async throws -> Result
