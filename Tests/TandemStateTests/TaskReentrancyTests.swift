@@ -38,6 +38,21 @@ struct TaskReentrancyTests {
     try await Task.detached { try await lock.withLock(timeout: .seconds(5), intent: intent) { _ in } }.value
   }
 
+  /// Takes `lock` again from synchronous code, with a zero timeout.
+  static func takeAgainSynchronously(_ lock: NamedLock, intent: LockIntent) throws -> Bool {
+    try lock.withLock(timeout: LockTimeout(milliseconds: 0), intent: intent) { inner in inner.isNested }
+  }
+
+  @Test("synchronous code that a holding task calls re-enters the task's lock")
+  func synchronousInsideTask() async throws {
+    let lock = try NamedLock(home: home, name: "mixed")
+    let nested = try await lock.withLock(intent: intent) { _ in
+      try await Task.sleep(for: .milliseconds(1))  // may resume on another thread
+      return try Self.takeAgainSynchronously(lock, intent: intent)
+    }
+    #expect(nested)
+  }
+
   @Test("a child task is not the holder: it waits for its parent's lock")
   func childWaits() async throws {
     let lock = try NamedLock(home: home, name: "child")

@@ -88,8 +88,14 @@ public struct ConfigStore: Sendable {
     let current = try start(under: locked, expecting: expectedRevision)
     var changed = current
     // Inside the body the caller holds the lock: a nested update does not wait on itself.
-    let result = try locked.lock.whileHolding { () throws -> Result in try body(&changed) }
-    return try commit(changed, over: current, under: locked, result: result)
+    // (The scope opened directly: the generic `whileHolding` would cost start-up time.)
+    let scope = LockScopes.enter(locked.lock.root, owner: .synchronousCaller)
+    let result: Result
+    do {
+      defer { LockScopes.leave(scope) }
+      result = try body(&changed)
+    }
+    return try commit(&changed, over: current, under: locked, result: result)
   }
 
   /// Runs `body` on the current document under the namespace lock and saves the result, as
@@ -115,7 +121,7 @@ public struct ConfigStore: Sendable {
     let current = try start(under: locked, expecting: expectedRevision)
     var changed = current
     let result = try await locked.lock.whileHolding { () async throws -> Result in try await body(&changed) }
-    return try commit(changed, over: current, under: locked, result: result)
+    return try commit(&changed, over: current, under: locked, result: result)
   }
 
   private static var updateIntent: LockIntent { LockIntent(instanceID: nil, command: "config update") }
@@ -145,9 +151,9 @@ public struct ConfigStore: Sendable {
   /// The last step of a transaction: validates and saves `changed`, releases the lock and
   /// makes the write durable.
   private func commit<Result>(
-    _ changed: ConfigDocument, over current: ConfigDocument, under locked: LockedDirectory, result: Result
+    _ changed: inout ConfigDocument, over current: ConfigDocument, under locked: LockedDirectory,
+    result: Result
   ) throws(StateError) -> ConfigUpdate<Result> {
-    var changed = changed
     changed.revision = try nextRevision(after: current, under: locked.lock)
     changed.updatedAtMilliseconds = SystemClock.wallMilliseconds()
     let changedEntries = try validate(changed, against: current)

@@ -13,10 +13,11 @@ import Synchronization
 /// close-on-exec, so processes the framework starts do not keep the lock by accident.
 ///
 /// Re-entrancy is scoped: inside ``whileHolding(_:)`` (and the `withLock` methods and
-/// transactions built on it), taking the same lock again from the same task, or from the
-/// same synchronous caller outside any task, returns a nested handle instead of waiting.
-/// Other tasks, child tasks included, wait for it like other processes do, even on the same
-/// thread. A handle held outside such a scope is not re-entrant: taking its lock again waits.
+/// transactions built on it), taking the same lock again from the scope's own task (for a
+/// suspending scope) or call stack (for a synchronous one) returns a nested handle instead
+/// of waiting. Other tasks, child tasks included, wait for it like other processes do, even
+/// on the same thread. A handle held outside such a scope is not re-entrant: taking its
+/// lock again waits.
 public final class FileLock: @unchecked Sendable {
   /// The lock file's path, for messages.
   public let path: String

@@ -1,19 +1,16 @@
 extension FileLock {
   /// Runs `body` as this lock's holder: inside it, taking the same lock again (a
   /// ``NamedLock`` acquisition, a ``ConfigStore`` update of the same namespace) from the
-  /// same task, or from the same synchronous caller outside any task, returns a nested
-  /// handle instead of waiting for this one.
+  /// code `body` calls returns a nested handle instead of waiting for this one.
   ///
-  /// Only the caller is the holder: another task, a child task included, still waits for
-  /// the lock, even one that runs on the same thread. So a task must not wait for a child
-  /// task that takes a lock the parent holds (the child would wait until its timeout).
+  /// Only the caller is the holder: other threads and tasks still wait for the lock, and a
+  /// handle held outside a scope is not re-entrant (taking its lock again waits).
   ///
   /// ```swift
-  /// let lock = try NamedLock(home: home, name: "deploy").acquire(intent: intent)
+  /// let lock = try ConfigStore(home: home).acquireLock(intent: intent)
   /// defer { lock.release() }
   /// try lock.whileHolding {
-  ///   try store.update { $0["deployed"] = "yes" }  // the store's lock is another lock
-  ///   try NamedLock(home: home, name: "deploy").withLock(intent: intent) { _ in }  // nested
+  ///   try ConfigStore(home: home).update { $0["step"] = "2" }  // a nested use of `lock`
   /// }
   /// ```
   ///
@@ -23,22 +20,22 @@ extension FileLock {
   public func whileHolding<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure)
     -> Result
   {
-    let owner = LockOwner.current
-    LockScopes.enter(root, owner: owner)
-    defer { LockScopes.leave(root, owner: owner) }
+    let scope = LockScopes.enter(root, owner: .synchronousCaller)
+    defer { LockScopes.leave(scope) }
     return try body()
   }
 
-  /// Runs `body` as this lock's holder, as ``whileHolding(_:)`` does for synchronous code:
-  /// the task stays the holder when it resumes on another thread, and other tasks on the
-  /// same thread (two `@MainActor` tasks, say) do not become holders.
+  /// Runs `body` with the task as this lock's holder, as ``whileHolding(_:)`` does for
+  /// synchronous code: the task stays the holder when it resumes on another thread, and
+  /// other tasks, even ones on the same thread (two `@MainActor` tasks) or its own child
+  /// tasks, wait for the lock. (So a task must not wait for a child task that takes a lock
+  /// the parent holds: the child would wait until its timeout.)
   @discardableResult
   public func whileHolding<Result, Failure: Error>(
     isolation: isolated (any Actor)? = #isolation, _ body: () async throws(Failure) -> Result
   ) async throws(Failure) -> Result {
-    let owner = LockOwner.current
-    LockScopes.enter(root, owner: owner)
-    defer { LockScopes.leave(root, owner: owner) }
+    let scope = LockScopes.enter(root, owner: .currentTask)
+    defer { LockScopes.leave(scope) }
     return try await body()
   }
 }
