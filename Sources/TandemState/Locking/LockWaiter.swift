@@ -176,9 +176,6 @@ final class LockWaiter: @unchecked Sendable {
     }
   }
 
-  /// How many waiter threads exist now, for tests.
-  static var count: Int { table.withLock { $0.count } }
-
   /// The thread: block in the kernel, then hand the lock over, or let go of it.
   private func block() {
     let result = OpenFileLock.lockExclusive(fd, range: range, wait: true)
