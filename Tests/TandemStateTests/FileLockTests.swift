@@ -37,14 +37,16 @@ struct FileLockTests {
     return false
   }
 
-  @Test("a nested acquisition on the same thread does not deadlock")
+  @Test("a nested acquisition inside the holder's scope does not deadlock")
   func nested() throws {
     let lock = try NamedLock(home: home, name: "nested")
     let outer = try lock.acquire(timeout: LockTimeout(milliseconds: 0), intent: intent)
-    let inner = try lock.acquire(timeout: LockTimeout(milliseconds: 0), intent: intent)
-    #expect(inner.isNested && !outer.isNested)
-    inner.release()
-    #expect(try lock.status().isHeld)  // releasing the nested use keeps the outer lock
+    try outer.whileHolding {
+      let inner = try lock.acquire(timeout: LockTimeout(milliseconds: 0), intent: intent)
+      #expect(inner.isNested && !outer.isNested)
+      inner.release()
+      #expect(try lock.status().isHeld)  // releasing the nested use keeps the outer lock
+    }
     outer.release()
     #expect(try becomesFree(lock))
   }

@@ -148,9 +148,11 @@ struct WriteSafetyTests {
     }
     #expect(levelOneIsFree())
     var freeDuringWrite = true
-    try store.update { document in
-      document["k"] = "v"
-      freeDuringWrite = levelOneIsFree()
+    try lock.whileHolding {
+      try store.update { document in
+        document["k"] = "v"
+        freeDuringWrite = levelOneIsFree()
+      }
     }
     #expect(!freeDuringWrite)
     #expect(levelOneIsFree())

@@ -38,9 +38,8 @@ struct Export: AsyncTandemCommand {
     let notebooks = try Notebook.visible(nil, in: context)
     let clock = ContinuousClock()
     // One export at a time, for all instances: the named lock `locks/export.lock` of the
-    // home. Taken with the blocking acquire, which holds this task's thread for at most the
-    // lock timeout while it waits.
-    let lock = try NamedLock(home: context.options.home, name: "export").acquire(
+    // home. The task suspends while it waits; a cancelled wait ends at once.
+    let lock = try await NamedLock(home: context.options.home, name: "export").acquire(
       timeout: context.options.lockTimeout, intent: context.intent(output))
     defer { lock.release() }
     let start = clock.now

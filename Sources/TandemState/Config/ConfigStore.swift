@@ -72,6 +72,10 @@ public struct ConfigStore: Sendable {
   /// - Returns: what `body` returned, the saved document and whether the values changed.
   ///   Every applied transaction writes a new revision, even one that leaves the values as
   ///   they were: so of two writers holding the same expected revision, exactly one applies.
+  ///
+  /// Blocks the calling thread while it waits. Async code gets the suspending overload, even
+  /// for a body that does not await.
+  @_disfavoredOverload
   @discardableResult
   public func update<Result>(
     timeout: LockTimeout = .default,
@@ -79,21 +83,78 @@ public struct ConfigStore: Sendable {
     intent: LockIntent? = nil,
     _ body: (inout ConfigDocument) throws -> Result
   ) throws -> ConfigUpdate<Result> {
+    try Self.checkExpected(expectedRevision)
+    let locked = try lock(timeout: timeout, intent: intent ?? Self.updateIntent)
+    defer { locked.lock.release() }
+    let current = try start(under: locked, expecting: expectedRevision)
+    var changed = current
+    // Inside the body the caller holds the lock: a nested update does not wait on itself.
+    // (The scope opened directly: the generic `whileHolding` would cost start-up time.)
+    let scope = LockScopes.enter(locked.lock.root, owner: .synchronousCaller)
+    let result: Result
+    do {
+      defer { LockScopes.leave(scope) }
+      result = try body(&changed)
+    }
+    return try commit(&changed, over: current, under: locked, result: result)
+  }
+
+  /// Runs `body` on the current document under the namespace lock and saves the result, as
+  /// ``update(timeout:ifRevision:intent:_:)`` does, but suspends the task while the lock is
+  /// busy instead of blocking a thread. A task cancelled while it waits stops waiting at once
+  /// with ``StateError/Code/cancelled``, and nothing is written (``LockCancellation``).
+  ///
+  /// Inside `body` the task holds the lock, whichever thread it resumes on; other tasks,
+  /// child tasks included, wait for it.
+  @discardableResult
+  public func update<Result>(
+    timeout: LockTimeout = .default,
+    ifRevision expectedRevision: UInt64? = nil,
+    intent: LockIntent? = nil,
+    isolation: isolated (any Actor)? = #isolation,
+    _ body: (inout ConfigDocument) async throws -> Result
+  ) async throws -> ConfigUpdate<Result> {
+    try Self.checkExpected(expectedRevision)
+    let locked = try await LockAcquisition.acquire(
+      home: home, directory: namespace.components, name: lockFileName, timeout: timeout,
+      intent: intent ?? Self.updateIntent)
+    defer { locked.lock.release() }
+    let current = try start(under: locked, expecting: expectedRevision)
+    var changed = current
+    let result = try await locked.lock.whileHolding { () async throws -> Result in try await body(&changed) }
+    return try commit(&changed, over: current, under: locked, result: result)
+  }
+
+  private static var updateIntent: LockIntent { LockIntent(instanceID: nil, command: "config update") }
+
+  /// Refuses an expected revision that no document can have.
+  private static func checkExpected(_ expectedRevision: UInt64?) throws(StateError) {
     if let expectedRevision, expectedRevision > UInt64(Int64.max) {
       throw StateError(
         .invalidArgument,
         "revision \(expectedRevision) does not exist: revisions go from 0 to \(Int64.max); nothing was written"
       )
     }
-    let locked = try lock(
-      timeout: timeout, intent: intent ?? LockIntent(instanceID: nil, command: "config update"))
-    defer { locked.lock.release() }
+  }
+
+  /// The first step of a transaction with the lock held: the current document, checked
+  /// against the expected revision.
+  private func start(under locked: LockedDirectory, expecting expectedRevision: UInt64?) throws(StateError)
+    -> ConfigDocument
+  {
     let current = try read(in: locked.directory)
     if let expectedRevision, expectedRevision != current.revision {
       throw StateError.revisionMismatch(path: path, namespace: namespace, expected: expectedRevision, current: current.revision)
     }
-    var changed = current
-    let result = try body(&changed)
+    return current
+  }
+
+  /// The last step of a transaction: validates and saves `changed`, releases the lock and
+  /// makes the write durable.
+  private func commit<Result>(
+    _ changed: inout ConfigDocument, over current: ConfigDocument, under locked: LockedDirectory,
+    result: Result
+  ) throws(StateError) -> ConfigUpdate<Result> {
     changed.revision = try nextRevision(after: current, under: locked.lock)
     changed.updatedAtMilliseconds = SystemClock.wallMilliseconds()
     let changedEntries = try validate(changed, against: current)
@@ -133,6 +194,17 @@ public struct ConfigStore: Sendable {
   public func acquireLock(timeout: LockTimeout = .default, intent: LockIntent) throws(StateError) -> FileLock
   {
     try lock(timeout: timeout, intent: intent).lock
+  }
+
+  /// Holds this namespace's lock until the returned lock is released, as
+  /// ``acquireLock(timeout:intent:)`` does, suspending the task while it waits; a cancelled
+  /// wait throws ``StateError/Code/cancelled`` at once, holding nothing.
+  public func acquireLock(timeout: LockTimeout = .default, intent: LockIntent) async throws(StateError)
+    -> FileLock
+  {
+    try await LockAcquisition.acquire(
+      home: home, directory: namespace.components, name: lockFileName, timeout: timeout, intent: intent
+    ).lock
   }
 
   /// Who holds this namespace's lock, read without taking it.

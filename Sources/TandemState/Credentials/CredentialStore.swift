@@ -1,4 +1,8 @@
-internal import SystemPlatform
+#if canImport(Glibc)
+  import Glibc
+#else
+  import Darwin
+#endif
 
 /// Accounts and their tokens under `credentials/` in the home: one shared token set per
 /// account, refreshed at most once across all processes.
@@ -142,43 +146,118 @@ public struct CredentialStore: Sendable {
   }
 
   /// A valid access token: the stored one if it is valid for at least `minimumValidity`
-  /// more, else a new one from a single-flight refresh.
+  /// milliseconds more, else a new one from a single-flight refresh.
+  ///
+  /// Blocks the calling thread while it waits for the account's lock and for `refresher`;
+  /// from async code, pass an ``AsyncTokenRefresher`` to the suspending overload.
   public func token(
     account: String, minimumValidity: Duration, timeout: LockTimeout, intent: LockIntent,
     refresher: any TokenRefresher
   ) throws(StateError) -> TokenResult {
     let minimumValidity = max(.zero, minimumValidity)
     // Most calls end here: a valid token, read without the lock.
-    let current = try record(account)
-    if let tokens = current.tokens, tokens.isValid(forAtLeast: minimumValidity) {
-      return TokenResult(account: account, tokens: tokens, generation: current.generation, refreshed: false)
-    }
+    if let cached = try validToken(account, minimumValidity) { return cached }
     let locked: LockedDirectory
     do {
       locked = try lock(account, timeout: timeout, intent: intent)
-    } catch let error where error.code == .concurrentModification {
-      // Never refresh without the lock; a newer token may have landed meanwhile.
-      let again = try record(account)
-      if let tokens = again.tokens, tokens.isValid(forAtLeast: minimumValidity) {
-        return TokenResult(account: account, tokens: tokens, generation: again.generation, refreshed: false)
-      }
-      throw error
+    } catch {
+      return try validToken(account, minimumValidity, afterLockFailure: error)
     }
     defer { locked.lock.release() }
+    switch try tokenStep(account, minimumValidity, under: locked) {
+    case .use(let result):
+      return result
+    case .refresh(let record):
+      let pending = try beginRefresh(record, in: locked, timeout: timeout)
+      let answer = Result { () throws(RefreshFailure) -> TokenSet in try refresher.refresh(pending.request) }
+      let result = try finishRefresh(pending, answer: answer, in: locked)
+      return try checkValidity(of: result, minimumValidity)
+    }
+  }
+
+  /// The 401 recovery step: refreshes only if the account is still at `generation`; if
+  /// another process refreshed since, returns its newer token without contacting the
+  /// provider. Without `generation`, refreshes unconditionally, still one at a time.
+  ///
+  /// Blocks the calling thread while it waits; from async code, pass an
+  /// ``AsyncTokenRefresher`` to the suspending overload.
+  public func refresh(
+    account: String, ifGeneration generation: UInt64?, timeout: LockTimeout, intent: LockIntent,
+    refresher: any TokenRefresher
+  ) throws(StateError) -> TokenResult {
+    try checkRefreshable(account, ifGeneration: generation)
+    let locked: LockedDirectory
+    do {
+      locked = try lock(account, timeout: timeout, intent: intent)
+    } catch {
+      return try newerToken(account, than: generation, afterLockFailure: error)
+    }
+    defer { locked.lock.release() }
+    switch try refreshStep(account, ifGeneration: generation, under: locked) {
+    case .use(let result):
+      return result
+    case .refresh(let record):
+      let pending = try beginRefresh(record, in: locked, timeout: timeout)
+      let answer = Result { () throws(RefreshFailure) -> TokenSet in try refresher.refresh(pending.request) }
+      let result = try finishRefresh(pending, answer: answer, in: locked)
+      return try checkNotExpired(result)
+    }
+  }
+
+  // The steps below are shared by the blocking calls above and the suspending ones
+  // (CredentialStoreAsync.swift), which differ only in how they wait for the lock and the
+  // refresher.
+
+  /// What the record read under the lock calls for.
+  enum Step {
+    /// A usable token is stored: no refresh.
+    case use(TokenResult)
+    /// Refresh this record.
+    case refresh(AccountRecord)
+  }
+
+  /// The stored token, read without the lock, if it is valid for `minimumValidity` more.
+  func validToken(_ account: String, _ minimumValidity: Duration) throws(StateError) -> TokenResult? {
+    let current = try record(account)
+    guard let tokens = current.tokens, tokens.isValid(forAtLeast: minimumValidity) else { return nil }
+    return TokenResult(account: account, tokens: tokens, generation: current.generation, refreshed: false)
+  }
+
+  /// After the lock could not be taken: a token that became valid meanwhile, else `error`.
+  /// Never refreshes without the lock.
+  func validToken(_ account: String, _ minimumValidity: Duration, afterLockFailure error: StateError)
+    throws(StateError) -> TokenResult
+  {
+    // A newer token may have landed while this caller waited.
+    guard error.code == .concurrentModification, let result = try validToken(account, minimumValidity) else {
+      throw error
+    }
+    return result
+  }
+
+  /// With the lock held: the token someone stored meanwhile, or the record to refresh.
+  func tokenStep(_ account: String, _ minimumValidity: Duration, under locked: LockedDirectory)
+    throws(StateError) -> Step
+  {
     guard let fresh = try read(account, in: locked.directory) else { throw missing(account) }
     if let tokens = fresh.tokens, tokens.isValid(forAtLeast: minimumValidity) {
-      return TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false)
+      return .use(
+        TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false))
     }
-    let result = try refresh(fresh, in: locked, timeout: timeout, refresher: refresher)
-    // A token shorter-lived than asked for is stored (the provider has rotated) but not
-    // handed out as if it were good for that long.
+    return .refresh(fresh)
+  }
+
+  /// A token shorter-lived than asked for is stored (the provider has rotated) but not
+  /// handed out as if it were good for that long.
+  func checkValidity(of result: TokenResult, _ minimumValidity: Duration) throws(StateError) -> TokenResult {
     guard result.tokens.isValid(forAtLeast: minimumValidity) else {
       let left = max(.zero, result.tokens.remaining()).components.seconds
       var error = StateError(
         .refreshFailed,
-        "account \(account): the new access token is valid for \(left) s, less than the \(minimumValidity.components.seconds) s "
-          + "asked for; it was stored (generation \(result.generation)) but not returned",
-        path: path(of: account))
+        "account \(result.account): the new access token is valid for \(left) s, less than the "
+          + "\(minimumValidity.components.seconds) s asked for; it was stored (generation \(result.generation)) "
+          + "but not returned",
+        path: path(of: result.account))
       error.fixRequired = "ask for less validity than the tokens the provider issues last"
       error.remedy = .askForShorterValidity
       throw error
@@ -186,28 +265,30 @@ public struct CredentialStore: Sendable {
     return result
   }
 
-  /// The 401 recovery step: refreshes only if the account is still at `generation`; if
-  /// another process refreshed since, returns its newer token without contacting the
-  /// provider. Without `generation`, refreshes unconditionally, still one at a time.
-  public func refresh(
-    account: String, ifGeneration generation: UInt64?, timeout: LockTimeout, intent: LockIntent,
-    refresher: any TokenRefresher
-  ) throws(StateError) -> TokenResult {
+  /// Before the lock: the account exists, and `generation` was issued.
+  func checkRefreshable(_ account: String, ifGeneration generation: UInt64?) throws(StateError) {
     let current = try record(account)
     if let generation { try checkIssued(generation, current) }
-    let locked: LockedDirectory
-    do {
-      locked = try lock(account, timeout: timeout, intent: intent)
-    } catch let error where error.code == .concurrentModification {
-      let again = try record(account)
-      if let generation, again.generation != generation, let tokens = again.tokens,
-        tokens.isValid(forAtLeast: .zero)
-      {
-        return TokenResult(account: account, tokens: tokens, generation: again.generation, refreshed: false)
-      }
-      throw error
+  }
+
+  /// After the lock could not be taken: a valid token newer than `generation`, else `error`.
+  func newerToken(_ account: String, than generation: UInt64?, afterLockFailure error: StateError)
+    throws(StateError) -> TokenResult
+  {
+    guard error.code == .concurrentModification else { throw error }
+    let again = try record(account)
+    if let generation, again.generation != generation, let tokens = again.tokens,
+      tokens.isValid(forAtLeast: .zero)
+    {
+      return TokenResult(account: account, tokens: tokens, generation: again.generation, refreshed: false)
     }
-    defer { locked.lock.release() }
+    throw error
+  }
+
+  /// With the lock held: another process's newer token, or the record to refresh.
+  func refreshStep(_ account: String, ifGeneration generation: UInt64?, under locked: LockedDirectory)
+    throws(StateError) -> Step
+  {
     guard let fresh = try read(account, in: locked.directory) else { throw missing(account) }
     if let generation {
       // A logout and a new login meanwhile can lower the generation.
@@ -216,15 +297,20 @@ public struct CredentialStore: Sendable {
     if let generation, fresh.generation != generation, let tokens = fresh.tokens,
       tokens.isValid(forAtLeast: .zero)
     {
-      return TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false)
+      return .use(
+        TokenResult(account: account, tokens: tokens, generation: fresh.generation, refreshed: false))
     }
-    let result = try refresh(fresh, in: locked, timeout: timeout, refresher: refresher)
+    return .refresh(fresh)
+  }
+
+  /// A refreshed token that has expired already is stored but not returned.
+  func checkNotExpired(_ result: TokenResult) throws(StateError) -> TokenResult {
     guard result.tokens.isValid(forAtLeast: .zero) else {
       throw StateError(
         .refreshFailed,
-        "account \(account): the new access token has already expired; it was stored (generation "
+        "account \(result.account): the new access token has already expired; it was stored (generation "
           + "\(result.generation)) but not returned",
-        path: path(of: account))
+        path: path(of: result.account))
     }
     return result
   }
@@ -242,11 +328,23 @@ public struct CredentialStore: Sendable {
     throw error
   }
 
-  /// The refresh itself, with the lock held.
-  private func refresh(
-    _ record: AccountRecord, in locked: LockedDirectory, timeout: LockTimeout,
-    refresher: any TokenRefresher
-  ) throws(StateError) -> TokenResult {
+  /// A refresh under way: the request out to the refresher, and what to store its answer as.
+  struct PendingRefresh {
+    /// The record as it was before the refresh.
+    var record: AccountRecord
+    /// The mark of an earlier refresh that never stored its answer, if there was one.
+    var interrupted: AccountRecord.InterruptedRefresh?
+    /// The generation the answer is stored as.
+    var nextGeneration: UInt64
+    /// What the refresher gets.
+    var request: RefreshRequest
+  }
+
+  /// The first half of a refresh, with the lock held: checks that the answer can be stored,
+  /// and marks the record while the request is out.
+  func beginRefresh(_ record: AccountRecord, in locked: LockedDirectory, timeout: LockTimeout)
+    throws(StateError) -> PendingRefresh
+  {
     let interrupted = record.interruptedRefresh
     // Checked before anything is sent: once the provider has rotated, the answer must be storable.
     guard let nextGeneration = AccountRecord.next(after: record.generation) else {
@@ -262,7 +360,7 @@ public struct CredentialStore: Sendable {
     // answer, the next caller knows the provider may have rotated the token.
     var marked = record
     marked.interruptedRefresh = AccountRecord.InterruptedRefresh(
-      pid: SystemCall.processID, startedAtMilliseconds: SystemClock.wallMilliseconds())
+      pid: getpid(), startedAtMilliseconds: SystemClock.wallMilliseconds())
     try save(marked, in: locked)
 
     // Below the lock timeout, so that a waiter never gives up on a healthy refresh.
@@ -272,9 +370,21 @@ public struct CredentialStore: Sendable {
     let request = RefreshRequest(
       account: record.name, source: record.source, refreshToken: record.tokens?.refreshToken,
       timeout: networkTimeout)
+    return PendingRefresh(
+      record: record, interrupted: interrupted, nextGeneration: nextGeneration, request: request)
+  }
+
+  /// The second half of a refresh, with the lock still held: stores the refresher's answer,
+  /// or classifies its failure (keeping a rotated refresh token, never deleting anything).
+  func finishRefresh(
+    _ pending: PendingRefresh, answer: Result<TokenSet, RefreshFailure>, in locked: LockedDirectory
+  ) throws(StateError) -> TokenResult {
+    let record = pending.record
+    let interrupted = pending.interrupted
+    let nextGeneration = pending.nextGeneration
     let tokens: TokenSet
     do throws(RefreshFailure) {
-      tokens = try refresher.refresh(request)
+      tokens = try answer.get()
       // Any refresher, not only the built-in ones: what is stored must be storable and sane.
       if let problem = Self.problem(with: tokens) {
         throw RefreshFailure(

@@ -8,6 +8,19 @@ public protocol TokenRefresher: Sendable {
   func refresh(_ request: RefreshRequest) throws(RefreshFailure) -> TokenSet
 }
 
+/// Obtains a new token set for an account without blocking a thread: the refresher for a
+/// provider reached through an async HTTP client. Pass it to ``CredentialStore``'s
+/// suspending `token` and `refresh` (called with `await`).
+///
+/// The store calls it exactly as it calls a ``TokenRefresher``: with the account's lock
+/// held, at most once per needed refresh across all processes (synchronous and suspending
+/// callers alike), and never with a refresh token another process has already used. It
+/// should finish within ``RefreshRequest/timeoutMilliseconds``: the lock is held meanwhile.
+public protocol AsyncTokenRefresher: Sendable {
+  /// Returns new tokens, or throws a ``RefreshFailure``.
+  func refresh(_ request: RefreshRequest) async throws(RefreshFailure) -> TokenSet
+}
+
 /// What a refresher gets.
 public struct RefreshRequest: Sendable {
   /// The account being refreshed.

@@ -11,13 +11,20 @@ import Synchronization
 ///
 /// The lock file is never deleted or renamed in normal use, and its descriptor is
 /// close-on-exec, so processes the framework starts do not keep the lock by accident.
-/// Taking a lock this thread already holds does not deadlock: it returns a nested handle.
+///
+/// Re-entrancy is scoped: inside ``whileHolding(_:)`` (and the `withLock` methods and
+/// transactions built on it), taking the same lock again from the scope's own task (for a
+/// suspending scope) or call stack (for a synchronous one) returns a nested handle instead
+/// of waiting. Other tasks, child tasks included, wait for it like other processes do, even
+/// on the same thread. A handle held outside such a scope is not re-entrant: taking its
+/// lock again waits.
 public final class FileLock: @unchecked Sendable {
   /// The lock file's path, for messages.
   public let path: String
   /// How long this process waited for the lock, in milliseconds.
   public let waitedMilliseconds: Int64
-  /// Whether this handle is a nested use of a lock the thread already held.
+  /// Whether this handle is a nested use of a lock its caller already held (see
+  /// ``whileHolding(_:)``).
   public let isNested: Bool
 
   let fd: Int32
@@ -25,7 +32,7 @@ public final class FileLock: @unchecked Sendable {
   /// The nesting level: 0 for a holder that did not inherit the lock, n + 1 for one that
   /// took it below a holder at level n (see ``InheritedLocks``).
   let level: Int
-  /// The handle of the same thread's outer use, for a nested handle.
+  /// The outermost handle, for a nested handle.
   private let outer: FileLock?
   private let acquiredAtNanoseconds: UInt64
   private let state = Mutex(State())
@@ -66,7 +73,6 @@ public final class FileLock: @unchecked Sendable {
     guard !alreadyReleased else { return }
     if let outer {
       outer.noteCommitted(revision: committed)
-      LockRegistry.leave(outer)
       return
     }
     var record = LockRecord.read(from: fd) ?? LockRecord()
@@ -80,7 +86,6 @@ public final class FileLock: @unchecked Sendable {
       // The holder record belongs to the outermost holder, which still holds the lock.
       record.write(to: fd)
     }
-    LockRegistry.leave(self)
     // Closing the last descriptor of the open file releases the lock; no explicit unlock, so
     // a child that inherited the descriptor (`lock run`) keeps holding it until it exits.
     close(fd)
@@ -104,6 +109,12 @@ public final class FileLock: @unchecked Sendable {
 
   /// Whether ``makeInheritable()`` passed this lock down to child processes.
   var isPassedDown: Bool { state.withLock { $0.passedDown } }
+
+  /// Whether ``release()`` was called.
+  var isReleased: Bool { state.withLock { $0.released } }
+
+  /// The outermost handle of this lock: this one, or the one a nested handle belongs to.
+  var root: FileLock { outer ?? self }
 
   /// Rewrites the holder record, e.g. with the pid of a command run under the lock.
   public func updateHolder(_ holder: LockHolder) {
@@ -166,58 +177,5 @@ struct FileKey: Hashable, Sendable {
   init(_ info: stat) {
     device = UInt64(info.st_dev)
     inode = UInt64(info.st_ino)
-  }
-}
-
-/// The locks this process holds, so that a thread taking a lock it already holds gets a
-/// nested handle instead of waiting on itself forever.
-enum LockRegistry {
-  private struct Entry {
-    var key: FileKey
-    var thread: UInt
-    var depth: Int
-    unowned(unsafe) var lock: FileLock
-  }
-
-  // A short list, not a dictionary: a process holds one or two locks, and a dictionary keyed
-  // by a custom type costs a runtime conformance scan at start-up.
-  private static let held = Mutex<[Entry]>([])
-
-  private static var currentThread: UInt { UInt(pthread_self()) }
-
-  /// What this thread already holds of one lock file.
-  enum Holding {
-    /// Nothing.
-    case notHeld
-    /// The lock, through this handle; a nested use has been counted.
-    case held(FileLock)
-    /// The lock at this level, passed down to child processes (nothing counted).
-    case passedDown(level: Int)
-  }
-
-  /// Whether this thread already holds `key`, at its innermost level; counts a nested use.
-  static func enterIfHeldByCurrentThread(_ key: FileKey) -> Holding {
-    let thread = currentThread
-    return held.withLock { table in
-      guard let index = table.lastIndex(where: { $0.key == key && $0.thread == thread }) else {
-        return .notHeld
-      }
-      if table[index].lock.isPassedDown { return .passedDown(level: table[index].lock.level) }
-      table[index].depth += 1
-      return .held(table[index].lock)
-    }
-  }
-
-  static func register(_ lock: FileLock) {
-    let thread = currentThread
-    held.withLock { $0.append(Entry(key: lock.key, thread: thread, depth: 1, lock: lock)) }
-  }
-
-  static func leave(_ lock: FileLock) {
-    held.withLock { table in
-      guard let index = table.firstIndex(where: { $0.lock === lock }) else { return }
-      table[index].depth -= 1
-      if table[index].depth == 0 { table.remove(at: index) }
-    }
   }
 }

@@ -5,6 +5,10 @@
 #endif
 
 /// Takes locks on lock files below a state home.
+///
+/// One acquisition is a loop of steps that the blocking and the suspending forms share
+/// (``begin(home:directory:name:)``, ``finish(_:startedAt:intent:)``); they differ only in
+/// how they wait for a busy lock.
 enum LockAcquisition {
   /// Locks `name` in the directory at `components` below `home`, creating both as needed.
   ///
@@ -18,89 +22,192 @@ enum LockAcquisition {
   ) throws(StateError) -> LockedDirectory {
     let start = SystemClock.monotonicNanoseconds()
     while true {
-      guard let directory = try home.openDirectory(components, create: true) else {
-        throw StateError(
-          .ioError, "cannot create \(home.displayPath(components))", path: home.displayPath(components))
-      }
-      let path = directory.displayPath(name)
-      let fd = try openLockFile(name, in: directory)
-      var info = stat()
-      fstat(fd, &info)
-      let key = FileKey(info)
-
-      // This thread's own lock: a nested use that only counts, unless the lock was passed
-      // down to child processes, which may be writing now; then take the level below it,
-      // like they do.
-      var passedDown: Int?
-      switch LockRegistry.enterIfHeldByCurrentThread(key) {
-      case .held(let outer):
-        close(fd)
-        let nested = FileLock(fd: -1, path: path, key: key, waitedMilliseconds: 0, outer: outer)
-        return LockedDirectory(lock: nested, directory: directory, lockName: name)
-      case .passedDown(let level):
-        passedDown = level
-      case .notHeld:
-        break
-      }
-      // Inherited from the process that started this one: take the next level, so that
-      // processes started under the same holder still exclude each other.
-      let inherited = passedDown ?? InheritedLocks.level(of: key, variable: home.tool.heldLocksVariable)
-      let level = inherited.map { $0 + 1 } ?? 0
-      let range = inherited == nil ? LockRange.wholeFile : .level(level)
-
-      let elapsed = Int64((SystemClock.monotonicNanoseconds() - start) / 1_000_000)
-      let remaining = max(0, timeout.milliseconds - elapsed)
-      var result = OpenFileLock.lockExclusive(fd, range: range, wait: false)
-      if result == EAGAIN || result == EACCES {
-        if remaining == 0 {
-          let error = timeoutError(fd: fd, path: path, timeout: timeout, nested: inherited != nil)
-          close(fd)
-          throw error
-        }
-        switch LockWaiter.wait(fd: fd, range: range, milliseconds: remaining) {
-        case .acquired:
-          result = 0
-        case .timedOut:
-          // The waiter thread now owns `fd`; read the record through a fresh descriptor.
-          let reader = openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-          let error = timeoutError(fd: reader, path: path, timeout: timeout, nested: inherited != nil)
-          if reader >= 0 { close(reader) }
-          throw error
-        case .failed(let code):
-          result = code
+      var attempt: Attempt
+      switch try begin(home: home, directory: components, name: name) {
+      case .nested(let locked):
+        return locked
+      case .locked(let locked):
+        attempt = locked
+      case .busy(let busy):
+        let remaining = remainingMilliseconds(of: timeout, since: start)
+        guard remaining > 0 else { throw busy.timeoutError(timeout: timeout, readingFrom: busy.fd) }
+        switch SynchronousLockWait.wait(
+          fd: busy.fd, key: busy.key, range: busy.range, milliseconds: remaining)
+        {
+        case .acquired(let fd):
+          attempt = busy
+          attempt.fd = fd
         case .interrupted(let signal):
-          throw WaitInterruption.error(signal: signal, path: path)
+          throw WaitInterruption.error(signal: signal, path: busy.path)
+        case let other:
+          throw busy.error(after: other, timeout: timeout)
         }
       }
-      guard result == 0 else {
-        close(fd)
-        throw StateError.system(
-          SystemCallError("fcntl(F_OFD_SETLKW)", errno: result), path: path, doing: "lock")
-      }
-
-      // Still linked at the same path? If not, the namespace was removed while we waited.
-      var now = stat()
-      fstat(fd, &now)
-      guard now.st_nlink > 0, let current = directory.status(name), FileKey(current) == key else {
-        close(fd)
-        continue
-      }
-
-      let waited = Int64((SystemClock.monotonicNanoseconds() - start) / 1_000_000)
-      var record = LockRecord.read(from: fd) ?? LockRecord()
-      if level == 0 {
-        // The holder record describes the outermost holder; levels below it leave it alone.
-        record.holder = LockHolder(
-          pid: getpid(), instanceID: intent.instanceID, command: intent.command,
-          acquiredAtMilliseconds: SystemClock.wallMilliseconds())
-        record.write(to: fd)
-      }
-      let lock = FileLock(
-        fd: fd, path: path, key: key, level: level, waitedMilliseconds: waited,
-        recordedRevision: record.revision)
-      LockRegistry.register(lock)
-      return LockedDirectory(lock: lock, directory: directory, lockName: name)
+      if let locked = finish(attempt, startedAt: start, intent: intent) { return locked }
     }
+  }
+
+  /// Locks `name` as ``acquire(home:directory:name:timeout:intent:)`` does, but suspends
+  /// the task while the lock is busy instead of blocking a thread. A task that is cancelled
+  /// while it waits (or is cancelled already when the lock is busy) stops waiting at once
+  /// and throws ``StateError/Code/cancelled``, holding nothing; a lock that is free, or held
+  /// by the caller's own scope, is taken without waiting either way.
+  static func acquire(
+    home: StateHome, directory components: [String], name: String, timeout: LockTimeout, intent: LockIntent
+  ) async throws(StateError) -> LockedDirectory {
+    let start = SystemClock.monotonicNanoseconds()
+    while true {
+      var attempt: Attempt
+      switch try begin(home: home, directory: components, name: name) {
+      case .nested(let locked):
+        return locked
+      case .locked(let locked):
+        attempt = locked
+      case .busy(let busy):
+        guard !Task.isCancelled else {
+          close(busy.fd)
+          throw LockCancellation.error(path: busy.path)
+        }
+        let remaining = remainingMilliseconds(of: timeout, since: start)
+        guard remaining > 0 else { throw busy.timeoutError(timeout: timeout, readingFrom: busy.fd) }
+        switch await AsynchronousLockWait.wait(
+          fd: busy.fd, key: busy.key, range: busy.range, milliseconds: remaining)
+        {
+        case .acquired(let fd):
+          attempt = busy
+          attempt.fd = fd
+        case .cancelled:
+          throw LockCancellation.error(path: busy.path)
+        case let other:
+          throw busy.error(after: other, timeout: timeout)
+        }
+      }
+      if let locked = finish(attempt, startedAt: start, intent: intent) { return locked }
+    }
+  }
+
+  /// A lock file opened for one try, and what to lock in it.
+  struct Attempt {
+    let directory: DirectoryHandle
+    let name: String
+    let path: String
+    /// The descriptor to lock through; after a wait, maybe another one on the same file.
+    var fd: Int32
+    let key: FileKey
+    /// 0, or one below the level this process inherited or passed down.
+    let level: Int
+    let range: LockRange
+    /// Whether the lock is held by a holder above this process (a `lock run` that started
+    /// it, or this process's own holder that passed it down).
+    let isBelowHolder: Bool
+
+    /// The conflict error for a lock that stayed busy, read through `fd`, which it closes.
+    func timeoutError(timeout: LockTimeout, readingFrom fd: Int32) -> StateError {
+      let error = LockAcquisition.timeoutError(fd: fd, path: path, timeout: timeout, nested: isBelowHolder)
+      if fd >= 0 { close(fd) }
+      return error
+    }
+
+    /// The error for a wait that ended without the lock (`.timedOut` or `.failed`); the
+    /// wait has taken the descriptor over.
+    func error(after outcome: LockWaitOutcome, timeout: LockTimeout) -> StateError {
+      if case .failed(let code) = outcome {
+        return StateError.system(
+          SystemCallError("fcntl(F_OFD_SETLKW)", errno: code), path: path, doing: "lock")
+      }
+      // The holder's record, through a fresh descriptor.
+      return timeoutError(
+        timeout: timeout, readingFrom: openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC))
+    }
+  }
+
+  /// Where one try got to without waiting.
+  enum Beginning {
+    /// The caller's own scope holds the lock: a nested handle.
+    case nested(LockedDirectory)
+    /// Locked; ``finish(_:startedAt:intent:)`` checks and records it.
+    case locked(Attempt)
+    /// Busy: wait, then finish.
+    case busy(Attempt)
+  }
+
+  /// Opens the lock file and tries the lock once, without waiting.
+  static func begin(home: StateHome, directory components: [String], name: String) throws(StateError)
+    -> Beginning
+  {
+    guard let directory = try home.openDirectory(components, create: true) else {
+      throw StateError(
+        .ioError, "cannot create \(home.displayPath(components))", path: home.displayPath(components))
+    }
+    let path = directory.displayPath(name)
+    let fd = try openLockFile(name, in: directory)
+    var info = stat()
+    fstat(fd, &info)
+    let key = FileKey(info)
+
+    // The caller's own lock: a nested use, unless the lock was passed down to child
+    // processes, which may be writing now; then take the level below it, like they do.
+    var passedDown: Int?
+    switch LockScopes.holding(key) {
+    case .held(let outer):
+      close(fd)
+      let nested = FileLock(fd: -1, path: path, key: key, waitedMilliseconds: 0, outer: outer)
+      return .nested(LockedDirectory(lock: nested, directory: directory, lockName: name))
+    case .passedDown(let level):
+      passedDown = level
+    case .notHeld:
+      break
+    }
+    // Inherited from the process that started this one: take the next level, so that
+    // processes started under the same holder still exclude each other.
+    let inherited = passedDown ?? InheritedLocks.level(of: key, variable: home.tool.heldLocksVariable)
+    let level = inherited.map { $0 + 1 } ?? 0
+    let attempt = Attempt(
+      directory: directory, name: name, path: path, fd: fd, key: key, level: level,
+      range: inherited == nil ? .wholeFile : .level(level), isBelowHolder: inherited != nil)
+    let result = OpenFileLock.lockExclusive(fd, range: attempt.range, wait: false)
+    if result == 0 { return .locked(attempt) }
+    guard result == EAGAIN || result == EACCES else {
+      close(fd)
+      throw StateError.system(
+        SystemCallError("fcntl(F_OFD_SETLKW)", errno: result), path: path, doing: "lock")
+    }
+    return .busy(attempt)
+  }
+
+  /// Completes a try that got the lock: returns the lock, or nil (with the descriptor
+  /// closed) if the file is no longer the one at its path, so that the caller starts again.
+  static func finish(_ attempt: Attempt, startedAt start: UInt64, intent: LockIntent) -> LockedDirectory? {
+    let fd = attempt.fd
+    // Still linked at the same path? If not, the namespace was removed while we waited.
+    var now = stat()
+    fstat(fd, &now)
+    guard now.st_nlink > 0, let current = attempt.directory.status(attempt.name),
+      FileKey(current) == attempt.key
+    else {
+      close(fd)
+      return nil
+    }
+
+    let waited = Int64((SystemClock.monotonicNanoseconds() - start) / 1_000_000)
+    var record = LockRecord.read(from: fd) ?? LockRecord()
+    if attempt.level == 0 {
+      // The holder record describes the outermost holder; levels below it leave it alone.
+      record.holder = LockHolder(
+        pid: getpid(), instanceID: intent.instanceID, command: intent.command,
+        acquiredAtMilliseconds: SystemClock.wallMilliseconds())
+      record.write(to: fd)
+    }
+    let lock = FileLock(
+      fd: fd, path: attempt.path, key: attempt.key, level: attempt.level, waitedMilliseconds: waited,
+      recordedRevision: record.revision)
+    return LockedDirectory(lock: lock, directory: attempt.directory, lockName: attempt.name)
+  }
+
+  /// What is left of `timeout` since `start` (monotonic nanoseconds), in milliseconds.
+  static func remainingMilliseconds(of timeout: LockTimeout, since start: UInt64) -> Int64 {
+    let elapsed = Int64((SystemClock.monotonicNanoseconds() - start) / 1_000_000)
+    return max(0, timeout.milliseconds - elapsed)
   }
 
   /// Opens (creating with mode 0600) a lock file, refusing links and non-files.

@@ -1,3 +1,4 @@
+import Synchronization
 internal import SystemPlatform
 
 #if canImport(Glibc)
@@ -74,119 +75,120 @@ struct LockRange: Equatable {
   }
 }
 
-/// Waits for a lock with a deadline, without spinning.
+/// How a wait for a lock ended.
+enum LockWaitOutcome: Sendable {
+  /// The lock is held through this descriptor: the caller's own, or an adopted
+  /// ``LockWaiter``'s, open on the same file.
+  case acquired(fd: Int32)
+  /// The deadline passed.
+  case timedOut
+  /// `fcntl` failed with this `errno`.
+  case failed(Int32)
+  /// A signal ended the wait (``WaitInterruption``).
+  case interrupted(Int32)
+  /// The waiting task was cancelled.
+  case cancelled
+}
+
+/// Someone waiting for a ``LockWaiter``'s lock: a thread with a deadline, or a suspended task.
+protocol LockWaitClient: AnyObject, Sendable {
+  /// Hands over the kernel's answer (`.acquired` or `.failed`). Called at most once, with
+  /// the waiters' table locked: it must only record the outcome and wake the client.
+  func deliver(_ outcome: LockWaitOutcome)
+}
+
+/// A thread blocked in the kernel's wait for a lock (`F_OFD_SETLKW`), on behalf of whoever
+/// waits for that lock now.
 ///
-/// The kernel offers a blocking wait (`F_OFD_SETLKW`) that wakes the moment the lock is
-/// free, but no timeout. So a helper thread makes the blocking call while the caller waits
-/// in `poll` on a pipe the helper writes to, with the deadline. (A pipe rather than a
-/// condition variable: a signal handler can write to it too, which is how
-/// ``WaitInterruption`` ends a wait.) If the deadline passes first, the caller walks
-/// away and the descriptor becomes the helper's: when the helper does get the lock it closes
-/// the descriptor at once, which releases the lock again.
+/// The kernel's wait wakes the moment the lock is free, but it has no timeout and nothing
+/// but a signal ends it early. So a waiter thread makes the call for a *client* (a thread
+/// waiting with a deadline, a suspended task) that can give up. A client that gives up
+/// (timeout, cancellation, a signal) leaves its waiter blocked, but not lost: the next wait
+/// for the same lock file and range adopts it instead of starting another thread, and a
+/// waiter that gets the lock with no client closes its descriptor, which lets go of the lock
+/// again at once. At most ``maximumCount`` waiters exist per process; past that, waits poll
+/// with back-off instead. So however many waits time out, at most that many threads and
+/// descriptors wait for locks, and they end as soon as the locks they wait for are free.
 final class LockWaiter: @unchecked Sendable {
-  enum Outcome {
-    case acquired
-    case timedOut
-    case failed(Int32)
-    /// A signal ended the wait (``WaitInterruption``); as after `.timedOut`, the caller must
-    /// not use or close `fd` any more.
-    case interrupted(Int32)
-  }
+  /// The most waiter threads (each with one descriptor) in a process at once.
+  static let maximumCount = 8
 
-  private enum State {
-    case waiting, acquired, failed(Int32), abandoned
-  }
-
+  let key: FileKey
+  let range: LockRange
   private let fd: Int32
-  private let range: LockRange
-  private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-  /// The wake-up pipe: read end, write end (both close-on-exec, non-blocking).
-  private let wake: (read: Int32, write: Int32)
-  private var state = State.waiting
+  /// Who gets the lock; nil while abandoned. Guarded by ``table``.
+  private var client: (any LockWaitClient)?
 
-  private init(fd: Int32, range: LockRange, wake: (read: Int32, write: Int32)) {
+  /// The waiters whose threads are blocked in the kernel.
+  private static let table = Mutex<[LockWaiter]>([])
+
+  private init(fd: Int32, key: FileKey, range: LockRange, client: any LockWaitClient) {
     self.fd = fd
+    self.key = key
     self.range = range
-    self.wake = wake
-    pthread_mutex_init(mutex, nil)
+    self.client = client
   }
 
-  deinit {
-    close(wake.read)
-    close(wake.write)
-    pthread_mutex_destroy(mutex)
-    mutex.deallocate()
+  /// How ``attach(_:fd:key:range:)`` placed a client.
+  enum Attachment {
+    /// With a waiter that a client had abandoned; the caller closes its own descriptor.
+    case adopted(LockWaiter)
+    /// With a new waiter, which now owns the caller's descriptor.
+    case started(LockWaiter)
+    /// Nowhere: the waiters are at their cap. The caller keeps its descriptor and polls.
+    case full
   }
 
-  /// Waits until `fd` is locked or `milliseconds` have passed. On `.timedOut` the caller
-  /// must not use or close `fd` any more.
-  static func wait(fd: Int32, range: LockRange = .wholeFile, milliseconds: Int64) -> Outcome {
-    var pipe: [Int32] = [-1, -1]
-    guard Platform.makePipe(&pipe, flags: O_CLOEXEC | O_NONBLOCK) == 0 else { return .failed(lastErrno()) }
-    let waiter = LockWaiter(fd: fd, range: range, wake: (pipe[0], pipe[1]))
-    let context = Unmanaged.passRetained(waiter).toOpaque()
-    var thread = pthread_t()
-    let created = pthread_create(
-      &thread, nil,
-      { raw in
-        let waiter = Unmanaged<LockWaiter>.fromOpaque(raw!).takeRetainedValue()
-        waiter.block()
-        return nil
-      }, context)
-    guard created == 0 else {
-      Unmanaged<LockWaiter>.fromOpaque(context).release()
-      return .failed(created)
+  /// Finds `client` a waiter for `range` of the lock file `key`, whose lock is busy.
+  static func attach(_ client: any LockWaitClient, fd: Int32, key: FileKey, range: LockRange) -> Attachment {
+    table.withLock { waiters in
+      if let idle = waiters.first(where: { $0.client == nil && $0.key == key && $0.range == range }) {
+        idle.client = client
+        return .adopted(idle)
+      }
+      guard waiters.count < maximumCount else { return .full }
+      let waiter = LockWaiter(fd: fd, key: key, range: range, client: client)
+      let context = Unmanaged.passRetained(waiter).toOpaque()
+      var thread = pthread_t()
+      // Started with the table locked: its first act after the kernel answers is to lock it.
+      let created = pthread_create(
+        &thread, nil,
+        { raw in
+          Unmanaged<LockWaiter>.fromOpaque(raw!).takeRetainedValue().block()
+          return nil
+        }, context)
+      guard created == 0 else {
+        Unmanaged<LockWaiter>.fromOpaque(context).release()
+        return .full
+      }
+      pthread_detach(thread)
+      waiters.append(waiter)
+      return .started(waiter)
     }
-    pthread_detach(thread)
-    return waiter.awaitOutcome(milliseconds: milliseconds)
   }
 
-  /// The helper thread: block in the kernel, then report or, if abandoned, let go.
+  /// Takes `client` off this waiter. Returns false if the outcome was already delivered to
+  /// it (then the client must use it); true if nothing was or ever will be.
+  func detach(_ client: any LockWaitClient) -> Bool {
+    Self.table.withLock { _ in
+      guard self.client === client else { return false }
+      self.client = nil
+      return true
+    }
+  }
+
+  /// The thread: block in the kernel, then hand the lock over, or let go of it.
   private func block() {
     let result = OpenFileLock.lockExclusive(fd, range: range, wait: true)
-    pthread_mutex_lock(mutex)
-    if case .abandoned = state {
-      close(fd)
-    } else {
-      state = result == 0 ? .acquired : .failed(result)
-      var byte: UInt8 = 1
-      _ = write(wake.write, &byte, 1)
-    }
-    pthread_mutex_unlock(mutex)
-  }
-
-  private func awaitOutcome(milliseconds: Int64) -> Outcome {
-    let deadline = SystemClock.monotonicMilliseconds() + milliseconds
-    let armed = WaitInterruption.arm(wakeFD: wake.write)
-    var signal: Int32?
-    while true {
-      pthread_mutex_lock(mutex)
-      let waiting = if case .waiting = state { true } else { false }
-      pthread_mutex_unlock(mutex)
-      let remaining = deadline - SystemClock.monotonicMilliseconds()
-      if !waiting || remaining <= 0 { break }
-      if armed != nil, WaitInterruption.interruptingSignal != nil { break }
-      var entry = pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)
-      _ = poll(&entry, 1, Int32(min(remaining, Int64(Int32.max))))
-      var drained = [UInt8](repeating: 0, count: 16)
-      _ = read(wake.read, &drained, drained.count)
-    }
-    // Handlers back before anything is written; a signal from now on has its usual effect.
-    if let armed { signal = WaitInterruption.disarm(armed) }
-
-    pthread_mutex_lock(mutex)
-    defer { pthread_mutex_unlock(mutex) }
-    switch state {
-    case .waiting, .abandoned:
-      state = .abandoned
-      return signal.map { .interrupted($0) } ?? .timedOut
-    case .acquired:
-      guard let signal else { return .acquired }
-      // Acquired just as the signal came: let go again; nothing was written.
-      close(fd)
-      return .interrupted(signal)
-    case .failed(let error):
-      return .failed(error)
+    Self.table.withLock { waiters in
+      waiters.removeAll { $0 === self }
+      if let client {
+        self.client = nil
+        if result != 0 { close(fd) }
+        client.deliver(result == 0 ? .acquired(fd: fd) : .failed(result))
+      } else {
+        close(fd)
+      }
     }
   }
 }

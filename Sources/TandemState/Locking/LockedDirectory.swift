@@ -5,7 +5,10 @@
 #endif
 
 /// A lock together with the directory of the files it guards, opened on the same path.
-struct LockedDirectory {
+///
+/// Sendable so that a suspending acquisition can hand it to an actor: the lock is, and the
+/// directory handle is immutable (a descriptor and a path).
+struct LockedDirectory: @unchecked Sendable {
   let lock: FileLock
   let directory: DirectoryHandle
   /// The lock file's name in ``directory``.
