@@ -9,26 +9,29 @@ enum FastRoutes {
       return try ConfigSet.perform(
         assignments: arguments.positionals, ifRevision: try revision(arguments),
         scope: arguments.value("--scope"),
-        in: context)
+        in: context
+      ).output()
     },
     FastRoute(["config", "get"], valueOptions: ["--scope"]) { arguments, context in
       guard arguments.positionals.count == 1 else { throw FastRoute.Declined() }
       return try ConfigGet.perform(
-        key: arguments.positionals[0], scope: arguments.value("--scope"), in: context)
+        key: arguments.positionals[0], scope: arguments.value("--scope"), in: context
+      ).valueOutput()
     },
     FastRoute(["config", "unset"], valueOptions: ["--if-revision", "--scope"]) { arguments, context in
       guard !arguments.positionals.isEmpty else { throw FastRoute.Declined() }
       return try ConfigUnset.perform(
         keys: arguments.positionals, ifRevision: try revision(arguments), scope: arguments.value("--scope"),
-        in: context)
+        in: context
+      ).output()
     },
     FastRoute(["config", "list"], valueOptions: ["--scope"]) { arguments, context in
       guard arguments.positionals.isEmpty else { throw FastRoute.Declined() }
-      return try ConfigList.perform(scope: arguments.value("--scope"), in: context)
+      return try ConfigList.perform(scope: arguments.value("--scope"), in: context).output()
     },
     FastRoute(["lock", "status"], valueOptions: ["--name"]) { arguments, context in
       guard arguments.positionals.isEmpty else { throw FastRoute.Declined() }
-      return try LockStatusCommand.perform(name: arguments.value("--name"), in: context)
+      return try LockStatusCommand.perform(name: arguments.value("--name"), in: context).output()
     },
   ]
 

@@ -9,17 +9,16 @@ struct ConfigGet: TandemCommand {
     abstract: "Print a value (the instance's, else the shared one). Exit 5 if missing."
   )
 
-
   @Argument(help: "The key.") var key: String
 
   @Option(help: ArgumentHelp("Read only this document: instance or shared.", valueName: "scope"))
   var scope: String?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
-    try Self.perform(key: key, scope: scope, in: context)
+    try Self.perform(key: key, scope: scope, in: context).valueOutput()
   }
 
-  static func perform(key: String, scope: String?, in context: CommandContext) throws -> CommandOutput {
+  static func perform(key: String, scope: String?, in context: CommandContext) throws -> ConfigValue {
     try ConfigKey.validate(key)
     let filter = try ConfigTarget.forReading(scope, in: context)
     let layered = LayeredConfig(home: context.options.home, namespace: context.options.namespace)
@@ -32,13 +31,20 @@ struct ConfigGet: TandemCommand {
       failure.fixRequired = "set it first with config set \(key)=VALUE, or check the key with config list"
       throw failure
     }
-    let data: JSONValue = .object([
-      ("key", .string(entry.key)),
-      ("value", .string(entry.value)),
-      ("scope", .string(entry.scope.rawValue)),
-      ("revision", .integer(Int64(entry.revision))),
-    ])
-    // Exact when captured (`$(tandem config get k)`), escaped on a terminal.
-    return CommandOutput.value(entry.value, data: data)
+    return ConfigValue(
+      key: entry.key, value: entry.value, scope: entry.scope.rawValue, revision: entry.revision)
   }
+}
+
+/// What `config get` answers: the value that wins and where it comes from.
+struct ConfigValue: StoredValueResult {
+  let key: String
+  let value: String
+  /// The document it comes from: `instance` or `shared`.
+  let scope: String
+  /// That document's revision.
+  let revision: UInt64
+
+  // Exact when captured (`$(tandem config get k)`), escaped on a terminal.
+  var storedValue: String { value }
 }

@@ -14,7 +14,6 @@ struct ConfigSet: TandemCommand {
       """
   )
 
-
   @Argument(help: ArgumentHelp("Assignments, split at the first '='.", valueName: "key=value"))
   var assignments: [String]
 
@@ -24,13 +23,13 @@ struct ConfigSet: TandemCommand {
   @Option(help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"))
   var scope: String?
 
-  func execute(in context: CommandContext) throws -> CommandOutput {
+  func execute(in context: CommandContext) throws -> ConfigWriteReport {
     try Self.perform(assignments: assignments, ifRevision: ifRevision, scope: scope, in: context)
   }
 
   static func perform(assignments: [String], ifRevision: UInt64?, scope: String?, in context: CommandContext)
     throws
-    -> CommandOutput
+    -> ConfigWriteReport
   {
     let pairs = try Self.parseAssignments(assignments)
     let target = try ConfigTarget.forWriting(scope, in: context)
@@ -65,31 +64,5 @@ struct ConfigSet: TandemCommand {
       pairs.append((key, value))
     }
     return pairs
-  }
-}
-
-/// The result of a write, shared by `set` and `unset`.
-struct ConfigWriteReport {
-  let target: ConfigTarget
-  let update: ConfigUpdate<Void>
-  let keys: [String]
-  let verb: String
-
-  var output: CommandOutput {
-    let document = update.document
-    let data: JSONValue = .object([
-      ("scope", .string(target.scope.rawValue)),
-      ("instance_id", .optional(target.store.namespace.instanceID?.rawValue)),
-      ("keys", .array(keys.map(JSONValue.string))),
-      ("changed", .bool(update.changed)),
-      ("revision", .integer(Int64(document.revision))),
-      ("previous_revision", .integer(Int64(update.previousRevision))),
-      ("path", .string(target.store.path)),
-      ("waited_ms", .integer(update.waitedMilliseconds)),
-    ])
-    return CommandOutput(
-      data: data,
-      text:
-        "\(verb) \(keys.joined(with: ", ")) (\(target.scope.rawValue), revision \(document.revision))")
   }
 }

@@ -9,7 +9,6 @@ struct ConfigUnset: TandemCommand {
     abstract: "Remove keys in one locked transaction. Exit 5, changing nothing, if one is missing."
   )
 
-
   @Argument(help: "The keys.") var keys: [String]
 
   @Option(name: .customLong("if-revision"), help: "Apply only if the document is at this revision.")
@@ -18,12 +17,12 @@ struct ConfigUnset: TandemCommand {
   @Option(help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"))
   var scope: String?
 
-  func execute(in context: CommandContext) throws -> CommandOutput {
+  func execute(in context: CommandContext) throws -> ConfigWriteReport {
     try Self.perform(keys: keys, ifRevision: ifRevision, scope: scope, in: context)
   }
 
   static func perform(keys: [String], ifRevision: UInt64?, scope: String?, in context: CommandContext) throws
-    -> CommandOutput
+    -> ConfigWriteReport
   {
     guard !keys.isEmpty else { throw CommandFailure.usage("nothing to unset: give KEY") }
     for key in keys { try ConfigKey.validate(key) }
