@@ -9,21 +9,18 @@ enum FastRoutes {
       return try ConfigSet.perform(
         assignments: arguments.positionals, ifRevision: try revision(arguments),
         scope: arguments.value("--scope"),
-        in: context
-      ).output()
+        in: context)
     },
     FastRoute(["config", "get"], valueOptions: ["--scope"]) { arguments, context in
       guard arguments.positionals.count == 1 else { throw FastRoute.Declined() }
       return try ConfigGet.perform(
-        key: arguments.positionals[0], scope: arguments.value("--scope"), in: context
-      ).valueOutput()
+        key: arguments.positionals[0], scope: arguments.value("--scope"), in: context)
     },
     FastRoute(["config", "unset"], valueOptions: ["--if-revision", "--scope"]) { arguments, context in
       guard !arguments.positionals.isEmpty else { throw FastRoute.Declined() }
       return try ConfigUnset.perform(
         keys: arguments.positionals, ifRevision: try revision(arguments), scope: arguments.value("--scope"),
-        in: context
-      ).output()
+        in: context)
     },
     FastRoute(["config", "list"], valueOptions: ["--scope"]) { arguments, context in
       guard arguments.positionals.isEmpty else { throw FastRoute.Declined() }

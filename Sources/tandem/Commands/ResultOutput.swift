@@ -8,20 +8,11 @@ extension CommandResult {
     let data = try ResultEncoder.encode(self)
     return CommandOutput(data: data, text: text ?? TextRendering.render(data))
   }
-}
 
-/// A result whose text is one stored value (`config get`, `auth token`): printed exactly
-/// when captured (`$(tandem config get k)`), escaped on a terminal; see
-/// ``CommandOutput/value(_:data:)``. A result type cannot ask for that by itself, so these
-/// commands return the output made here.
-protocol StoredValueResult: CommandResult {
-  /// The one value that text mode prints.
-  var storedValue: String { get }
-}
-
-extension StoredValueResult {
-  /// This result with its stored value as the text.
-  func valueOutput() throws -> CommandOutput {
+  /// This result with one stored value as its whole text (`auth token`): printed exactly
+  /// when captured (`$(tandem auth token)`), escaped on a terminal; see
+  /// ``CommandOutput/value(_:data:)``. A result type cannot ask for that by itself.
+  func output(storedValue: String) throws -> CommandOutput {
     CommandOutput.value(storedValue, data: try ResultEncoder.encode(self))
   }
 }

@@ -65,13 +65,15 @@ enum AuthSupport {
   static func withTokenStore(
     _ explicit: String?, in context: CommandContext,
     _ operation: (CredentialStore, String, any TokenRefresher) throws -> CredentialStore.TokenResult
-  ) throws -> TokenReport {
+  ) throws -> CommandOutput {
     let name = try account(explicit, in: context).name
-    return try withReauthHint(account: name, context: context) {
+    let report = try withReauthHint(account: name, context: context) {
       let store = CredentialStore(home: context.options.home)
       let record = try store.record(name)
       return TokenReport(try operation(store, name, refresher(for: record.source, context: context)))
     }
+    // Exact when captured (`$(tandem auth token)`), escaped on a terminal.
+    return try report.output(storedValue: report.accessToken)
   }
 
   /// The most `auth login` reads from standard input: a refresh token of at most

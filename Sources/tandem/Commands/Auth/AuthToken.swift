@@ -20,7 +20,7 @@ struct AuthToken: TandemCommand {
       try store.token(
         account: name, minimumValidity: minimum, timeout: context.options.lockTimeout,
         intent: context.intent("--account \(name)"), refresher: refresher)
-    }.valueOutput()
+    }
   }
 }
 
@@ -46,6 +46,6 @@ struct AuthRefresh: TandemCommand {
       try store.refresh(
         account: name, ifGeneration: ifGeneration, timeout: context.options.lockTimeout,
         intent: context.intent("--account \(name)"), refresher: refresher)
-    }.valueOutput()
+    }
   }
 }

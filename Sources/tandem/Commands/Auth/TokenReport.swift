@@ -1,9 +1,9 @@
 import TandemCLI
 import TandemState
 
-/// What `auth token` and `auth refresh` answer: a valid access token. Its text is the token
-/// itself, exact when captured (`$(tandem auth token)`), escaped on a terminal.
-struct TokenReport: StoredValueResult {
+/// What `auth token` and `auth refresh` answer: a valid access token. Their text is the token
+/// itself (``AuthSupport/withTokenStore(_:in:_:)``).
+struct TokenReport: CommandResult {
   let accessToken: String
   let expiresAt: String
   let account: String
@@ -19,6 +19,4 @@ struct TokenReport: StoredValueResult {
     refreshed = result.refreshed
     generation = Int64(clamping: result.generation)
   }
-
-  var storedValue: String { accessToken }
 }

@@ -15,10 +15,13 @@ struct ConfigGet: TandemCommand {
   var scope: String?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
-    try Self.perform(key: key, scope: scope, in: context).valueOutput()
+    try Self.perform(key: key, scope: scope, in: context)
   }
 
-  static func perform(key: String, scope: String?, in context: CommandContext) throws -> ConfigValue {
+  /// The value, built by hand rather than from an `Encodable` result: `config get` is the
+  /// hottest route, and the encoder's first use costs it about 250,000 instructions (a third
+  /// of the call) in runtime conformance lookups (docs/benchmarks.md).
+  static func perform(key: String, scope: String?, in context: CommandContext) throws -> CommandOutput {
     try ConfigKey.validate(key)
     let filter = try ConfigTarget.forReading(scope, in: context)
     let layered = LayeredConfig(home: context.options.home, namespace: context.options.namespace)
@@ -31,20 +34,13 @@ struct ConfigGet: TandemCommand {
       failure.fixRequired = "set it first with config set \(key)=VALUE, or check the key with config list"
       throw failure
     }
-    return ConfigValue(
-      key: entry.key, value: entry.value, scope: entry.scope.rawValue, revision: entry.revision)
+    let data: JSONValue = .object([
+      ("key", .string(entry.key)),
+      ("value", .string(entry.value)),
+      ("scope", .string(entry.scope.rawValue)),
+      ("revision", .integer(Int64(entry.revision))),
+    ])
+    // Exact when captured (`$(tandem config get k)`), escaped on a terminal.
+    return CommandOutput.value(entry.value, data: data)
   }
-}
-
-/// What `config get` answers: the value that wins and where it comes from.
-struct ConfigValue: StoredValueResult {
-  let key: String
-  let value: String
-  /// The document it comes from: `instance` or `shared`.
-  let scope: String
-  /// That document's revision.
-  let revision: UInt64
-
-  // Exact when captured (`$(tandem config get k)`), escaped on a terminal.
-  var storedValue: String { value }
 }

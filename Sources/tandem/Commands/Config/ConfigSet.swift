@@ -23,13 +23,13 @@ struct ConfigSet: TandemCommand {
   @Option(help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"))
   var scope: String?
 
-  func execute(in context: CommandContext) throws -> ConfigWriteReport {
+  func execute(in context: CommandContext) throws -> CommandOutput {
     try Self.perform(assignments: assignments, ifRevision: ifRevision, scope: scope, in: context)
   }
 
   static func perform(assignments: [String], ifRevision: UInt64?, scope: String?, in context: CommandContext)
     throws
-    -> ConfigWriteReport
+    -> CommandOutput
   {
     let pairs = try Self.parseAssignments(assignments)
     let target = try ConfigTarget.forWriting(scope, in: context)

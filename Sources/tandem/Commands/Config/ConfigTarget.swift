@@ -49,7 +49,7 @@ struct ConfigTarget {
   func write(
     keys: [String], ifRevision: UInt64?, verb: String, in context: CommandContext,
     _ body: (inout ConfigDocument) throws -> Void
-  ) throws -> ConfigWriteReport {
+  ) throws -> CommandOutput {
     let update: ConfigUpdate<Void>
     do {
       update = try store.update(
@@ -62,6 +62,6 @@ struct ConfigTarget {
       error.fixCommand = context.commandLine("config", "list", "--scope", scope.rawValue)
       throw error
     }
-    return ConfigWriteReport(target: self, update: update, keys: keys, verb: verb)
+    return ConfigWriteReport(target: self, update: update, keys: keys, verb: verb).output
   }
 }

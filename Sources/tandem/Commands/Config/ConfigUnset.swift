@@ -17,12 +17,12 @@ struct ConfigUnset: TandemCommand {
   @Option(help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"))
   var scope: String?
 
-  func execute(in context: CommandContext) throws -> ConfigWriteReport {
+  func execute(in context: CommandContext) throws -> CommandOutput {
     try Self.perform(keys: keys, ifRevision: ifRevision, scope: scope, in: context)
   }
 
   static func perform(keys: [String], ifRevision: UInt64?, scope: String?, in context: CommandContext) throws
-    -> ConfigWriteReport
+    -> CommandOutput
   {
     guard !keys.isEmpty else { throw CommandFailure.usage("nothing to unset: give KEY") }
     for key in keys { try ConfigKey.validate(key) }
