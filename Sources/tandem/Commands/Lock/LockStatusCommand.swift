@@ -23,13 +23,14 @@ struct LockStatusCommand: TandemCommand {
     } else {
       status = try ConfigStore(home: context.options.home, namespace: context.options.namespace).lockStatus()
     }
+    // The recorded holder counts only while the lock is held.
+    let holder = status.isHeld ? status.holder : nil
     return LockStatusReport(
       lock: name ?? "config", path: status.path, held: status.isHeld,
-      holder: status.isHeld
-        ? status.holder.map { who in
-          LockStatusReport.Holder(
-            pid: who.pid, instanceID: who.instanceID, command: who.command, heldMs: who.heldMillisecondsNow)
-        } : nil,
+      holder: holder.map {
+        LockStatusReport.Holder(
+          pid: $0.pid, instanceID: $0.instanceID, command: $0.command, heldMs: $0.heldMillisecondsNow)
+      },
       typicalHoldMs: Double(status.typicalHoldMicroseconds) / 1000)
   }
 }
