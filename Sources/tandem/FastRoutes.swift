@@ -24,11 +24,11 @@ enum FastRoutes {
     },
     FastRoute(["config", "list"], valueOptions: ["--scope"]) { arguments, context in
       guard arguments.positionals.isEmpty else { throw FastRoute.Declined() }
-      return try ConfigList.perform(scope: arguments.value("--scope"), in: context)
+      return try ConfigList.perform(scope: arguments.value("--scope"), in: context).output()
     },
     FastRoute(["lock", "status"], valueOptions: ["--name"]) { arguments, context in
       guard arguments.positionals.isEmpty else { throw FastRoute.Declined() }
-      return try LockStatusCommand.perform(name: arguments.value("--name"), in: context)
+      return try LockStatusCommand.perform(name: arguments.value("--name"), in: context).output()
     },
   ]
 

@@ -52,19 +52,94 @@ public enum ResultEncoder {
 
 /// A growable JSON value shared by a container and the encoder that made it, so that nested
 /// containers write into their parent.
+///
+/// Members and elements are appended in place, and a member's name is found by a scan only
+/// while an object is small, so that a result of n members or elements is built in O(n)
+/// (a `config list` of 10,000 keys is one array of 10,000 objects).
 final class EncodedValue {
   enum Kind {
-    case single(JSONValue)
-    case object([(String, EncodedValue)])
-    case array([EncodedValue])
+    case single
+    case object
+    case array
   }
-  var kind: Kind = .single(.null)
+  private(set) var kind: Kind = .single
+  private var single: JSONValue = .null
+  private var members: [(String, EncodedValue)] = []
+  /// The position of each member by name, once the object has more than `scanLimit` members.
+  private var positions: [String: Int] = [:]
+  private var elements: [EncodedValue] = []
+
+  /// Up to this many members a scan finds a name faster than hashing it.
+  private static let scanLimit = 16
+
+  /// The number of elements of an array.
+  var count: Int { kind == .array ? elements.count : 0 }
+
+  /// Makes this value the scalar `value`.
+  func set(_ value: JSONValue) {
+    kind = .single
+    single = value
+    members = []
+    positions = [:]
+    elements = []
+  }
+
+  /// Makes this value an object, keeping its members if it is one already.
+  func becomeObject() {
+    guard kind != .object else { return }
+    set(.null)
+    kind = .object
+  }
+
+  /// Makes this value an array, keeping its elements if it is one already.
+  func becomeArray() {
+    guard kind != .array else { return }
+    set(.null)
+    kind = .array
+  }
+
+  /// Adds member `name` to an object; a name given again replaces the earlier value, in its
+  /// place.
+  func put(_ name: String, _ value: EncodedValue) {
+    guard kind == .object else { return }
+    if let index = position(of: name) {
+      members[index].1 = value
+      return
+    }
+    members.append((name, value))
+    if members.count > Self.scanLimit {
+      if positions.isEmpty {
+        for (index, member) in members.enumerated() { positions[member.0] = index }
+      } else {
+        positions[name] = members.count - 1
+      }
+    }
+  }
+
+  private func position(of name: String) -> Int? {
+    members.count > Self.scanLimit ? positions[name] : members.firstIndex(where: { $0.0 == name })
+  }
+
+  /// Adds an element to an array.
+  func append(_ value: EncodedValue) {
+    guard kind == .array else { return }
+    elements.append(value)
+  }
+
+  /// Makes this value what `other` is.
+  func take(_ other: EncodedValue) {
+    kind = other.kind
+    single = other.single
+    members = other.members
+    positions = other.positions
+    elements = other.elements
+  }
 
   var value: JSONValue {
     switch kind {
-    case .single(let value): return value
-    case .object(let members): return .object(members.map { ($0.0, $0.1.value) })
-    case .array(let elements): return .array(elements.map(\.value))
+    case .single: return single
+    case .object: return .object(members.map { ($0.0, $0.1.value) })
+    case .array: return .array(elements.map(\.value))
     }
   }
 }
@@ -80,12 +155,12 @@ struct ValueEncoder: Encoder {
   }
 
   func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-    if case .object = storage.kind {} else { storage.kind = .object([]) }
+    storage.becomeObject()
     return KeyedEncodingContainer(KeyedContainer<Key>(codingPath: codingPath, storage: storage))
   }
 
   func unkeyedContainer() -> any UnkeyedEncodingContainer {
-    if case .array = storage.kind {} else { storage.kind = .array([]) }
+    storage.becomeArray()
     return UnkeyedContainer(codingPath: codingPath, storage: storage)
   }
 
@@ -115,7 +190,7 @@ enum Scalar {
   static func nested<T: Encodable>(_ value: T, _ path: [any CodingKey]) throws -> EncodedValue {
     let storage = EncodedValue()
     if let json = value as? JSONValue {
-      storage.kind = .single(json)
+      storage.set(json)
     } else {
       try value.encode(to: ValueEncoder(codingPath: path, storage: storage))
     }
@@ -132,19 +207,12 @@ struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
   let storage: EncodedValue
 
   private func put(_ value: EncodedValue, _ key: Key) {
-    guard case .object(var members) = storage.kind else { return }
-    let name = ResultEncoder.snakeCase(key.stringValue)
-    if let index = members.firstIndex(where: { $0.0 == name }) {
-      members[index].1 = value
-    } else {
-      members.append((name, value))
-    }
-    storage.kind = .object(members)
+    storage.put(ResultEncoder.snakeCase(key.stringValue), value)
   }
 
   private func put(_ value: JSONValue, _ key: Key) {
     let single = EncodedValue()
-    single.kind = .single(value)
+    single.set(value)
     put(single, key)
   }
 
@@ -203,14 +271,14 @@ struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     -> KeyedEncodingContainer<NestedKey>
   {
     let child = EncodedValue()
-    child.kind = .object([])
+    child.becomeObject()
     put(child, key)
     return KeyedEncodingContainer(KeyedContainer<NestedKey>(codingPath: codingPath + [key], storage: child))
   }
 
   mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
     let child = EncodedValue()
-    child.kind = .array([])
+    child.becomeArray()
     put(child, key)
     return UnkeyedContainer(codingPath: codingPath + [key], storage: child)
   }
@@ -240,20 +308,13 @@ struct UnkeyedContainer: UnkeyedEncodingContainer {
   var codingPath: [any CodingKey]
   let storage: EncodedValue
 
-  var count: Int {
-    if case .array(let elements) = storage.kind { return elements.count }
-    return 0
-  }
+  var count: Int { storage.count }
 
-  private func append(_ value: EncodedValue) {
-    guard case .array(var elements) = storage.kind else { return }
-    elements.append(value)
-    storage.kind = .array(elements)
-  }
+  private func append(_ value: EncodedValue) { storage.append(value) }
 
   private func append(_ value: JSONValue) {
     let single = EncodedValue()
-    single.kind = .single(value)
+    single.set(value)
     append(single)
   }
 
@@ -280,7 +341,7 @@ struct UnkeyedContainer: UnkeyedEncodingContainer {
     -> KeyedEncodingContainer<NestedKey>
   {
     let child = EncodedValue()
-    child.kind = .object([])
+    child.becomeObject()
     let path = nextPath
     append(child)
     return KeyedEncodingContainer(KeyedContainer<NestedKey>(codingPath: path, storage: child))
@@ -288,7 +349,7 @@ struct UnkeyedContainer: UnkeyedEncodingContainer {
 
   mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
     let child = EncodedValue()
-    child.kind = .array([])
+    child.becomeArray()
     let path = nextPath
     append(child)
     return UnkeyedContainer(codingPath: path, storage: child)
@@ -306,7 +367,7 @@ struct SingleContainer: SingleValueEncodingContainer {
   var codingPath: [any CodingKey]
   let storage: EncodedValue
 
-  private func set(_ value: JSONValue) { storage.kind = .single(value) }
+  private func set(_ value: JSONValue) { storage.set(value) }
 
   mutating func encodeNil() throws { set(.null) }
   mutating func encode(_ value: Bool) throws { set(.bool(value)) }
@@ -324,7 +385,6 @@ struct SingleContainer: SingleValueEncodingContainer {
   mutating func encode(_ value: UInt32) throws { set(.integer(Int64(value))) }
   mutating func encode(_ value: UInt64) throws { set(try Scalar.integer(value, codingPath)) }
   mutating func encode<T: Encodable>(_ value: T) throws {
-    let nested = try Scalar.nested(value, codingPath)
-    storage.kind = nested.kind
+    storage.take(try Scalar.nested(value, codingPath))
   }
 }

@@ -9,23 +9,30 @@ struct AuthSwitch: TandemCommand {
     abstract: "Choose the active account: this instance's only (with --instance-id), else the shared default."
   )
 
-
   @Option(help: "The account.") var account: String
 
-  func execute(in context: CommandContext) throws -> CommandOutput {
+  func execute(in context: CommandContext) throws -> AccountChoice {
     try InstanceID.validateName(account, kind: "account name")
     _ = try AuthSupport.withReauthHint(account: account, context: context) {
       try CredentialStore(home: context.options.home).record(account)
     }
     try ActiveAccount(home: context.options.home, namespace: context.options.namespace)
       .switchTo(account, timeout: context.options.lockTimeout, intent: context.intent(account))
-    let scope = context.options.instanceID == nil ? "shared" : "instance"
-    let data: JSONValue = .object([
-      ("account", .string(account)), ("scope", .string(scope)),
-      ("instance_id", .optional(context.options.instanceID?.rawValue)),
-    ])
-    return CommandOutput(data: data, text: "active account: \(account) (\(scope))")
+    return AccountChoice(
+      account: account, scope: context.options.instanceID == nil ? "shared" : "instance",
+      instanceID: context.options.instanceID?.rawValue)
   }
+}
+
+/// What `auth switch` answers: the account now active, and for which namespace.
+struct AccountChoice: CommandResult {
+  let account: String
+  /// `instance` when the choice is the instance's own, else `shared`.
+  let scope: String
+  /// The instance that chose; `null` for the shared default.
+  let instanceID: String?
+
+  var text: String? { "active account: \(account) (\(scope))" }
 }
 
 /// `tandem auth status`
@@ -33,19 +40,14 @@ struct AuthStatus: TandemCommand {
   static let configuration = CommandConfiguration(
     commandName: "status", abstract: "Show the active account and its token's state (no secrets).")
 
-
   @Option(help: "The account (default: the active one).") var account: String?
 
-  func execute(in context: CommandContext) throws -> CommandOutput {
+  func execute(in context: CommandContext) throws -> AccountStatus {
     let (name, origin) = try AuthSupport.account(account, in: context)
     let record = try AuthSupport.withReauthHint(account: name, context: context) {
       try CredentialStore(home: context.options.home).record(name)
     }
-    let summary = AccountSummary(record)
-    var members = summary.members
-    members.append(("origin", .string(origin.rawValue)))
-    return CommandOutput(
-      data: .object(members), text: TextEscaping.escape("\(name) (\(origin.rawValue)): \(summary.state)"))
+    return AccountStatus(summary: AccountSummary(record), origin: origin.rawValue)
   }
 }
 
@@ -54,21 +56,12 @@ struct AuthList: TandemCommand {
   static let configuration = CommandConfiguration(
     commandName: "list", abstract: "List stored accounts (no secrets).")
 
-
-  func execute(in context: CommandContext) throws -> CommandOutput {
+  func execute(in context: CommandContext) throws -> AccountList {
     let records = try CredentialStore(home: context.options.home).records()
     let active = try? ActiveAccount(home: context.options.home, namespace: context.options.namespace)
       .resolve(explicit: nil).name
-    let entries: [JSONValue] = records.map { record in
-      var members = AccountSummary(record).members
-      members.append(("active", .bool(record.name == active)))
-      return .object(members)
-    }
-    // Stored data, escaped like every text rendering of it (the tab is the separator).
-    let text = records.map {
-      "\($0.name == active ? "* " : "  ")\(TextEscaping.escape($0.name))\t\(TextEscaping.escape(AccountSummary($0).state))"
-    }
-    return CommandOutput(data: .object([("accounts", .array(entries))]), text: text.joined(separator: "\n"))
+    return AccountList(
+      accounts: records.map { AccountList.Account(summary: AccountSummary($0), active: $0.name == active) })
   }
 }
 
@@ -85,10 +78,9 @@ struct AuthLogout: TandemCommand {
       auth switch there instead.
       """)
 
-
   @Option(help: "The account (default: the active one).") var account: String?
 
-  func execute(in context: CommandContext) throws -> CommandOutput {
+  func execute(in context: CommandContext) throws -> LogoutReport {
     let name = try AuthSupport.account(account, in: context).name
     let home = context.options.home
     try AuthSupport.withReauthHint(account: name, context: context) {
@@ -110,60 +102,8 @@ struct AuthLogout: TandemCommand {
         "account \(name) is shared by every instance: logging out in instance \(id.rawValue) removed it for all "
           + "instances (to stop using it in one instance only, run auth switch there instead)")
     }
-    let clearedJSON: [JSONValue] = cleared.map { namespace in
-      if let id = namespace.instanceID {
-        return .object([("scope", "instance"), ("instance_id", .string(id.rawValue))])
-      }
-      return .object([("scope", "shared"), ("instance_id", .null)])
-    }
-    let clearedText = cleared.map { $0.instanceID.map { "instance \($0.rawValue)" } ?? "the shared default" }
-    var text = "logged out \(name) for every instance (its tokens are shared)"
-    if !clearedText.isEmpty {
-      text += "; it is no longer the active account of " + clearedText.joined(separator: ", ")
-    }
-    return CommandOutput(
-      data: .object([
-        ("account", .string(name)), ("removed", .bool(true)), ("scope", "all_instances"),
-        ("cleared_active", .array(clearedJSON)),
-      ]), text: text)
-  }
-}
-
-/// What `auth status` and `auth list` show of an account: never a token.
-struct AccountSummary {
-  let record: AccountRecord
-
-  init(_ record: AccountRecord) { self.record = record }
-
-  var state: String {
-    guard let tokens = record.tokens, !tokens.accessToken.isEmpty else { return "no access token yet" }
-    let left = tokens.remaining()
-    return left > .zero
-      ? "valid for \(left.components.seconds) s (generation \(record.generation))"
-      : "expired (generation \(record.generation))"
-  }
-
-  var members: [(String, JSONValue)] {
-    var members: [(String, JSONValue)] = [("account", .string(record.name))]
-    switch record.source {
-    case .oauth(let client):
-      members += [
-        ("kind", "oauth"), ("token_url", .string(client.tokenURL)), ("client_id", .string(client.clientID)),
-      ]
-    case .command(let command):
-      members += [("kind", "command"), ("command", .string(command))]
-    }
-    let tokens = record.tokens.flatMap { $0.accessToken.isEmpty ? nil : $0 }
-    members += [
-      ("generation", .integer(Int64(clamping: record.generation))),
-      (
-        "expires_at",
-        tokens.map { .string(SystemClock.iso8601(wallMilliseconds: $0.expiresAtMilliseconds)) } ?? .null
-      ),
-      ("valid", .bool(tokens?.isValid(forAtLeast: .zero) ?? false)),
-      ("has_refresh_token", .bool(record.tokens?.refreshToken != nil)),
-      ("refresh_interrupted", .bool(record.interruptedRefresh != nil)),
-    ]
-    return members
+    return LogoutReport(
+      account: name,
+      clearedActive: cleared.map { LogoutReport.Cleared(instanceID: $0.instanceID?.rawValue) })
   }
 }

@@ -19,7 +19,6 @@ struct AuthLogin: TandemCommand {
       """
   )
 
-
   @Option(help: "The account name.") var account: String
   @Option(
     name: .customLong("token-url"), help: "The OAuth token endpoint: https:// (http:// only to loopback).")
@@ -35,7 +34,7 @@ struct AuthLogin: TandemCommand {
     help: "How long to wait for standard input to end (at most 60m).")
   var stdinTimeout: String = AuthSupport.defaultStandardInputTimeout
 
-  func execute(in context: CommandContext) throws -> CommandOutput {
+  func execute(in context: CommandContext) throws -> LoginReport {
     try InstanceID.validateName(account, kind: "account name")
     let source: CredentialSource
     var refreshToken: String?
@@ -73,13 +72,24 @@ struct AuthLogin: TandemCommand {
       try active.switchTo(account, timeout: context.options.lockTimeout, intent: context.intent(account))
       madeActive = true
     }
-    let data: JSONValue = .object([
-      ("account", .string(account)),
-      ("kind", .string(refreshCommand == nil ? "oauth" : "command")),
-      ("generation", .integer(Int64(clamping: record.generation))),
-      ("active", .bool(madeActive)),
-      ("path", .string(CredentialStore(home: context.options.home).path(of: account))),
-    ])
-    return CommandOutput(data: data, text: "stored account \(account)" + (madeActive ? " (now active)" : ""))
+    return LoginReport(
+      account: account, kind: refreshCommand == nil ? "oauth" : "command",
+      generation: Int64(clamping: record.generation), active: madeActive,
+      path: CredentialStore(home: context.options.home).path(of: account))
   }
+}
+
+/// What `auth login` answers: the account stored, never a token.
+struct LoginReport: CommandResult {
+  let account: String
+  /// `oauth` or `command` (a credential helper).
+  let kind: String
+  /// The generation of its token set.
+  let generation: Int64
+  /// Whether it became this namespace's active account (it had none).
+  let active: Bool
+  /// The account's credentials file.
+  let path: String
+
+  var text: String? { "stored account \(account)" + (active ? " (now active)" : "") }
 }

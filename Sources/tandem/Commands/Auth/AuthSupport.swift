@@ -67,24 +67,13 @@ enum AuthSupport {
     _ operation: (CredentialStore, String, any TokenRefresher) throws -> CredentialStore.TokenResult
   ) throws -> CommandOutput {
     let name = try account(explicit, in: context).name
-    return try withReauthHint(account: name, context: context) {
+    let report = try withReauthHint(account: name, context: context) {
       let store = CredentialStore(home: context.options.home)
       let record = try store.record(name)
-      return tokenOutput(try operation(store, name, refresher(for: record.source, context: context)))
+      return TokenReport(try operation(store, name, refresher(for: record.source, context: context)))
     }
-  }
-
-  /// The `data` of `auth token` and `auth refresh`.
-  static func tokenOutput(_ result: CredentialStore.TokenResult) -> CommandOutput {
-    let data: JSONValue = .object([
-      ("access_token", .string(result.tokens.accessToken)),
-      ("expires_at", .string(SystemClock.iso8601(wallMilliseconds: result.tokens.expiresAtMilliseconds))),
-      ("account", .string(result.account)),
-      ("refreshed", .bool(result.refreshed)),
-      ("generation", .integer(Int64(clamping: result.generation))),
-    ])
     // Exact when captured (`$(tandem auth token)`), escaped on a terminal.
-    return CommandOutput.value(result.tokens.accessToken, data: data)
+    return try report.output(storedValue: report.accessToken)
   }
 
   /// The most `auth login` reads from standard input: a refresh token of at most

@@ -9,7 +9,6 @@ struct AuthToken: TandemCommand {
     abstract: "Print a valid access token, refreshing first (once across all processes) if it expires soon."
   )
 
-
   @Option(help: "The account (default: the active one).") var account: String?
 
   @Option(name: .customLong("min-ttl"), help: "Refresh if the token expires within this (default 60s).")
@@ -37,14 +36,13 @@ struct AuthRefresh: TandemCommand {
       """
   )
 
-
   @Option(help: "The account (default: the active one).") var account: String?
 
   @Option(name: .customLong("if-generation"), help: "Refresh only if the cache is still at this generation.")
   var ifGeneration: UInt64?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
-    return try AuthSupport.withTokenStore(account, in: context) { store, name, refresher in
+    try AuthSupport.withTokenStore(account, in: context) { store, name, refresher in
       try store.refresh(
         account: name, ifGeneration: ifGeneration, timeout: context.options.lockTimeout,
         intent: context.intent("--account \(name)"), refresher: refresher)

@@ -9,7 +9,6 @@ struct ConfigGet: TandemCommand {
     abstract: "Print a value (the instance's, else the shared one). Exit 5 if missing."
   )
 
-
   @Argument(help: "The key.") var key: String
 
   @Option(help: ArgumentHelp("Read only this document: instance or shared.", valueName: "scope"))
@@ -19,6 +18,9 @@ struct ConfigGet: TandemCommand {
     try Self.perform(key: key, scope: scope, in: context)
   }
 
+  /// The value, built by hand rather than from an `Encodable` result: `config get` is the
+  /// hottest route, and the encoder's first use costs it about 250,000 instructions (a third
+  /// of the call) in runtime conformance lookups (docs/benchmarks.md).
   static func perform(key: String, scope: String?, in context: CommandContext) throws -> CommandOutput {
     try ConfigKey.validate(key)
     let filter = try ConfigTarget.forReading(scope, in: context)

@@ -9,7 +9,6 @@ struct ConfigUnset: TandemCommand {
     abstract: "Remove keys in one locked transaction. Exit 5, changing nothing, if one is missing."
   )
 
-
   @Argument(help: "The keys.") var keys: [String]
 
   @Option(name: .customLong("if-revision"), help: "Apply only if the document is at this revision.")

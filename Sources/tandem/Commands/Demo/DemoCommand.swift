@@ -15,10 +15,9 @@ struct DemoCommand: TandemCommand {
     abstract: "Show, with real concurrent processes in a temporary home, what tandem guarantees."
   )
 
-
   @Flag(help: "Keep the temporary home and print its path.") var keep = false
 
-  func execute(in context: CommandContext) throws -> CommandOutput {
+  func execute(in context: CommandContext) throws -> DemoOutcome {
     var template = Array("/tmp/tandem-demo-XXXXXX".utf8CString)
     guard let created = mkdtemp(&template) else {
       throw CommandFailure(
@@ -37,11 +36,10 @@ struct DemoCommand: TandemCommand {
       var failure = CommandFailure(
         code: "DEMO_FAILED", exitCode: .generalError,
         message: "demo scenario failed: \(failed.map(\.name).joined(separator: ", "))")
-      failure.details = [("scenarios", report.json)]
+      failure.details = [("scenarios", try ResultEncoder.encode(report.scenarios))]
       throw failure
     }
-    return CommandOutput(
-      data: .object([("home", .string(home)), ("scenarios", report.json)]), text: report.text)
+    return DemoOutcome(home: home, scenarios: report.scenarios, narration: report.text)
   }
 
   /// Deletes the demo's temporary home.
@@ -50,9 +48,24 @@ struct DemoCommand: TandemCommand {
   }
 }
 
+/// What `demo` answers: where it ran and how each scenario went; its text is the narration.
+struct DemoOutcome: CommandResult {
+  /// The temporary home.
+  let home: String
+  let scenarios: [DemoReport.Scenario]
+  /// What text mode prints.
+  let narration: String
+
+  // The narration is the text, not a member.
+  private enum CodingKeys: CodingKey { case home, scenarios }
+
+  var text: String? { narration }
+}
+
 /// The demo's narration and the outcome of each scenario.
 struct DemoReport {
-  struct Scenario {
+  /// One scenario's outcome.
+  struct Scenario: Encodable {
     var name: String
     var passed: Bool
     var detail: String
@@ -66,12 +79,5 @@ struct DemoReport {
   mutating func record(_ name: String, passed: Bool, _ detail: String) {
     scenarios.append(Scenario(name: name, passed: passed, detail: detail))
     line((passed ? "  ✓ " : "  ✗ ") + detail)
-  }
-
-  var json: JSONValue {
-    .array(
-      scenarios.map {
-        .object([("name", .string($0.name)), ("passed", .bool($0.passed)), ("detail", .string($0.detail))])
-      })
   }
 }

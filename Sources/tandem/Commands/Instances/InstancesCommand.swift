@@ -16,33 +16,33 @@ struct InstancesList: TandemCommand {
   static let configuration = CommandConfiguration(
     commandName: "list", abstract: "List instances with their last write.")
 
+  func execute(in context: CommandContext) throws -> InstanceListing {
+    InstanceListing(
+      instances: try InstanceRegistry(home: context.options.home).list().map { instance in
+        InstanceListing.Instance(
+          id: instance.id, path: instance.path,
+          lastWrite: instance.lastWriteMilliseconds.map { SystemClock.iso8601(wallMilliseconds: $0) })
+      })
+  }
+}
 
-  func execute(in context: CommandContext) throws -> CommandOutput {
-    let instances = try InstanceRegistry(home: context.options.home).list()
-    let data: JSONValue = .object([
-      (
-        "instances",
-        .array(
-          instances.map { instance in
-            .object([
-              ("id", .string(instance.id)),
-              ("path", .string(instance.path)),
-              (
-                "last_write",
-                instance.lastWriteMilliseconds.map { .string(SystemClock.iso8601(wallMilliseconds: $0)) }
-                  ?? .null
-              ),
-            ])
-          })
-      )
-    ])
-    let text = instances.map { instance in
-      let stamp =
-        instance.lastWriteMilliseconds.map { SystemClock.iso8601(wallMilliseconds: $0) } ?? "never written"
-      // Tab-separated fields: ids and paths escaped so that neither adds a field or a line.
-      return "\(TextEscaping.escape(instance.id))\t\(stamp)\t\(TextEscaping.escape(instance.path))"
+/// What `instances list` answers.
+struct InstanceListing: CommandResult {
+  /// One instance namespace.
+  struct Instance: Encodable {
+    let id: String
+    let path: String
+    /// When its config was last written; `null` when it never was.
+    let lastWrite: String?
+  }
+
+  let instances: [Instance]
+
+  // Tab-separated fields: ids and paths escaped so that neither adds a field or a line.
+  var text: String? {
+    instances.map {
+      "\(TextEscaping.escape($0.id))\t\($0.lastWrite ?? "never written")\t\(TextEscaping.escape($0.path))"
     }.joined(separator: "\n")
-    return CommandOutput(data: data, text: text)
   }
 }
 
@@ -53,10 +53,9 @@ struct InstancesRemove: TandemCommand {
     abstract: "Remove an instance's namespace, waiting for its writers (same lock discipline)."
   )
 
-
   @Argument(help: "The instance id.") var id: String
 
-  func execute(in context: CommandContext) throws -> CommandOutput {
+  func execute(in context: CommandContext) throws -> InstanceRemoval {
     let instance = try InstanceID(id)
     do {
       try InstanceRegistry(home: context.options.home)
@@ -66,7 +65,14 @@ struct InstancesRemove: TandemCommand {
       if failure.code == .notFound { failure.fixCommand = context.commandLine("instances", "list") }
       throw failure
     }
-    let data: JSONValue = .object([("id", .string(id)), ("removed", .bool(true))])
-    return CommandOutput(data: data, text: "removed instance \(id)")
+    return InstanceRemoval(id: id)
   }
+}
+
+/// What `instances remove` answers.
+struct InstanceRemoval: CommandResult {
+  let id: String
+  let removed = true
+
+  var text: String? { "removed instance \(id)" }
 }

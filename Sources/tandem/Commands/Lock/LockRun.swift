@@ -22,14 +22,13 @@ struct LockRun: TandemCommand {
       """
   )
 
-
   @Option(help: ArgumentHelp("A named lock, shared by all instances.", valueName: "name"))
   var name: String?
 
   @Argument(parsing: .postTerminator, help: ArgumentHelp("The command, after --.", valueName: "command"))
   var command: [String] = []
 
-  func execute(in context: CommandContext) throws -> CommandOutput {
+  func execute(in context: CommandContext) throws -> LockRunReport {
     guard !command.isEmpty else {
       throw CommandFailure.usage("no command to run: put it after --, e.g. tandem lock run -- git push")
     }
@@ -68,14 +67,7 @@ struct LockRun: TandemCommand {
     }
     switch termination {
     case .exited(0):
-      let data: JSONValue = .object([
-        ("lock", .string(lock.path)),
-        ("command", .array(command.map(JSONValue.string))),
-        ("exit_code", .integer(0)),
-        ("waited_ms", .integer(lock.waitedMilliseconds)),
-        ("held_ms", .integer(held)),
-      ])
-      return CommandOutput(data: data, text: "")
+      return LockRunReport(lock: lock.path, command: command, waitedMs: lock.waitedMilliseconds, heldMs: held)
     case .exited(let status):
       var failure = CommandFailure(
         code: "COMMAND_FAILED", exitCode: .commandStatus(status),
@@ -90,4 +82,21 @@ struct LockRun: TandemCommand {
       throw failure
     }
   }
+}
+
+/// What `lock run` answers when the command succeeded (any other outcome is an error).
+struct LockRunReport: CommandResult {
+  /// The lock file held.
+  let lock: String
+  /// The command run, word by word.
+  let command: [String]
+  /// The command's exit status: always 0 here.
+  let exitCode = 0
+  /// How long it waited for the lock.
+  let waitedMs: Int64
+  /// How long the lock was held, that is how long the command ran.
+  let heldMs: Int64
+
+  // Text mode prints nothing of its own: standard output is the command's.
+  var text: String? { "" }
 }

@@ -1,0 +1,45 @@
+import TandemCLI
+import TandemState
+
+/// What `config list` answers: every visible key with the value that wins, and the revision
+/// of each document read.
+struct ConfigListing: CommandResult {
+  /// One visible key.
+  struct Entry: Encodable {
+    let key: String
+    let value: String
+    /// The document the value comes from: `instance` or `shared`.
+    let scope: String
+  }
+
+  /// Each document's revision, as an object named by scope (`{"instance": 3, "shared": 7}`),
+  /// nearest document first.
+  struct Revisions: Encodable {
+    let documents: [(scope: String, revision: UInt64)]
+
+    init(_ documents: [(scope: String, revision: UInt64)]) { self.documents = documents }
+
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: ScopeKey.self)
+      for document in documents { try container.encode(document.revision, forKey: ScopeKey(document.scope)) }
+    }
+  }
+
+  /// A document's scope as a member name.
+  struct ScopeKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(_ scope: String) { stringValue = scope }
+    init?(stringValue: String) { self.init(stringValue) }
+    init?(intValue: Int) { nil }
+  }
+
+  let entries: [Entry]
+  let revisions: Revisions
+
+  /// One `key=value` line per key whatever the value holds: newlines and escape bytes are
+  /// escaped.
+  var text: String? {
+    entries.map { "\(TextEscaping.escape($0.key))=\(TextEscaping.escape($0.value))" }.joined(separator: "\n")
+  }
+}
