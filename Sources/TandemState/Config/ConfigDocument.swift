@@ -35,6 +35,16 @@ public struct ConfigDocument: Sendable, Equatable {
   static let batchLimit = 16
 
   /// An empty document at revision 0.
+  /// The document as a backend commits it: the same entries at `revision`, written at
+  /// `updatedAtMilliseconds` (wall clock). The file store stamps its own commits; another
+  /// ``RevisionedDocumentStore`` stamps its commits with this.
+  public func committed(at revision: UInt64, updatedAtMilliseconds: Int64?) -> ConfigDocument {
+    var copy = self
+    copy.revision = revision
+    copy.updatedAtMilliseconds = updatedAtMilliseconds
+    return copy
+  }
+
   public init() {
     revision = 0
     entries = []

@@ -319,6 +319,15 @@ public struct ConfigUpdate<Result> {
   public let changed: Bool
   /// How long the transaction waited for the lock.
   public let waited: Duration
+
+  /// An outcome, for backends other than the file store.
+  public init(result: Result, document: ConfigDocument, previousRevision: UInt64, changed: Bool, waited: Duration) {
+    self.result = result
+    self.document = document
+    self.previousRevision = previousRevision
+    self.changed = changed
+    self.waited = waited
+  }
 }
 
 extension ConfigUpdate: Sendable where Result: Sendable {}
@@ -331,4 +340,11 @@ public struct RepairOutcome: Sendable {
   public let movedTo: String?
   /// What was wrong with it.
   public let reason: String?
+
+  /// An outcome, for backends other than the file store.
+  public init(path: String, movedTo: String?, reason: String?) {
+    self.path = path
+    self.movedTo = movedTo
+    self.reason = reason
+  }
 }

@@ -15,6 +15,14 @@ public struct LockStatus: Sendable {
   /// How long holds of this lock usually take, in microseconds (0 when unknown).
   public let typicalHoldMicroseconds: Int64
 
+  /// A status, for backends other than the file store.
+  public init(path: String, isHeld: Bool, holder: LockHolder?, typicalHoldMicroseconds: Int64) {
+    self.path = path
+    self.isHeld = isHeld
+    self.holder = holder
+    self.typicalHoldMicroseconds = typicalHoldMicroseconds
+  }
+
   static func read(home: StateHome, directory components: [String], name: String) throws(StateError)
     -> LockStatus
   {

@@ -1,0 +1,273 @@
+import Foundation
+import Synchronization
+import TandemState
+import TandemTestSupport
+import Testing
+
+/// The contract of ``RevisionedDocumentStore`` and ``NamedStateLock``, checked the same way
+/// for every backend: the file backend, and a backend kept in memory that exists to show the
+/// protocols are enough to write one (and that the checks catch one that breaks the rules).
+@Suite("Every backend keeps the store and lock contract")
+struct StoreContractTests {
+  /// The backends under test, each on fresh state.
+  static func backends() -> [(String, any StateBackend)] {
+    let directory = TemporaryDirectory()
+    return [
+      ("file", FileBackend(home: StateHome(path: directory.appending("home"), tool: .tandem))),
+      ("memory", MemoryBackend()),
+    ]
+  }
+
+  @Test("a document never written reads as empty at revision 0; each update is the next revision")
+  func revisions() throws {
+    for (name, backend) in Self.backends() {
+      try checkRevisions(backend, name)
+    }
+  }
+
+  private func checkRevisions<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
+    let store = backend.store(.shared)
+    #expect(try store.read().revision == 0, "\(name)")
+    #expect(try store.read().count == 0, "\(name)")
+    let first = try store.update(timeout: .seconds(5), ifRevision: nil, intent: nil) { document -> Int in
+      document.set([(key: "a", value: "1")])
+      return 7
+    }
+    #expect(first.result == 7 && first.document.revision == 1 && first.previousRevision == 0, "\(name)")
+    let second = try store.update(timeout: .seconds(5), ifRevision: 1, intent: nil) {
+      $0.set([(key: "b", value: "2")])
+    }
+    #expect(second.document.revision == 2, "\(name)")
+    #expect(try store.read()["a"] == "1" && store.read()["b"] == "2", "\(name)")
+  }
+
+  @Test("a stale expected revision is refused and nothing is written")
+  func staleRevision() throws {
+    for (name, backend) in Self.backends() { try checkStale(backend, name) }
+  }
+
+  private func checkStale<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
+    let store = backend.store(.instance(try InstanceID("agent-1")))
+    try store.update(timeout: .seconds(5), ifRevision: nil, intent: nil) { $0.set([(key: "k", value: "v1")]) }
+    let error = try #require(throws: StateError.self) {
+      try store.update(timeout: .seconds(5), ifRevision: 0, intent: nil) {
+        $0.set([(key: "k", value: "late")])
+      }
+    }
+    #expect(error.code == .concurrentModification && error.conflictReason == .revisionMismatch, "\(name)")
+    #expect(try store.read()["k"] == "v1" && store.read().revision == 1, "\(name)")
+  }
+
+  @Test("concurrent writers lose no update")
+  func noLostUpdates() async throws {
+    for (name, backend) in Self.backends() { try await checkNoLostUpdates(backend, name) }
+  }
+
+  private func checkNoLostUpdates<Backend: StateBackend>(_ backend: Backend, _ name: String) async throws {
+    let store = backend.store(.shared)
+    let writers = 8
+    let rounds = 10
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for _ in 0..<writers {
+        group.addTask {
+          for _ in 0..<rounds {
+            try store.update(timeout: .seconds(30), ifRevision: nil, intent: nil) { document in
+              let count = Int(document["n"] ?? "0")! + 1
+              document.set([(key: "n", value: String(count))])
+            }
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+    #expect(try store.read()["n"] == String(writers * rounds), "\(name)")
+    #expect(try store.read().revision == UInt64(writers * rounds), "\(name)")
+  }
+
+  @Test("a writer that cannot get in within its timeout is refused with lock_timeout")
+  func lockTimeout() throws {
+    for (name, backend) in Self.backends() { try checkLockTimeout(backend, name) }
+  }
+
+  private func checkLockTimeout<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
+    let lock = try backend.lock(named: "deploy")
+    let held = try lock.acquire(timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "deploy"))
+    #expect(try lock.status().isHeld, "\(name)")
+    // Another holder (another thread: the file backend's locks are per open file, so a
+    // second acquisition outside the holder's scope waits like another process).
+    let error = try #require(throws: StateError.self) {
+      _ = try lock.acquire(
+        timeout: LockTimeout(milliseconds: 0), intent: LockIntent(instanceID: nil, command: "x"))
+    }
+    #expect(error.code == .concurrentModification && error.conflictReason == .lockTimeout, "\(name)")
+    held.release()
+    let again = try lock.acquire(timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "deploy"))
+    again.release()
+    #expect(try !lock.status().isHeld, "\(name)")
+  }
+
+  @Test("a cancelled wait for a named lock ends at once with CANCELLED")
+  func cancelledWait() async throws {
+    for (name, backend) in Self.backends() { try await checkCancelled(backend, name) }
+  }
+
+  private func checkCancelled<Backend: StateBackend>(_ backend: Backend, _ name: String) async throws {
+    let lock = try backend.lock(named: "busy")
+    let held = try await lock.acquire(
+      timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "holder"))
+    defer { held.release() }
+    let waiter = Task { () async throws -> Void in
+      let got = try await lock.acquire(
+        timeout: .seconds(30), intent: LockIntent(instanceID: nil, command: "waiter"))
+      got.release()
+    }
+    try await Task.sleep(for: .milliseconds(50))
+    let start = ContinuousClock.now
+    waiter.cancel()
+    let result = await waiter.result
+    #expect(ContinuousClock.now - start < .seconds(5), "\(name)")
+    guard case .failure(let error) = result else {
+      Issue.record("\(name): the cancelled wait took the lock")
+      return
+    }
+    #expect((error as? StateError)?.code == .cancelled, "\(name)")
+  }
+}
+
+/// A backend kept in memory, for one process: the smallest thing that keeps the contract,
+/// written against the public protocols only.
+final class MemoryBackend: StateBackend, @unchecked Sendable {
+  struct State {
+    var documents: [String: ConfigDocument] = [:]
+    var highest: [String: UInt64] = [:]
+    var holders: Set<String> = []
+  }
+  let state = Mutex(State())
+
+  func store(_ namespace: Namespace, document name: String) -> MemoryStore {
+    MemoryStore(backend: self, namespace: namespace, key: "\(namespace)/\(name)")
+  }
+
+  func lock(named name: String) throws(StateError) -> MemoryLock { MemoryLock(backend: self, name: name) }
+
+  /// Takes `key` for one holder, polling until `timeout`; `nil` when it stayed busy.
+  func take(_ key: String, timeout: LockTimeout) -> Duration? {
+    let clock = ContinuousClock()
+    let start = clock.now
+    while true {
+      if state.withLock({ $0.holders.insert(key).inserted }) { return clock.now - start }
+      if clock.now - start >= .milliseconds(timeout.milliseconds) { return nil }
+      usleep(1000)
+    }
+  }
+
+  func give(_ key: String) { _ = state.withLock { $0.holders.remove(key) } }
+
+  static func timeout(_ path: String) -> StateError {
+    var error = StateError(.concurrentModification, "\(path) is locked", path: path)
+    error.conflictReason = .lockTimeout
+    error.retryAfterMilliseconds = 10
+    return error
+  }
+}
+
+struct MemoryStore: RevisionedDocumentStore {
+  let backend: MemoryBackend
+  let namespace: Namespace
+  let key: String
+  var path: String { "memory:\(key)" }
+
+  func read() throws(StateError) -> ConfigDocument {
+    backend.state.withLock { $0.documents[key] } ?? ConfigDocument()
+  }
+
+  func update<Result>(
+    timeout: LockTimeout, ifRevision expectedRevision: UInt64?, intent: LockIntent?,
+    _ body: (inout ConfigDocument) throws -> Result
+  ) throws -> ConfigUpdate<Result> {
+    guard let waited = backend.take("doc:" + key, timeout: timeout) else { throw MemoryBackend.timeout(path) }
+    defer { backend.give("doc:" + key) }
+    let current = try read()
+    if let expectedRevision, expectedRevision != current.revision {
+      var error = StateError(.concurrentModification, "\(path) moved on", path: path)
+      error.conflictReason = .revisionMismatch
+      throw error
+    }
+    var changed = current
+    let result = try body(&changed)
+    let next = backend.state.withLock { state -> UInt64 in
+      let revision = max(state.highest[key] ?? 0, current.revision) + 1
+      state.highest[key] = revision
+      return revision
+    }
+    let committed = changed.committed(at: next, updatedAtMilliseconds: nil)
+    backend.state.withLock { $0.documents[key] = committed }
+    return ConfigUpdate(
+      result: result, document: committed, previousRevision: current.revision,
+      changed: !committed.hasSameValues(as: current), waited: waited)
+  }
+
+  func repair(timeout: LockTimeout, intent: LockIntent) throws(StateError) -> RepairOutcome {
+    RepairOutcome(path: path, movedTo: nil, reason: nil)
+  }
+
+  func lockStatus() throws(StateError) -> LockStatus {
+    let held = backend.state.withLock { $0.holders.contains("doc:" + key) }
+    return LockStatus(path: path, isHeld: held, holder: nil, typicalHoldMicroseconds: 0)
+  }
+}
+
+struct MemoryLock: NamedStateLock {
+  let backend: MemoryBackend
+  let name: String
+
+  final class Held: HeldStateLock, @unchecked Sendable {
+    let backend: MemoryBackend
+    let key: String
+    let waited: Duration
+    private let released = Mutex(false)
+    init(backend: MemoryBackend, key: String, waited: Duration) {
+      self.backend = backend
+      self.key = key
+      self.waited = waited
+    }
+    func release() {
+      guard
+        !released.withLock({
+          let was = $0; $0 = true; return was
+        })
+      else { return }
+      backend.give(key)
+    }
+  }
+
+  func acquire(timeout: LockTimeout, intent: LockIntent) throws(StateError) -> Held {
+    guard let waited = backend.take("lock:" + name, timeout: timeout) else {
+      throw MemoryBackend.timeout("memory:lock:\(name)")
+    }
+    return Held(backend: backend, key: "lock:" + name, waited: waited)
+  }
+
+  func acquire(timeout: LockTimeout, intent: LockIntent) async throws(StateError) -> Held {
+    let clock = ContinuousClock()
+    let start = clock.now
+    while true {
+      if backend.state.withLock({ $0.holders.insert("lock:" + name).inserted }) {
+        return Held(backend: backend, key: "lock:" + name, waited: clock.now - start)
+      }
+      if clock.now - start >= .milliseconds(timeout.milliseconds) {
+        throw MemoryBackend.timeout("memory:lock:\(name)")
+      }
+      do {
+        try await Task.sleep(for: .milliseconds(1))
+      } catch {
+        throw StateError(.cancelled, "the wait for lock \(name) was cancelled; nothing was taken")
+      }
+    }
+  }
+
+  func status() throws(StateError) -> LockStatus {
+    let held = backend.state.withLock { $0.holders.contains("lock:" + name) }
+    return LockStatus(path: "memory:lock:\(name)", isHeld: held, holder: nil, typicalHoldMicroseconds: 0)
+  }
+}
