@@ -67,6 +67,31 @@ struct ConcurrencyTests {
     #expect(FileManager.default.fileExists(atPath: holding))
   }
 
+  @Test(
+    "SIGINT or SIGTERM while the async command waits for its lock: the wait ends at once, exit 128 + signal, nothing written",
+    arguments: [SIGINT, SIGTERM])
+  func signalDuringAsyncWait(signal: Int32) throws {
+    let home = NotesHome()
+    try home.run(["add", "first"])
+    let holding = home.directory.appending("holding.md")
+    let waiting = home.directory.appending("waiting.md")
+    let holder = try home.start(["export", "--output", holding, "--hold", "4s"])
+    #expect(try home.waitUntilHeld(lock: "export"))
+    let waiter = try home.start(["--lock-timeout", "30s", "export", "--output", waiting])
+    usleep(300_000)  // well inside the wait
+    let sent = ContinuousClock.now
+    kill(waiter.pid, signal)
+    let result = waiter.wait()
+    #expect(ContinuousClock.now - sent < .seconds(2), "the wait did not end at the signal")
+    #expect(result.status == 128 + signal, "\(result.standardOutput) \(result.standardError)")
+    #expect(result.errorCode == "INTERRUPTED")
+    #expect(result.error?["signal"] as? String == (signal == SIGINT ? "SIGINT" : "SIGTERM"))
+    #expect(!FileManager.default.fileExists(atPath: waiting), "an interrupted export wrote its file")
+    // The holder was not disturbed and still finishes its export.
+    #expect(holder.wait().status == 0)
+    #expect(FileManager.default.fileExists(atPath: holding))
+  }
+
   @Test("a held notebook lock: add waits up to --lock-timeout, then exits 6 having written nothing")
   func notebookLockTimeout() throws {
     let home = NotesHome()

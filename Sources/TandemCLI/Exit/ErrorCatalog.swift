@@ -16,6 +16,7 @@ public import TandemState
 /// | `CREDENTIALS_MISSING`, `CREDENTIALS_EXPIRED`, `REFRESH_REVOKED` | 8 | no | |
 /// | `REFRESH_TIMEOUT`, `INPUT_TIMEOUT` | 10 | no | |
 /// | `UNAVAILABLE` | 12 | yes | exponential back-off |
+/// | `CANCELLED` (a task's wait cancelled; by a signal: `INTERRUPTED`, 128 + signal) | 1 | yes | exponential back-off |
 /// | `IO_ERROR`, `REFRESH_FAILED`, `INTERNAL_ERROR` | 1 | no | |
 ///
 /// A lock timeout departs from the spec's table, which lists conflicts as not retryable:
@@ -58,6 +59,8 @@ public enum ErrorCatalog {
       return Entry(exitCode: .authRequired, retryable: false)
     case .unavailable: return Entry(exitCode: .unavailable, retryable: true)
     case .refreshTimeout, .inputTimeout: return Entry(exitCode: .timeout, retryable: false)
+    // A cancelled wait took nothing: the same call, not cancelled, may succeed.
+    case .cancelled: return Entry(exitCode: .generalError, retryable: true)
     default: return Entry(exitCode: .generalError, retryable: false)
     }
   }

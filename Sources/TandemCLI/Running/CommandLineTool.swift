@@ -73,7 +73,9 @@ public enum CommandLineTool {
     case .finished(let response):
       emit(response)
     case .pending(let work):
-      Task { emit(await work.run()) }
+      let command = Task { await work.run() }
+      AsyncInterruption.cancel(command, on: WaitInterruption.signals)
+      Task { emit(await command.value) }
       dispatchMain()
     }
   }
@@ -375,7 +377,15 @@ public enum CommandLineTool {
     default:
       failure = CommandFailure(code: "INTERNAL_ERROR", exitCode: .generalError, message: "\(error)")
     }
-    if failure.code == StateError.Code.interrupted.rawValue, let signal = WaitInterruption.interruptingSignal
+    if failure.code == StateError.Code.cancelled.rawValue, let signal = AsyncInterruption.interruptingSignal {
+      // An asynchronous command's task, cancelled because of the signal.
+      failure.code = StateError.Code.interrupted.rawValue
+      failure.exitCode = ExitStatus(128 + signal, name: "INTERRUPTED")
+      failure.retryable = false
+      failure.suggestion = "run the command again if it is still wanted"
+      failure.details.append(("signal", .string(WaitInterruption.name(of: signal))))
+    } else if failure.code == StateError.Code.interrupted.rawValue,
+      let signal = WaitInterruption.interruptingSignal
     {
       // The conventional status of a process ended by that signal.
       failure.exitCode = ExitStatus(128 + signal, name: "INTERRUPTED")
