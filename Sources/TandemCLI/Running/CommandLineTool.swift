@@ -323,7 +323,7 @@ public enum CommandLineTool {
       return respond(output: output, context: context, format: format, start: start, terminal: terminal)
     }
     do {
-      let data = try ResultEncoder.encode(result)
+      let data = try result.encodedData()
       let output = CommandOutput(data: data, text: result.text ?? TextRendering.render(data))
       return respond(output: output, context: context, format: format, start: start, terminal: terminal)
     } catch {

@@ -5,7 +5,7 @@ extension CommandResult {
   /// text that ``CommandLineTool`` makes of it when a command returns it, so that both routes
   /// answer alike.
   func output() throws -> CommandOutput {
-    let data = try ResultEncoder.encode(self)
+    let data = try encodedData()
     return CommandOutput(data: data, text: text ?? TextRendering.render(data))
   }
 
@@ -13,6 +13,6 @@ extension CommandResult {
   /// when captured (`$(tandem auth token)`), escaped on a terminal; see
   /// ``CommandOutput/value(_:data:)``. A result type cannot ask for that by itself.
   func output(storedValue: String) throws -> CommandOutput {
-    CommandOutput.value(storedValue, data: try ResultEncoder.encode(self))
+    CommandOutput.value(storedValue, data: try encodedData())
   }
 }
