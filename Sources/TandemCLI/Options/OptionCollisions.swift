@@ -20,7 +20,14 @@ public enum OptionCollisions {
   /// The collisions in `root`'s tree as one sentence for the tool's author, or `nil`. Call it
   /// from a test of your tool (a debug build of ``CommandLineTool`` also checks at start-up).
   public static func problem<Root: ParsableCommand>(in root: Root.Type, names: GlobalOptionNames) -> String? {
-    let collisions = find(in: root, names: names)
+    problem(in: root as any ParsableCommand.Type, names: names, path: [])
+  }
+
+  /// ``problem(in:names:)`` for the subtree of `command`, found at `path` in its tool.
+  static func problem(in command: any ParsableCommand.Type, names: GlobalOptionNames, path: [String])
+    -> String?
+  {
+    let collisions = find(in: command, names: names, path: path)
     guard !collisions.isEmpty else { return nil }
     return collisions.map(\.description).joined(separator: "; ")
       + ", which is also the name of a global option; rename the command's option, or give the global "
@@ -31,7 +38,14 @@ public enum OptionCollisions {
   /// description of the tree (the `--experimental-dump-help` JSON).
   public static func find<Root: ParsableCommand>(in root: Root.Type, names: GlobalOptionNames) -> [Collision]
   {
-    guard let tree = try? JSONParser.parse(Array(Root._dumpHelp().utf8)), let command = tree["command"] else {
+    find(in: root as any ParsableCommand.Type, names: names, path: [])
+  }
+
+  /// The collisions in the subtree of `node`, found at `start` in its tool.
+  static func find(in node: any ParsableCommand.Type, names: GlobalOptionNames, path start: [String])
+    -> [Collision]
+  {
+    guard let tree = try? JSONParser.parse(Array(node._dumpHelp().utf8)), let command = tree["command"] else {
       return []
     }
     let globals = GlobalOptions.Name.allCases.map { names.name(of: $0) }
@@ -52,7 +66,7 @@ public enum OptionCollisions {
         for child in children { visit(child, path + [child["commandName"]?.stringValue ?? "?"]) }
       }
     }
-    visit(command, [])
+    visit(command, start)
     return found
   }
 }

@@ -204,20 +204,27 @@ public enum CommandLineTool {
       }
     }
 
-    // A tool whose own options carry a global option's name would never see their values.
-    // Checked at every start of a debug build, as swift-argument-parser checks its own
-    // definitions: reading the whole command tree costs about 16 million instructions,
-    // more than a release build's whole run (docs/benchmarks.md).
-    #if DEBUG
-      if let problem = OptionCollisions.problem(in: Root.self, names: names) {
-        return .finished(misconfigured(problem, format: format, start: start))
-      }
-    #endif
+    // A tool whose own options carry a global option's name would never see their values: a
+    // global option takes the value, and the line then fails to parse, or the global option
+    // refuses it. In debug builds such a failure first checks the whole command tree, as
+    // swift-argument-parser checks its own definitions in debug builds. (Reading its
+    // description of the tree costs about 16 million instructions, more than a release
+    // build's whole run: docs/benchmarks.md.) A tool's tests call
+    // `OptionCollisions.problem(in:names:)`, which finds every collision.
+    func misconfiguration() -> Response? {
+      #if DEBUG
+        if let problem = OptionCollisions.problem(in: Root.self, names: names) {
+          return misconfigured(problem, format: format, start: start)
+        }
+      #endif
+      return nil
+    }
 
     var parsed: any ParsableCommand
     do {
       parsed = try Root.parseAsRoot(rest)
     } catch {
+      if let response = misconfiguration() { return .finished(response) }
       return .finished(parseFailure(Root.self, error, arguments: rest, format: format, start: start))
     }
     let path = commandPath(of: type(of: parsed), in: Root.self)
@@ -226,6 +233,7 @@ public enum CommandLineTool {
     do {
       options = try GlobalOptions.resolve(raw, environment: environment, tool: tool, names: names)
     } catch {
+      if let response = misconfiguration() { return .finished(response) }
       return .finished(failed(error, nil, command: path))
     }
     let commandContext = context(options, path)
