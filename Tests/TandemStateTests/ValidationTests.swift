@@ -50,3 +50,15 @@ struct ValidationTests {
     #expect(throws: StateError.self) { try LockTimeout(parsing: text) }
   }
 }
+
+@Suite("Lock timeouts as durations")
+struct LockTimeoutDurationTests {
+  @Test("a Duration becomes whole milliseconds, rounded up and clamped to the hour")
+  func fromDuration() {
+    #expect(LockTimeout(.milliseconds(250)).milliseconds == 250)
+    #expect(LockTimeout(.microseconds(200)).milliseconds == 1, "a wait of 0.2 ms is not a wait of none")
+    #expect(LockTimeout(.seconds(-3)).milliseconds == 0)
+    #expect(LockTimeout(.seconds(Int64.max)) == .maximum)
+    #expect(LockTimeout(milliseconds: 1500).duration == .milliseconds(1500))
+  }
+}

@@ -15,6 +15,9 @@ public struct LockStatus: Sendable {
   /// How long holds of this lock usually take, in microseconds (0 when unknown).
   public let typicalHoldMicroseconds: Int64
 
+  /// How long holds of this lock usually take (zero when unknown).
+  public var typicalHold: Duration { .microseconds(typicalHoldMicroseconds) }
+
   /// A status, for backends other than the file store.
   public init(path: String, isHeld: Bool, holder: LockHolder?, typicalHoldMicroseconds: Int64) {
     self.path = path

@@ -16,6 +16,14 @@ public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
     self.milliseconds = min(max(0, milliseconds), 3_600_000)
   }
 
+  /// A wait of `duration`, rounded up to whole milliseconds and clamped to `0...maximum`.
+  public init(_ duration: Duration) {
+    self.init(milliseconds: duration.roundedUpMilliseconds)
+  }
+
+  /// The wait as a `Duration`.
+  public var duration: Duration { .milliseconds(milliseconds) }
+
   /// A wait of `seconds` seconds, e.g. `store.update(timeout: .seconds(5)) { ... }`.
   public static func seconds(_ seconds: Int64) -> LockTimeout {
     LockTimeout(milliseconds: seconds * 1000)
