@@ -37,7 +37,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    // The reference tool, built only on the public API of the two modules above.
+    // The reference tool, built on the two modules above: their public API, and a few
+    // `package` helpers a tool author has no need of (the process spawner of `lock run` and
+    // `demo`, the clock, the JSON parser, `joined(with:)`, the account-name check).
     .executableTarget(
       name: "tandem",
       dependencies: [

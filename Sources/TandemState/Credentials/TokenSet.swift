@@ -19,6 +19,19 @@ public struct TokenSet: Sendable, Equatable {
     self.tokenType = tokenType
   }
 
+  /// A token set whose access token expires `lifetime` from now, as a provider's
+  /// `expires_in` says: what a ``TokenRefresher`` or ``AsyncTokenRefresher`` returns. The
+  /// expiry saturates rather than overflows; the store refuses one past the year 9999.
+  public init(
+    accessToken: String, expiresIn lifetime: Duration, refreshToken: String?, tokenType: String = "Bearer"
+  ) {
+    let (expiry, overflow) = SystemClock.wallMilliseconds().addingReportingOverflow(
+      lifetime.wholeMilliseconds)
+    self.init(
+      accessToken: accessToken, expiresAtMilliseconds: overflow ? (lifetime > .zero ? .max : .min) : expiry,
+      refreshToken: refreshToken, tokenType: tokenType)
+  }
+
   /// Whether the access token is still valid `minimum` from now (a negative minimum counts
   /// as none: an expired token is never valid).
   public func isValid(forAtLeast minimum: Duration) -> Bool {
