@@ -18,6 +18,9 @@ let package = Package(
     // No traits: the provider needs only the core protocols, not the file formats (JSON, YAML),
     // the reloading file providers (swift-log, swift-metrics, service-lifecycle) or CLI parsing.
     .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: []),
+    // `swift package generate-documentation` (scripts/docs): the DocC catalogs of TandemState
+    // and TandemCLI. A command plug-in: nothing of it is linked into a product.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     // The core: state home, locks, atomic files, revisioned config. No CLI dependency.
@@ -34,7 +37,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    // The reference tool, built only on the public API of the two modules above.
+    // The reference tool, built on the two modules above: their public API, and a few
+    // `package` helpers a tool author has no need of (the process spawner of `lock run` and
+    // `demo`, the clock, the JSON parser, `joined(with:)`, the account-name check).
     .executableTarget(
       name: "tandem",
       dependencies: [
@@ -53,7 +58,8 @@ let package = Package(
       ]
     ),
     // The example tool for tool authors: `notes`, its own name, variables and home, built only
-    // on the public API (README, "For tool authors").
+    // on the public API (README, "For tool authors"). Without package access, so that the
+    // compiler holds it to that: `package` declarations are not visible to it.
     .executableTarget(
       name: "notes",
       dependencies: [
@@ -61,7 +67,8 @@ let package = Package(
         "TandemCLI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      path: "Examples/notes"
+      path: "Examples/notes",
+      packageAccess: false
     ),
     // Helpers shared by the test targets: temporary homes, running the built tool.
     .target(name: "TandemTestSupport", dependencies: ["TandemState"], path: "Tests/TandemTestSupport"),

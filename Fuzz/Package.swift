@@ -14,7 +14,8 @@ let package = Package(
     // JSON parser and writer, config documents, credential files, lock records.
     .executableTarget(
       name: "fuzz-json",
-      dependencies: [.product(name: "TandemState", package: "tandem")]
+      dependencies: [.product(name: "TandemState", package: "tandem")],
+      packageAccess: false
     ),
     // The `tandem` command tree itself: Sources/tandem (a symbolic link) without its
     // main.swift, so that the fuzzer drives the real commands in-process.
@@ -25,7 +26,8 @@ let package = Package(
         .product(name: "TandemCLI", package: "tandem"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      exclude: ["main.swift"]
+      exclude: ["main.swift"],
+      packageAccess: false
     ),
     // argv -> envelope, with a home that cannot be created: nothing is written.
     .executableTarget(
@@ -34,13 +36,33 @@ let package = Package(
         "TandemCommands",
         .product(name: "TandemState", package: "tandem"),
         .product(name: "TandemCLI", package: "tandem"),
-      ]
+      ],
+      packageAccess: false
     ),
   ]
 )
 
+// The fuzz targets drive Tandem's own code, `tandem`'s command tree included, which uses a
+// few `package` declarations of TandemState and TandemCLI (spawning processes, the clock,
+// the JSON parser). `package` declarations are visible to modules compiled under the same
+// package name, so the targets here (`packageAccess: false`: no name of this package's own)
+// are compiled under the name SwiftPM gives the package in `..`: its identity (the
+// directory's name, lower-cased) as a C identifier, where every character other than a
+// letter, digit or `_` becomes `_`, as does a leading digit.
+let tandemPackageName: String = {
+  let directory = Context.packageDirectory.split(separator: "/").dropLast().last.map(String.init) ?? "tandem"
+  var name = String.UnicodeScalarView()
+  for (index, scalar) in directory.lowercased().unicodeScalars.enumerated() {
+    let isLetter = ("a"..."z").contains(scalar) || scalar == "_"
+    let isDigit = ("0"..."9").contains(scalar)
+    name.append(isLetter || (isDigit && index > 0) ? scalar : "_")
+  }
+  return String(name)
+}()
+
 for target in package.targets {
   var settings = target.swiftSettings ?? []
+  settings.append(.unsafeFlags(["-package-name", tandemPackageName]))
   settings.append(.enableUpcomingFeature("ExistentialAny"))
   settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
   settings.append(.enableUpcomingFeature("MemberImportVisibility"))

@@ -1,13 +1,15 @@
 import Foundation
 import Testing
 
-/// The README's "For tool authors" section is built from Examples/notes: each Swift block in
-/// it must be found, as it is, in the example's sources, so that the two cannot drift apart.
+/// The README's "For tool authors" section and TandemCLI's getting-started article
+/// (Sources/TandemCLI/TandemCLI.docc/GettingStarted.md) are built from Examples/notes: each
+/// Swift block in them must be found, as it is, in the example's sources, so that they
+/// cannot drift apart.
 ///
 /// A block may leave out parts of a file: a line `// ...` splits it into pieces, found in
 /// that order in the same file. Lines are compared without their leading and trailing
 /// spaces, and blank lines are ignored.
-@Suite("The README's section for tool authors")
+@Suite("The README's section for tool authors and the getting-started article")
 struct ReadmeTests {
   static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
     .deletingLastPathComponent()
@@ -18,7 +20,11 @@ struct ReadmeTests {
     let readme = try String(contentsOf: repository.appendingPathComponent("README.md"), encoding: .utf8)
     guard let start = readme.range(of: "\n## For tool authors\n") else { return [] }
     let rest = readme[start.upperBound...]
-    let section = rest.range(of: "\n## ").map { rest[..<$0.lowerBound] } ?? rest
+    return swiftBlocks(in: rest.range(of: "\n## ").map { rest[..<$0.lowerBound] } ?? rest)
+  }
+
+  /// The Swift blocks of a Markdown text, as lines.
+  static func swiftBlocks(in section: Substring) -> [[String]] {
     var blocks: [[String]] = []
     var current: [String]?
     for line in section.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -67,11 +73,8 @@ struct ReadmeTests {
     return true
   }
 
-  @Test("every Swift block of the section is an excerpt of Examples/notes")
-  func blocksAreExcerpts() throws {
-    let blocks = try Self.swiftBlocks()
-    #expect(
-      blocks.count >= 4, "the section shows the tool's root, a command, the async command and main.swift")
+  /// Expects every block to be found in one file of Examples/notes.
+  static func expectExcerpts(_ blocks: [[String]]) throws {
     let sources = try Self.sources()
     #expect(!sources.isEmpty)
     for block in blocks {
@@ -80,5 +83,26 @@ struct ReadmeTests {
       let home = sources.first { Self.contains($0.1, pieces: pieces) }
       #expect(home != nil, "not found in Examples/notes:\n\(block.joined(separator: "\n"))")
     }
+  }
+
+  @Test("every Swift block of the section is an excerpt of Examples/notes")
+  func blocksAreExcerpts() throws {
+    let blocks = try Self.swiftBlocks()
+    #expect(
+      blocks.count >= 4, "the section shows the tool's root, a command, the async command and main.swift")
+    try Self.expectExcerpts(blocks)
+  }
+
+  @Test("every Swift block of the DocC getting-started article is an excerpt of Examples/notes")
+  func articleBlocksAreExcerpts() throws {
+    let article = try String(
+      contentsOf: Self.repository.appendingPathComponent(
+        "Sources/TandemCLI/TandemCLI.docc/GettingStarted.md"),
+      encoding: .utf8)
+    let blocks = Self.swiftBlocks(in: article[...])
+    #expect(
+      blocks.count >= 6,
+      "the article shows the tool's root, main.swift, the state, a command, the async command and the advice")
+    try Self.expectExcerpts(blocks)
   }
 }

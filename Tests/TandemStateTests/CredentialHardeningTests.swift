@@ -108,6 +108,22 @@ struct CredentialHardeningTests {
         now: Int64.min) == .milliseconds(Int64.max))
   }
 
+  @Test("a lifetime (expires_in) becomes an expiry that far from the wall clock, saturating")
+  func lifetimeFromNow() {
+    let before = SystemClock.wallMilliseconds()
+    let tokens = TokenSet(accessToken: "a", expiresIn: .seconds(3600), refreshToken: "r")
+    let after = SystemClock.wallMilliseconds()
+    #expect((before + 3_600_000...after + 3_600_000).contains(tokens.expiresAtMilliseconds))
+    #expect(tokens.refreshToken == "r" && tokens.tokenType == "Bearer")
+    #expect(tokens.isValid(forAtLeast: .seconds(3000)) && !tokens.isValid(forAtLeast: .seconds(3700)))
+    let far = TokenSet(accessToken: "a", expiresIn: .seconds(Int64.max), refreshToken: nil)
+    #expect(far.expiresAtMilliseconds == .max)
+    let past = TokenSet(accessToken: "a", expiresIn: .seconds(Int64.min), refreshToken: nil)
+    #expect(past.expiresAtMilliseconds < 0 && !past.isValid(forAtLeast: .zero))
+    // What the store refuses to keep: an expiry after 9999-12-31.
+    #expect(CredentialStore.problem(with: far) != nil)
+  }
+
   @Test("redaction: known secrets (also form-encoded) and token-shaped words; ordinary text and paths stay")
   func redaction() {
     let redactor = Redactor(secrets: ["rt/secret+1", "cs-plain", nil, "ab"])

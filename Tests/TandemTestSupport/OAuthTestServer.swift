@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The test token endpoint (`Tests/Fixtures/oauth_server.py`), started on 127.0.0.1 by the
 /// tests themselves; it stops by itself after a few minutes at most.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Process checks for tests about what a command leaves running.
 public enum ProcessState {

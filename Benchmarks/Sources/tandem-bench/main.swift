@@ -16,6 +16,17 @@ import TandemState
 
 let arguments = CommandLine.arguments
 
+/// The state is `tandem`'s, so that bench.py can read and write the same homes with the
+/// `tandem` binary.
+let tandem = ToolIdentity(name: "tandem")
+
+/// Nanoseconds on the monotonic clock, read here: TandemState's clock is not public API.
+func monotonicNanoseconds() -> UInt64 {
+  var now = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &now)
+  return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
+
 func fail(_ message: String) -> Never {
   let line = Array("tandem-bench: \(message)\n".utf8)
   _ = line.withUnsafeBytes { write(2, $0.baseAddress!, $0.count) }
@@ -31,7 +42,7 @@ func rawDisk(directory: String, count: Int) {
   let payload = Array(String(repeating: "x", count: 200).utf8)
   let dir = open(directory, O_RDONLY | O_DIRECTORY)
   guard dir >= 0 else { fail("cannot open \(directory)") }
-  let start = SystemClock.monotonicNanoseconds()
+  let start = monotonicNanoseconds()
   for _ in 0..<count {
     let fd = openat(dir, "raw.tmp", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     _ = payload.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
@@ -40,18 +51,18 @@ func rawDisk(directory: String, count: Int) {
     renameat(dir, "raw.tmp", dir, "raw.json")
     fsync(dir)
   }
-  let seconds = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
+  let seconds = Double(monotonicNanoseconds() - start) / 1e9
   print(#"{"mode":"disk","count":\#(count),"seconds":\#(seconds),"per_second":\#(Double(count) / seconds)}"#)
 }
 
 func transactions(home: String, count: Int) throws {
-  let store = ConfigStore(home: StateHome(path: home))
+  let store = ConfigStore(home: StateHome(path: home, tool: tandem))
   let intent = LockIntent(instanceID: nil, command: "tandem-bench transactions")
-  let start = SystemClock.monotonicNanoseconds()
+  let start = monotonicNanoseconds()
   for index in 0..<count {
     try store.update(timeout: .default, intent: intent) { $0["key\(index % 100)"] = String(index) }
   }
-  let seconds = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
+  let seconds = Double(monotonicNanoseconds() - start) / 1e9
   print(
     #"{"mode":"transactions","count":\#(count),"seconds":\#(seconds),"per_second":\#(Double(count) / seconds)}"#
   )
@@ -59,14 +70,14 @@ func transactions(home: String, count: Int) throws {
 
 /// One competing process of the hand-off measurement; prints its latencies in microseconds.
 func handoffWorker(home: String, rounds: Int) throws {
-  let lock = try NamedLock(home: StateHome(path: home), name: "handoff")
+  let lock = try NamedLock(home: StateHome(path: home, tool: tandem), name: "handoff")
   let stamp = home + "/last-release"
   let me = getpid()
   var latencies: [Double] = []
   for _ in 0..<rounds {
     let held = try lock.acquire(
       timeout: LockTimeout(milliseconds: 60_000), intent: LockIntent(instanceID: nil, command: "bench"))
-    let now = SystemClock.monotonicNanoseconds()
+    let now = monotonicNanoseconds()
     var buffer = [UInt8](repeating: 0, count: 64)
     let fd = open(stamp, O_RDWR | O_CREAT, 0o600)
     let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 64, 0) }
@@ -78,7 +89,7 @@ func handoffWorker(home: String, rounds: Int) throws {
     }
     // A little work under the lock, then record the release time as late as possible.
     usleep(200)
-    let text = Array("\(me) \(SystemClock.monotonicNanoseconds())".utf8) + Array(repeating: 0x20, count: 8)
+    let text = Array("\(me) \(monotonicNanoseconds())".utf8) + Array(repeating: 0x20, count: 8)
     _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress!, $0.count, 0) }
     close(fd)
     held.release()

@@ -1,16 +1,16 @@
-public import TandemState
+package import TandemState
 
 /// The CLI Agent Spec response envelope: the one JSON document a command prints in JSON
 /// mode, success or failure.
 ///
 /// `ok`, `data`, `error`, `warnings` and `meta` are always present; `ok` is true exactly
 /// when the exit code is 0, `data` is null on failure and `error` null on success.
-public enum ResponseEnvelope {
+package enum ResponseEnvelope {
   /// The envelope schema version in `meta.schema_version`.
-  public static let schemaVersion = "1.0"
+  package static let schemaVersion = "1.0"
 
   /// The envelope of a successful command.
-  public static func success(data: JSONValue, warnings: [String], meta: [(String, JSONValue)]) -> JSONValue {
+  package static func success(data: JSONValue, warnings: [String], meta: [(String, JSONValue)]) -> JSONValue {
     .object([
       ("ok", .bool(true)),
       ("data", data),
@@ -21,7 +21,7 @@ public enum ResponseEnvelope {
   }
 
   /// The envelope of a failed command.
-  public static func failure(_ failure: CommandFailure, warnings: [String], meta: [(String, JSONValue)])
+  package static func failure(_ failure: CommandFailure, warnings: [String], meta: [(String, JSONValue)])
     -> JSONValue
   {
     .object([
@@ -34,7 +34,7 @@ public enum ResponseEnvelope {
   }
 
   /// The `meta` object: duration, schema version, and the instance id when one is set.
-  public static func meta(durationMilliseconds: Int64, instanceID: String?, command: String?) -> [(
+  package static func meta(durationMilliseconds: Int64, instanceID: String?, command: String?) -> [(
     String, JSONValue
   )] {
     var members: [(String, JSONValue)] = [

@@ -84,7 +84,7 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
   }
 
   /// The error object of the envelope.
-  public var json: JSONValue {
+  package var json: JSONValue {
     var members: [(String, JSONValue)] = [
       ("code", .string(code)),
       ("message", .string(message)),
@@ -110,7 +110,7 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
   /// Messages quote stored data (paths, lock holders' commands, arguments), so the line is
   /// escaped with ``TextEscaping/escape(_:)``: it stays one line and sends no control
   /// characters to a terminal.
-  public var textLine: String {
+  package var textLine: String {
     var line = "error: \(message)"
     if !retryable, let fixRequired, let fixCommand {
       line += " (fix: \(fixRequired); run: \(fixCommand))"

@@ -1,4 +1,4 @@
-public import TandemState
+package import TandemState
 
 extension CommandFailure {
   /// Converts a state error through the ``ErrorCatalog`` and says its ``Remedy`` in the words
@@ -10,7 +10,7 @@ extension CommandFailure {
   ///   - names: the tool's global option names.
   ///   - context: the running command, when there is one yet; the tool's advice and the
   ///     caller's explicit global options come from it.
-  public init(_ error: StateError, tool: ToolIdentity, names: GlobalOptionNames, context: CommandContext?) {
+  package init(_ error: StateError, tool: ToolIdentity, names: GlobalOptionNames, context: CommandContext?) {
     self.init(error)
     guard let remedy = error.remedy else { return }
     let homeFlag = names.flag(.home)

@@ -5,9 +5,9 @@
 #endif
 
 /// Reads environment variables without Foundation.
-public enum Environment {
+package enum Environment {
   /// The value of `name`, or `nil` when unset.
-  public static func value(_ name: String) -> String? {
+  package static func value(_ name: String) -> String? {
     guard let raw = getenv(name) else { return nil }
     return String(cString: raw)
   }

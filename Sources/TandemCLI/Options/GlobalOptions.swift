@@ -45,20 +45,20 @@ public struct GlobalOptions: Sendable {
   ///
   /// Plain fields rather than a dictionary keyed by ``Name``: on the start-up path, each
   /// distinct generic instantiation costs the runtime a scan of every protocol conformance.
-  public struct Raw: Sendable, Equatable {
+  package struct Raw: Sendable, Equatable {
     /// The home, as given.
-    public var home: String?
+    package var home: String?
     /// The instance id, as given.
-    public var instanceID: String?
+    package var instanceID: String?
     /// The lock timeout, as given.
-    public var lockTimeout: String?
+    package var lockTimeout: String?
     /// The output format, as given.
-    public var output: String?
+    package var output: String?
 
-    public init() {}
+    package init() {}
 
     /// The value given for `name`, if any.
-    public subscript(name: Name) -> String? {
+    package subscript(name: Name) -> String? {
       get {
         switch name {
         case .home: return home
@@ -81,7 +81,7 @@ public struct GlobalOptions: Sendable {
   /// Takes the global options named `names` out of `arguments` (up to a `--`), in
   /// `--name value` and `--name=value` form. Returns the values and the arguments left for
   /// the parser.
-  public static func extract(from arguments: [String], names: GlobalOptionNames = .standard)
+  package static func extract(from arguments: [String], names: GlobalOptionNames = .standard)
     throws(CommandFailure)
     -> (Raw, [String])
   {
@@ -124,7 +124,7 @@ public struct GlobalOptions: Sendable {
 
   /// The output format alone, resolved leniently so that even a bad command line can be
   /// answered in the format the caller asked for.
-  public static func outputFormat(
+  package static func outputFormat(
     _ raw: Raw, environment: [String: String], tool: ToolIdentity, names: GlobalOptionNames = .standard
   ) -> OutputFormat {
     outputFormat(raw, environment: EnvironmentLookup(environment), tool: tool, names: names)
@@ -141,7 +141,7 @@ public struct GlobalOptions: Sendable {
 
   /// Validates the raw values, with flags before environment variables before defaults. An
   /// invalid value is reported under the name it was given by: the flag or the variable.
-  public static func resolve(
+  package static func resolve(
     _ raw: Raw, environment: [String: String], tool: ToolIdentity, names: GlobalOptionNames = .standard
   ) throws(CommandFailure) -> GlobalOptions {
     try resolve(raw, environment: EnvironmentLookup(environment), tool: tool, names: names)

@@ -6,13 +6,13 @@ import TandemState
 /// (a tool's own `export --output report.txt` read as an output format).
 public enum OptionCollisions {
   /// One command option that a global option shadows.
-  public struct Collision: Sendable, Equatable, CustomStringConvertible {
+  package struct Collision: Sendable, Equatable, CustomStringConvertible {
     /// The command, e.g. `export` (empty for the root).
-    public var command: String
+    package var command: String
     /// The option's flag, e.g. `--output`.
-    public var flag: String
+    package var flag: String
 
-    public var description: String {
+    package var description: String {
       "\(command.isEmpty ? "the root command" : "command \"\(command)\"") declares \(flag)"
     }
   }
@@ -36,7 +36,7 @@ public enum OptionCollisions {
 
   /// The collisions in `root`'s whole command tree, read from swift-argument-parser's own
   /// description of the tree (the `--experimental-dump-help` JSON).
-  public static func find<Root: ParsableCommand>(in root: Root.Type, names: GlobalOptionNames) -> [Collision]
+  package static func find<Root: ParsableCommand>(in root: Root.Type, names: GlobalOptionNames) -> [Collision]
   {
     find(in: root as any ParsableCommand.Type, names: names, path: [])
   }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Dispatch
-public import TandemState
+package import TandemState
 
 #if canImport(Glibc)
   import Glibc
@@ -18,24 +18,24 @@ public import TandemState
 /// ```
 public enum CommandLineTool {
   /// What one invocation printed and how it exits.
-  public struct Response: Sendable {
+  package struct Response: Sendable {
     /// The status the process exits with.
-    public var exitStatus: ExitStatus
+    package var exitStatus: ExitStatus
     /// What goes to standard output: the result, or the one JSON envelope.
-    public var standardOutput: String
+    package var standardOutput: String
     /// What goes to standard error: warnings, and in text mode the error line.
-    public var standardError: String
+    package var standardError: String
     /// The format the response is in; says what a failed write of standard output lost.
-    public var format: OutputFormat = .text
+    package var format: OutputFormat = .text
     /// Which way the command line went: a fast route or swift-argument-parser.
-    public var route: Route = .parser
+    package var route: Route = .parser
     /// For a failure in JSON mode: its text line, for standard error in case the envelope
     /// cannot be written to standard output.
     var failureLine: String? = nil
   }
 
   /// Which way a command line was handled.
-  public enum Route: Sendable, Equatable {
+  package enum Route: Sendable, Equatable {
     /// By the ``FastRoute`` for these command words (e.g. `config set`).
     case fast(String)
     /// By swift-argument-parser.
@@ -85,7 +85,7 @@ public enum CommandLineTool {
   ///
   /// - Parameter standardOutputIsTerminal: whether the text goes to a terminal, where a
   ///   ``CommandOutput/value(_:data:)`` result is printed escaped rather than exactly.
-  public static func invoke<Root: TandemTool>(
+  package static func invoke<Root: TandemTool>(
     _ root: Root.Type, arguments: [String], environment: [String: String],
     start: Int64 = SystemClock.monotonicMilliseconds(), standardOutputIsTerminal: Bool = false
   ) async -> Response {
@@ -101,7 +101,7 @@ public enum CommandLineTool {
   /// ``invoke(_:arguments:environment:start:standardOutputIsTerminal:)-(_,_,_,_,_)`` for
   /// synchronous callers (a fuzzer, a test without a task): an asynchronous command is not
   /// run, and the response says to call the asynchronous form.
-  public static func invoke<Root: TandemTool>(
+  package static func invoke<Root: TandemTool>(
     _ root: Root.Type, arguments: [String], environment: [String: String],
     start: Int64 = SystemClock.monotonicMilliseconds(), standardOutputIsTerminal: Bool = false
   ) -> Response {
@@ -496,7 +496,7 @@ public enum CommandLineTool {
   /// `SIGPIPE` is ignored from here on, so that a reader that went away gives `EPIPE` and
   /// this report rather than a silent death by signal (exit 141 to a shell, a code the spec
   /// reserves). No child is started after this point, so none inherits the setting.
-  public static func emit(_ response: Response) -> Never {
+  package static func emit(_ response: Response) -> Never {
     signal(SIGPIPE, SIG_IGN)
     var status = response.exitStatus
     var standardError = response.standardError
@@ -539,7 +539,7 @@ public enum CommandLineTool {
   /// - Returns: `nil` when everything was written, else the error of the `write` that failed
   ///   (what came before it may have been written).
   @discardableResult
-  public static func writeAll(_ text: String, to fd: Int32) -> SystemCallError? {
+  package static func writeAll(_ text: String, to fd: Int32) -> SystemCallError? {
     guard !text.isEmpty else { return nil }
     var copy = text
     return copy.withUTF8 { buffer -> SystemCallError? in

@@ -55,7 +55,7 @@ public struct CommandOutput: Sendable {
   /// characters to a terminal.
   public var textRendering: String
   /// For ``value(_:data:)`` results: the one stored value that text mode prints.
-  public private(set) var exactValue: String?
+  package private(set) var exactValue: String?
 
   /// A result with its JSON data and its text rendering.
   public init(data: JSONValue, text: String) {

@@ -1,7 +1,7 @@
 /// Quoting for command lines shown to people and agents.
-public enum ShellQuoting {
+package enum ShellQuoting {
   /// `word` as the shell would need it: unchanged when safe, else in single quotes.
-  public static func quote(_ word: String) -> String {
+  package static func quote(_ word: String) -> String {
     let safe =
       !word.isEmpty
       && word.utf8.allSatisfy { byte in

@@ -22,7 +22,7 @@ public protocol TandemTool: ParsableCommand {
   static var globalOptionNames: GlobalOptionNames { get }
   /// Hand-parsed routes for hot commands (default: none); see ``FastRoute``.
   static var fastRoutes: [FastRoute] { get }
-  /// The tool's own way to act on a ``Remedy``: a runnable command, or words for people
+  /// The tool's own way to act on a `Remedy`: a runnable command, or words for people
   /// (default: none, and the framework's generic sentence is shown).
   static func advice(for remedy: Remedy, in context: CommandContext) -> RemedyAdvice?
 }
@@ -36,7 +36,7 @@ extension TandemTool {
   public static func advice(for remedy: Remedy, in context: CommandContext) -> RemedyAdvice? { nil }
 }
 
-/// A tool's own words for a ``Remedy``.
+/// A tool's own words for a `Remedy` (TandemState's typed fix for an error).
 public struct RemedyAdvice: Sendable {
   /// What to do, for people (replaces the framework's generic sentence when set).
   public var text: String?

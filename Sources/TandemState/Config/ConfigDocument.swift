@@ -27,9 +27,9 @@ public struct ConfigDocument: Sendable, Equatable {
   }
 
   /// The kind of document in its format tag: `NAME.config/1` (``ToolIdentity/documentFormat(_:version:)``).
-  public static let formatKind = "config"
+  static let formatKind = "config"
   /// The version of the format in its format tag.
-  public static let formatVersion = 1
+  static let formatVersion = 1
 
   /// Up to this many keys, a batch of changes is applied key by key; past it, in one merge.
   static let batchLimit = 16
@@ -144,7 +144,7 @@ public struct ConfigDocument: Sendable, Equatable {
 
   /// The entries that are new or hold another value than in `other`, in one pass over both.
   /// Unchanged entries share their strings with `other`, so comparing them is cheap.
-  public func entriesChanged(since other: ConfigDocument) -> [Entry] {
+  func entriesChanged(since other: ConfigDocument) -> [Entry] {
     var result: [Entry] = []
     var theirs = 0
     for entry in entries {
@@ -159,7 +159,8 @@ public struct ConfigDocument: Sendable, Equatable {
     return result
   }
 
-  /// Whether both documents hold the same keys with the same values.
+  /// Whether both documents hold the same keys with the same values (what a backend reports
+  /// as ``ConfigUpdate/changed``).
   public func hasSameValues(as other: ConfigDocument) -> Bool {
     guard entries.count == other.entries.count else { return false }
     return entries == other.entries

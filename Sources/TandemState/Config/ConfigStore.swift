@@ -102,7 +102,7 @@ public struct ConfigStore: Sendable {
   /// Runs `body` on the current document under the namespace lock and saves the result, as
   /// ``update(timeout:ifRevision:intent:_:)`` does, but suspends the task while the lock is
   /// busy instead of blocking a thread. A task cancelled while it waits stops waiting at once
-  /// with ``StateError/Code/cancelled``, and nothing is written (``LockCancellation``).
+  /// with ``StateError/Code/cancelled``, and nothing is written (<doc:UsingLocks>).
   ///
   /// Inside `body` the task holds the lock, whichever thread it resumes on; other tasks,
   /// child tasks included, wait for it.

@@ -27,8 +27,9 @@ public struct CredentialStore: Sendable {
     self.home = home
   }
 
-  /// The outcome of ``token(account:minimumValidity:timeout:intent:refresher:)`` and
-  /// ``refresh(account:ifGeneration:timeout:intent:refresher:)``.
+  /// The outcome of ``token(account:minimumValidity:timeout:intent:refresher:)-(_,_,_,_,TokenRefresher)``
+  /// and ``refresh(account:ifGeneration:timeout:intent:refresher:)-(_,_,_,_,TokenRefresher)``, and
+  /// of their suspending forms.
   public struct TokenResult: Sendable {
     /// The account.
     public var account: String

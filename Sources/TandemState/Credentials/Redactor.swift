@@ -9,11 +9,11 @@
 /// with both letters and digits, as JWTs, opaque tokens and API keys are. `/` ends a run, so
 /// that file paths in a helper's messages stay readable; a known secret is replaced whole
 /// whatever it contains.
-public struct Redactor: Sendable {
+struct Redactor: Sendable {
   /// What replaces a secret.
-  public static let replacement = "[REDACTED]"
+  static let replacement = "[REDACTED]"
   /// The shortest run taken for a token when no known secret matched it.
-  public static let minimumTokenLength = 20
+  static let minimumTokenLength = 20
   /// Known secrets shorter than this are left to the token-shaped pass: replacing every
   /// occurrence of, say, `ab` would garble the message without protecting anything.
   static let minimumSecretLength = 4
@@ -21,7 +21,7 @@ public struct Redactor: Sendable {
   private let secrets: [String]
 
   /// A redactor for `secrets` (nil and short entries are ignored) and every token-shaped word.
-  public init(secrets: [String?] = []) {
+  init(secrets: [String?] = []) {
     var known: [String] = []
     for case let secret? in secrets where secret.utf8.count >= Self.minimumSecretLength {
       known.append(secret)
@@ -33,13 +33,13 @@ public struct Redactor: Sendable {
   }
 
   /// `text` without the known secrets and token-shaped words: for text from outside.
-  public func redact(_ text: String) -> String {
+  func redact(_ text: String) -> String {
     Self.redactingTokenShapedWords(redactKnownSecrets(text))
   }
 
   /// `text` without the known secrets only: for messages tandem composed itself, whose
   /// paths, URLs and names must stay readable.
-  public func redactKnownSecrets(_ text: String) -> String {
+  func redactKnownSecrets(_ text: String) -> String {
     var result = text
     for secret in secrets { result = Self.replacing(secret, in: result) }
     return result

@@ -4,9 +4,9 @@
 /// plain `http://` is allowed only to a loopback host (`localhost`, `127.0.0.0/8`, `[::1]`),
 /// where nothing crosses a network. User information (`https://user:pass@host/`) is refused:
 /// the URL is an argument of `curl`, which every user can read with `ps`.
-public enum TokenEndpoint {
+enum TokenEndpoint {
   /// Why `url` cannot be a token endpoint, or nil if it can.
-  public static func problem(_ url: String) -> String? {
+  static func problem(_ url: String) -> String? {
     let lowered = url.lowercased()
     let secure: Bool
     if lowered.hasPrefix("https://") {

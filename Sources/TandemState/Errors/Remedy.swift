@@ -3,7 +3,7 @@
 /// The state layer knows *what* fixes an error (repair this document, log in to this
 /// account); only the tool knows its own command for it. So a ``StateError`` carries a
 /// typed remedy, and the tool's command-line layer turns it into text and a runnable command
-/// in its own words (TandemCLI does this through the tool's `RemedyCommands`).
+/// in its own words (TandemCLI does this with the tool's `advice(for:in:)`).
 public enum Remedy: Hashable, Sendable {
   /// Read the document again (it is at `currentRevision`), reapply the change, and write
   /// again expecting that revision.

@@ -18,7 +18,7 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
     public var description: String { rawValue }
 
     /// Another process holds the lock past the timeout, or the document moved on from the
-    /// expected revision. Nothing was written. See ``StateError/conflict``.
+    /// expected revision. Nothing was written. See ``StateError/conflictReason``.
     public static let concurrentModification = Code("CONCURRENT_MODIFICATION")
     /// A key, an instance or another addressed thing does not exist.
     public static let notFound = Code("NOT_FOUND")

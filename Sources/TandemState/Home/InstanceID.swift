@@ -15,7 +15,7 @@ public struct InstanceID: Hashable, Sendable, CustomStringConvertible {
 
   /// Throws ``StateError/Code/invalidArgument`` unless `text` is a valid name of `kind`
   /// (instance ids and lock names follow the same rule).
-  public static func validateName(_ text: String, kind: String) throws(StateError) {
+  package static func validateName(_ text: String, kind: String) throws(StateError) {
     guard isValid(text) else {
       var error = StateError(
         .invalidArgument,

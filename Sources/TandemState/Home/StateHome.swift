@@ -49,7 +49,7 @@ public struct StateHome: Hashable, Sendable, CustomStringConvertible {
   }
 
   /// The path of a file or directory below the home, for messages.
-  public func displayPath(_ components: [String]) -> String {
+  func displayPath(_ components: [String]) -> String {
     components.isEmpty ? path : ([path] + components).joined(with: "/")
   }
 

@@ -2,18 +2,18 @@
 ///
 /// Strictness is the point: a state file with trailing garbage, invalid UTF-8 or a
 /// truncated tail must be reported as corrupt, never half-accepted.
-public struct JSONParser {
+package struct JSONParser {
   /// Why a text is not JSON, with the byte offset where parsing stopped.
-  public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+  package struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
     /// The byte offset where parsing stopped.
-    public var offset: Int
+    package var offset: Int
     /// What was wrong there.
-    public var reason: String
-    public var description: String { "\(reason) at byte \(offset)" }
+    package var reason: String
+    package var description: String { "\(reason) at byte \(offset)" }
   }
 
   /// The deepest nesting accepted; deeper input is refused rather than recursed into.
-  public static let maximumDepth = 64
+  package static let maximumDepth = 64
 
   private let bytes: [UInt8]
   private var index = 0
@@ -37,7 +37,7 @@ public struct JSONParser {
   }
 
   /// Parses exactly one JSON value, allowing only whitespace around it.
-  public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
+  package static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
     var parser = JSONParser(bytes)
     parser.skipWhitespace()
     let value = try parser.parseValue(depth: 0)
@@ -65,7 +65,7 @@ public struct JSONParser {
   }
 
   /// Parses a UTF-8 string as one JSON value.
-  public static func parse(_ text: String) throws(Failure) -> JSONValue {
+  package static func parse(_ text: String) throws(Failure) -> JSONValue {
     try parse(Array(text.utf8))
   }
 

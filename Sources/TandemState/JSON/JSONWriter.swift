@@ -3,26 +3,26 @@
 /// The text is built as bytes in one growing buffer, and a string with nothing to escape is
 /// copied in one piece: the cost is linear in the output, which matters for documents of
 /// thousands of keys (docs/benchmarks.md).
-public enum JSONWriter {
+package enum JSONWriter {
   /// Compact JSON on one line, as agents read it.
-  public static func compact(_ value: JSONValue) -> String {
+  package static func compact(_ value: JSONValue) -> String {
     String(decoding: compactUTF8(value), as: UTF8.self)
   }
 
   /// Indented JSON, for files a person may open.
-  public static func pretty(_ value: JSONValue) -> String {
+  package static func pretty(_ value: JSONValue) -> String {
     String(decoding: prettyUTF8(value), as: UTF8.self)
   }
 
   /// ``compact(_:)`` as UTF-8 bytes.
-  public static func compactUTF8(_ value: JSONValue) -> [UInt8] {
+  package static func compactUTF8(_ value: JSONValue) -> [UInt8] {
     var out = ByteBuffer(capacity: 256)
     write(value, into: &out, indent: false, level: 0)
     return out.bytes()
   }
 
   /// ``pretty(_:)`` as UTF-8 bytes.
-  public static func prettyUTF8(_ value: JSONValue) -> [UInt8] {
+  package static func prettyUTF8(_ value: JSONValue) -> [UInt8] {
     var out = ByteBuffer(capacity: 256)
     write(value, into: &out, indent: true, level: 0)
     return out.bytes()

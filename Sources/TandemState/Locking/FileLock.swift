@@ -97,7 +97,7 @@ public final class FileLock: @unchecked Sendable {
   /// The holder keeps only its own level of the lock file, so that the processes it starts
   /// can take the next level and exclude each other (``InheritedLocks``); outsiders still
   /// wait, since they ask for the whole file. Pass it down with
-  /// ``InheritedLocks/environmentEntry(for:)``.
+  /// ``InheritedLocks/environmentEntry(for:tool:)``.
   public func makeInheritable() -> Int32 {
     if let outer { return outer.makeInheritable() }
     state.withLock { $0.passedDown = true }

@@ -16,7 +16,7 @@
 /// Inheriting a lock does not mean holding it alone: a command run under the lock may start
 /// several tools at once (`xargs -P`, `make -j`, `&`). A process that finds the lock it
 /// wants listed, with that descriptor still holding its level of the file, therefore takes
-/// the next level (the next byte of the lock file, see ``LockRange``) through an open file
+/// the next level (the next byte of the lock file) through an open file
 /// of its own: processes below one holder exclude each other, and outsiders, who ask for
 /// the whole file, still wait for the outermost holder.
 public enum InheritedLocks {

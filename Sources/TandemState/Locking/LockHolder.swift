@@ -19,7 +19,7 @@ public struct LockHolder: Sendable, Equatable {
 
   /// How long the lock has been held as of `now` (wall clock, milliseconds since the epoch).
   /// A record edited by hand may hold any number: the result saturates instead of trapping.
-  public func heldMilliseconds(now: Int64) -> Int64 {
+  func heldMilliseconds(now: Int64) -> Int64 {
     let (held, overflow) = now.subtractingReportingOverflow(acquiredAtMilliseconds)
     if overflow { return acquiredAtMilliseconds < 0 ? Int64.max : 0 }
     return max(0, held)

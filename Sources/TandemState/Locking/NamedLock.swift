@@ -34,7 +34,7 @@ public struct NamedLock: Sendable {
 
   /// Takes the lock, waiting up to `timeout` with the task suspended (no thread is
   /// blocked). If the task is cancelled while it waits, the wait ends at once with
-  /// ``StateError/Code/cancelled`` and nothing is taken (``LockCancellation``).
+  /// ``StateError/Code/cancelled`` and nothing is taken (<doc:UsingLocks>).
   public func acquire(timeout: LockTimeout = .default, intent: LockIntent) async throws(StateError)
     -> FileLock
   {

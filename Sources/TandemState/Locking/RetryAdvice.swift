@@ -3,13 +3,13 @@
 /// The estimate is not a constant: it is what the current holder probably still needs
 /// (the usual hold of this lock minus what it has held so far), spread with random jitter
 /// so that many refused agents do not all return at the same moment.
-public enum RetryAdvice {
+enum RetryAdvice {
   /// Milliseconds to wait after a lock timeout.
   ///
   /// - Parameters:
   ///   - heldMilliseconds: how long the current holder has held the lock, if known.
   ///   - meanHoldMicroseconds: how long holds of this lock usually take, if known.
-  public static func afterLockTimeout(heldMilliseconds: Int64?, meanHoldMicroseconds: Int64?) -> Int {
+  static func afterLockTimeout(heldMilliseconds: Int64?, meanHoldMicroseconds: Int64?) -> Int {
     let typical = Double(max(meanHoldMicroseconds ?? 0, 1_000)) / 1000
     let held = Double(heldMilliseconds ?? 0)
     // Under its usual time, a holder needs about the rest of it. Past it, the hold is an

@@ -19,9 +19,9 @@ import Synchronization
 /// The handler only records the signal and wakes the waiting thread through a pipe (both
 /// async-signal-safe). One wait at a time is interruptible; a second, concurrent wait on
 /// another thread waits as usual.
-public enum WaitInterruption {
+package enum WaitInterruption {
   /// The signals that interrupt a blocked wait.
-  public static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+  package static let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
   private static let enabled = Atomic<Bool>(false)
   private static let armed = Atomic<Bool>(false)
@@ -31,10 +31,10 @@ public enum WaitInterruption {
 
   /// Lets lock waits that block be interrupted by `SIGINT`, `SIGTERM` and `SIGHUP`. Cheap:
   /// it installs nothing by itself.
-  public static func enable() { enabled.store(true, ordering: .relaxed) }
+  package static func enable() { enabled.store(true, ordering: .relaxed) }
 
   /// The signal that interrupted a wait in this process, if one did.
-  public static var interruptingSignal: Int32? {
+  package static var interruptingSignal: Int32? {
     let signal = received.load(ordering: .sequentiallyConsistent)
     return signal == 0 ? nil : signal
   }
@@ -52,7 +52,7 @@ public enum WaitInterruption {
   }
 
   /// "SIGTERM".
-  public static func name(of signal: Int32) -> String {
+  package static func name(of signal: Int32) -> String {
     switch signal {
     case SIGINT: return "SIGINT"
     case SIGTERM: return "SIGTERM"

@@ -8,24 +8,24 @@ internal import SystemPlatform
 /// it ends, or when the deadline passes, whatever is left of the group (a process it put in
 /// the background) is killed with `SIGKILL`, so nothing outlives the call and holds its
 /// pipes open.
-public enum CapturedProcess {
+package enum CapturedProcess {
   /// What a helper printed and how it ended.
-  public struct Result: Sendable {
+  package struct Result: Sendable {
     /// How it ended; `nil` if it was killed at the deadline.
-    public var termination: ChildProcess.Termination?
+    package var termination: ChildProcess.Termination?
     /// Everything it wrote to standard output.
-    public var standardOutput: [UInt8]
+    package var standardOutput: [UInt8]
     /// Everything it wrote to standard error.
-    public var standardError: [UInt8]
+    package var standardError: [UInt8]
     /// Whether the deadline passed and the helper was killed.
-    public var timedOut: Bool { termination == nil }
+    package var timedOut: Bool { termination == nil }
   }
 
   /// Runs `arguments` (searched in `PATH`), feeding `input`, for at most `timeout`.
   ///
   /// - Parameter extraEnvironment: `NAME=value` entries that replace or add to the
   ///   inherited environment.
-  public static func run(
+  package static func run(
     _ arguments: [String], input: [UInt8], timeout: Duration, extraEnvironment: [String] = []
   ) throws(StateError) -> Result {
     try start(arguments, input: input, extraEnvironment: extraEnvironment).wait(timeout: timeout)
@@ -34,7 +34,7 @@ public enum CapturedProcess {
   /// Starts `arguments` (searched in `PATH`) with `input` waiting on its standard input;
   /// ``Started/wait(timeout:)`` feeds it and collects the output. Several can run
   /// at once. A `Started` dropped without waiting kills its helper.
-  public static func start(
+  package static func start(
     _ arguments: [String], input: [UInt8] = [], extraEnvironment: [String] = []
   ) throws(StateError) -> Started {
     var environment = ProcessEnvironment.inherited()
@@ -55,12 +55,12 @@ public enum CapturedProcess {
   }
 
   /// A started helper whose output is still to be collected.
-  public final class Started {
+  package final class Started {
     private let process: SpawnedProcess
     private let input: [UInt8]
 
     /// The helper's process id (and process group id).
-    public var pid: Int32 { process.pid }
+    package var pid: Int32 { process.pid }
 
     init(process: SpawnedProcess, input: [UInt8]) {
       self.process = process
@@ -71,7 +71,7 @@ public enum CapturedProcess {
     /// reaps it. At `timeout` (at most a year) the helper's whole process group is killed
     /// (`SIGKILL`) and the result has no termination. Once the helper itself has ended, what
     /// is left of its group is killed too. Call once.
-    public func wait(timeout: Duration = .seconds(365 * 86_400)) -> Result {
+    package func wait(timeout: Duration = .seconds(365 * 86_400)) -> Result {
       // Bounded, so that the deadline cannot overflow the clock's instant.
       let deadline = ContinuousClock.now + min(timeout, .seconds(365 * 86_400))
       var collected: [[UInt8]] = [[], []]

@@ -11,16 +11,16 @@ private let forwardingGroup = Atomic<Int32>(0)
 /// Used to run a command under a lock: the lock's descriptor is inherited by the child (the
 /// caller clears its close-on-exec flag first), so if this process is killed with `SIGKILL`
 /// the child keeps the lock until it ends, the way `flock(1)` behaves.
-public enum ChildProcess {
+package enum ChildProcess {
   /// How a child ended.
-  public enum Termination: Sendable, Equatable {
+  package enum Termination: Sendable, Equatable {
     /// Exited with this status.
     case exited(Int32)
     /// Killed by this signal.
     case signaled(Int32)
 
     /// The status a shell would report: the exit status, or 128 plus the signal.
-    public var shellStatus: Int32 {
+    package var shellStatus: Int32 {
       switch self {
       case .exited(let status): return status
       case .signaled(let signal): return 128 + signal
@@ -29,13 +29,13 @@ public enum ChildProcess {
   }
 
   /// Signals passed on to the child's process group when this process receives them.
-  public static let forwardedSignals: [Int32] = [
+  package static let forwardedSignals: [Int32] = [
     SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGALRM,
   ]
 
   /// How long the processes the command leaves in its group get between `SIGTERM` and
   /// `SIGKILL` once the command has ended.
-  public static var groupGrace: Duration { ProcessGroup.grace }
+  package static var groupGrace: Duration { ProcessGroup.grace }
 
   /// Starts `arguments` (searched in `PATH`) as the leader of a new process group, forwards
   /// signals to that group, and waits for it.
@@ -62,7 +62,7 @@ public enum ChildProcess {
   ///   - started: called with the child's pid as soon as it runs.
   ///   - extraEnvironment: `NAME=value` entries that replace or add to the inherited
   ///     environment.
-  public static func run(
+  package static func run(
     _ arguments: [String], standardOutputToError: Bool = false, extraEnvironment: [String] = [],
     started: (Int32) -> Void = { _ in }
   ) throws(StateError) -> Termination {

@@ -4,7 +4,7 @@ extension Array where Element == String {
   /// The same as `joined(separator:)`, written out for `[String]` alone: the generic version
   /// makes the runtime look up an associated-type witness on first use, which costs a
   /// measurable share of a short command's start-up (docs/benchmarks.md).
-  public func joined(with separator: String) -> String {
+  package func joined(with separator: String) -> String {
     var result = ""
     for (index, element) in enumerated() {
       if index > 0 { result += separator }

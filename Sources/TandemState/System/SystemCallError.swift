@@ -11,7 +11,7 @@ public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertib
   public var call: String
 
   /// Creates an error for `call` failing with `errno`.
-  public init(_ call: String, errno: Int32) {
+  package init(_ call: String, errno: Int32) {
     self.call = call
     self.errno = errno
   }

@@ -5,20 +5,20 @@ internal import SystemPlatform
 /// The clock concern of the system-call funnel (SystemCall.swift). Its readings are instants
 /// (on the monotonic clock, or since the epoch), kept as integers because lock records and
 /// JSON carry them so; a time span is a `Duration`.
-public enum SystemClock {
+package enum SystemClock {
   /// Nanoseconds on the monotonic clock: for measuring waits and holds.
-  public static func monotonicNanoseconds() -> UInt64 {
+  package static func monotonicNanoseconds() -> UInt64 {
     let ts = read(CLOCK_MONOTONIC)
     return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
   }
 
   /// Milliseconds on the monotonic clock.
-  public static func monotonicMilliseconds() -> Int64 {
+  package static func monotonicMilliseconds() -> Int64 {
     Int64(monotonicNanoseconds() / 1_000_000)
   }
 
   /// Milliseconds since the Unix epoch on the wall clock: for records other processes read.
-  public static func wallMilliseconds() -> Int64 {
+  package static func wallMilliseconds() -> Int64 {
     let ts = read(CLOCK_REALTIME)
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
   }
@@ -53,7 +53,7 @@ public enum SystemClock {
 
   /// An RFC 3339 timestamp in UTC with millisecond precision, e.g. `2026-11-29T14:21:45.123Z`.
   /// An instant outside the years 0000 to 9999 is written as the nearest one inside them.
-  public static func iso8601(wallMilliseconds ms: Int64) -> String {
+  package static func iso8601(wallMilliseconds ms: Int64) -> String {
     let ms = clampedToTimestamps(ms)
     // Floor division: before 1970 the fraction still counts forward from a whole second.
     var seconds = time_t(ms / 1000)
@@ -77,7 +77,7 @@ public enum SystemClock {
 
   /// Parses an RFC 3339 timestamp (`2026-11-29T14:21:45Z`, with optional fraction and
   /// `Z` or `±HH:MM`) into milliseconds since the epoch.
-  public static func parseRFC3339(_ text: String) -> Int64? {
+  package static func parseRFC3339(_ text: String) -> Int64? {
     let bytes = Array(text.utf8)
     func number(_ start: Int, _ count: Int) -> Int64? {
       guard start + count <= bytes.count else { return nil }
