@@ -10,7 +10,7 @@ public protocol StateBackend: Sendable {
   /// The backend's named lock.
   associatedtype Lock: NamedStateLock
 
-  /// The document `name` of `namespace` (``ConfigStore/fileName`` for the configuration).
+  /// The document `name` of `namespace` (`config.json` for the configuration).
   func store(_ namespace: Namespace, document name: String) -> Store
 
   /// The named lock `name`; throws ``StateError/Code/invalidArgument`` for an invalid name.
