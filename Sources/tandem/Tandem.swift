@@ -19,7 +19,8 @@ struct Tandem: TandemTool {
       """,
     version: "0.1.0",
     subcommands: [
-      ConfigCommand.self, LockCommand.self, InstancesCommand.self, AuthCommand.self, DemoCommand.self,
+      ConfigCommand.self, LockCommand.self, RunCommand.self, EnvCommand.self, InstancesCommand.self, AuthCommand.self,
+      DemoCommand.self,
     ]
   )
 

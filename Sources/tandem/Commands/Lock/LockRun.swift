@@ -42,45 +42,7 @@ struct LockRun: TandemCommand {
       lock = try ConfigStore(home: context.options.home, namespace: context.options.namespace)
         .acquireLock(timeout: context.options.lockTimeout, intent: intent)
     }
-    // When `lock run` returns the lock is free, even if a process that left CMD's group
-    // (`setsid`) still has the inherited descriptor.
-    defer { lock.releaseIncludingInherited() }
-    // The command inherits the lock, and learns that it holds it: a `tandem` it runs can
-    // then take the same lock without waiting on its own parent.
-    _ = lock.makeInheritable()
-    let inherited = InheritedLocks.environmentEntry(for: lock, tool: context.tool)
-    let started = SystemClock.monotonicMilliseconds()
-    let termination = try ChildProcess.run(
-      command, standardOutputToError: context.options.output == .json, extraEnvironment: [inherited]
-    ) { pid in
-      // The command is the holder for as long as it runs, even if tandem is killed.
-      lock.updateHolder(
-        LockHolder(
-          pid: pid, instanceID: intent.instanceID, command: intent.command,
-          acquiredAtMilliseconds: SystemClock.wallMilliseconds()))
-    }
-    let held = SystemClock.monotonicMilliseconds() - started
-    if !lock.isLockFileInPlace {
-      context.warn(
-        "\(lock.path) was removed or replaced while the command ran, so processes that took the new lock "
-          + "file were not kept out; lock files must not be removed while in use")
-    }
-    switch termination {
-    case .exited(0):
-      return LockRunReport(lock: lock.path, command: command, waitedMs: lock.waitedMilliseconds, heldMs: held)
-    case .exited(let status):
-      var failure = CommandFailure(
-        code: "COMMAND_FAILED", exitCode: .commandStatus(status),
-        message: "\(command[0]) exited with status \(status) (the lock was held \(held) ms)")
-      failure.details = [("command_exit_code", .integer(Int64(status))), ("lock", .string(lock.path))]
-      throw failure
-    case .signaled(let signal):
-      var failure = CommandFailure(
-        code: "COMMAND_KILLED", exitCode: .commandStatus(termination.shellStatus),
-        message: "\(command[0]) was killed by signal \(signal)")
-      failure.details = [("signal", .integer(Int64(signal))), ("lock", .string(lock.path))]
-      throw failure
-    }
+    return try LockedCommand.run(command, holding: [lock], intent: intent, in: context)
   }
 }
 

@@ -1,0 +1,70 @@
+import TandemCLI
+import TandemState
+
+/// Runs a command while holding locks, as `lock run` and `run` do: the command inherits
+/// the locks (and learns it holds them), runs in a process group of its own that gets the
+/// signals sent to tandem and is cleaned up when it ends, and its exit status is passed
+/// through.
+enum LockedCommand {
+  /// Runs `command` holding `locks` (already taken, in this order) with `environment`
+  /// added; releases them before it returns.
+  static func run(
+    _ command: [String], holding locks: [FileLock], intent: LockIntent, environment: [String] = [],
+    in context: CommandContext
+  ) throws -> LockRunReport {
+    // When the run returns the locks are free, even if a process that left CMD's group
+    // (`setsid`) still has an inherited descriptor.
+    defer { for lock in locks.reversed() { lock.releaseIncludingInherited() } }
+    // The command inherits the locks, and learns that it holds them: a `tandem` it runs can
+    // then take the same lock without waiting on its own parent.
+    // One variable lists them all: each entry names what this process inherited plus one lock.
+    var listed: [Substring] = []
+    for lock in locks {
+      _ = lock.makeInheritable()
+      let entry = InheritedLocks.environmentEntry(for: lock, tool: context.tool)
+      for item in entry.drop(while: { $0 != "=" }).dropFirst().split(separator: ",")
+      where !listed.contains(item) {
+        listed.append(item)
+      }
+    }
+    let inherited = ["\(context.tool.heldLocksVariable)=" + listed.joined(separator: ",")]
+    let started = SystemClock.monotonicMilliseconds()
+    let termination = try ChildProcess.run(
+      command, standardOutputToError: context.options.output == .json,
+      extraEnvironment: inherited + environment
+    ) { pid in
+      // The command is the holder for as long as it runs, even if tandem is killed.
+      for lock in locks {
+        lock.updateHolder(
+          LockHolder(
+            pid: pid, instanceID: intent.instanceID, command: intent.command,
+            acquiredAtMilliseconds: SystemClock.wallMilliseconds()))
+      }
+    }
+    let held = SystemClock.monotonicMilliseconds() - started
+    for lock in locks where !lock.isLockFileInPlace {
+      context.warn(
+        "\(lock.path) was removed or replaced while the command ran, so processes that took the new lock "
+          + "file were not kept out; lock files must not be removed while in use")
+    }
+    let paths = locks.map(\.path)
+    let where_ = paths.first ?? ""
+    switch termination {
+    case .exited(0):
+      return LockRunReport(
+        lock: where_, command: command, waitedMs: locks.map(\.waitedMilliseconds).reduce(0, +), heldMs: held)
+    case .exited(let status):
+      var failure = CommandFailure(
+        code: "COMMAND_FAILED", exitCode: .commandStatus(status),
+        message: "\(command[0]) exited with status \(status) (the lock was held \(held) ms)")
+      failure.details = [("command_exit_code", .integer(Int64(status))), ("lock", .string(where_))]
+      throw failure
+    case .signaled(let signal):
+      var failure = CommandFailure(
+        code: "COMMAND_KILLED", exitCode: .commandStatus(termination.shellStatus),
+        message: "\(command[0]) was killed by signal \(signal)")
+      failure.details = [("signal", .integer(Int64(signal))), ("lock", .string(where_))]
+      throw failure
+    }
+  }
+}
