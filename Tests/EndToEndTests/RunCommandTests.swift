@@ -1,0 +1,193 @@
+import Foundation
+import TandemTestSupport
+import Testing
+
+/// `tandem run` makes tools that have no lock and one shared file safe, with real processes:
+/// real git, and a naive Python tool (Tests/Fixtures/faketool.py). Each guarantee has its
+/// control: the same calls without tandem, which lose writes or fail.
+@Suite("tandem run: other tools, serialized or isolated", .serialized)
+struct RunCommandTests {
+  /// A fake user: a HOME with a real-looking ~/.gitconfig, and a tandem home.
+  struct User {
+    let directory = TemporaryDirectory("tandem-run")
+    var home: String { directory.appending("user") }
+    var state: String { directory.appending("state") }
+    let gitconfig = "[core]\n\teditor = from-the-user\n"
+
+    init() throws {
+      try directory.write("user/.gitconfig", Data(gitconfig.utf8))
+    }
+
+    /// The environment of every call: this user, no git or tool variables of the test's.
+    var environment: [String: String] {
+      ["HOME": home, "XDG_CONFIG_HOME": home + "/.config", "GIT_CONFIG_NOSYSTEM": "1"]
+    }
+
+    func tandem(_ arguments: [String], instance: String? = nil) -> [String] {
+      [TandemBinary.path, "--home", state] + (instance.map { ["--instance-id", $0] } ?? []) + arguments
+    }
+
+    /// Starts a shell line (one agent) with this user's environment.
+    func shell(_ script: String) throws -> TandemBinary.Running {
+      try TandemBinary.startProgram(
+        "/bin/sh", ["-c", script],
+        environment: environment.merging(["TANDEM": TandemBinary.path, "STATE": state]) { $1 })
+    }
+  }
+
+  static let faketool = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent()
+    .appendingPathComponent("Fixtures/faketool.py").path
+
+  @Test(
+    "8 agents set git config --global user.name through run --isolate: each reads its own, the user's file untouched"
+  )
+  func gitIsolated() throws {
+    let user = try User()
+    let agents = (1...8).map { "agent-\($0)" }
+    let runs = try agents.map { id in
+      try user.shell(
+        "\"$TANDEM\" --home \"$STATE\" --instance-id \(id) run --isolate -- git config --global user.name NAME_\(id) && "
+          + "\"$TANDEM\" --home \"$STATE\" --instance-id \(id) run --isolate -- git config --global user.name && "
+          + "\"$TANDEM\" --home \"$STATE\" --instance-id \(id) run --isolate -- git config --global core.editor"
+      )
+    }
+    for (id, run) in zip(agents, runs) {
+      let result = run.wait()
+      #expect(result.status == 0, "\(id): \(result.standardError)")
+      // Its own name, and the user's setting seen by every agent.
+      #expect(result.standardOutput == "NAME_\(id)\nfrom-the-user\n", "\(id): \(result.standardOutput)")
+    }
+    #expect(user.directory.contents("user/.gitconfig") == Data(user.gitconfig.utf8), "the real file changed")
+    // Each namespace's file is private.
+    var info = stat()
+    #expect(stat(user.state + "/instances/agent-1/tools/git/gitconfig", &info) == 0)
+    #expect(info.st_mode & 0o077 == 0)
+  }
+
+  @Test("control: the same 8 concurrent git config --global calls without tandem fail or lose writes")
+  func gitControl() throws {
+    let user = try User()
+    // Distinct keys, so that every write should survive: git's config.lock makes some calls
+    // fail at once (exit 255) instead of waiting.
+    var lost = 0
+    for _ in 0..<5 {
+      try user.directory.write("user/.gitconfig", Data(user.gitconfig.utf8))
+      let runs = try (1...8).map { index in try user.shell("git config --global agent.key\(index) v\(index)")
+      }
+      let failed = runs.map { $0.wait().status }.filter { $0 != 0 }.count
+      let list = try TandemBinary.startProgram(
+        "/bin/sh", ["-c", "git config --global --list"], environment: user.environment
+      )
+      .wait().standardOutput
+      let kept = (1...8).filter { list.contains("agent.key\($0)=v\($0)") }.count
+      lost += failed + (8 - kept)
+      if lost > 0 { break }
+    }
+    #expect(
+      lost > 0, "8 concurrent git config --global writes all survived 5 times: the control shows nothing")
+  }
+
+  @Test(
+    "16 agents x 10 writes of a naive tool through run --serialize keep all 160 keys; without tandem some are lost"
+  )
+  func naiveToolSerialized() throws {
+    let user = try User()
+    let agents = (1...16).map { agent in
+      try! user.shell(
+        "for i in 1 2 3 4 5 6 7 8 9 10; do \"$TANDEM\" --home \"$STATE\" --lock-timeout 60s run --serialize --tool faketool -- "
+          + "python3 \(Self.faketool) set a\(agent)k$i v || exit 1; done")
+    }
+    for agent in agents { #expect(agent.wait().status == 0) }
+    let config = try #require(user.directory.contents("user/.faketool/config.json"))
+    let keys = try #require(try JSONSerialization.jsonObject(with: config) as? [String: Any])
+    #expect(keys.count == 160, "\(keys.count) of 160 keys kept")
+
+    // Control: the same writes without tandem.
+    let control = try User()
+    let naive = (1...16).map { agent in
+      try! control.shell(
+        "for i in 1 2 3 4 5 6 7 8 9 10; do python3 \(Self.faketool) set a\(agent)k$i v; done")
+    }
+    for agent in naive { _ = agent.wait() }
+    let naiveKeys =
+      (try? JSONSerialization.jsonObject(
+        with: control.directory.contents("user/.faketool/config.json") ?? Data()) as? [String: Any])?.count
+      ?? 0
+    #expect(naiveKeys < 160, "without tandem all 160 keys survived: the control shows nothing")
+  }
+
+  @Test("env --isolate, sourced by a shell, gives the same redirections as run --isolate")
+  func envMatchesRun() throws {
+    let user = try User()
+    for tool in ["git", "gh", "aws", "az", "somecli"] {
+      let viaRun = try user.shell(
+        "\"$TANDEM\" --home \"$STATE\" --instance-id a run --isolate --tool \(tool) -- env"
+      ).wait()
+      let viaEnv = try user.shell(
+        "eval \"$(\"$TANDEM\" --home \"$STATE\" --instance-id a env --isolate --tool \(tool))\" && env"
+      ).wait()
+      #expect(
+        viaRun.status == 0 && viaEnv.status == 0, "\(tool): \(viaRun.standardError) \(viaEnv.standardError)")
+      let json = try user.shell(
+        "\"$TANDEM\" --home \"$STATE\" --instance-id a --output json env --isolate --tool \(tool)"
+      ).wait()
+      let envelope = try #require(
+        try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+      let variables = try #require((envelope["data"] as? [String: Any])?["variables"] as? [String: String])
+      #expect(!variables.isEmpty)
+      for (name, value) in variables {
+        #expect(viaRun.standardOutput.contains("\n\(name)=\(value)\n"), "\(tool): run lacks \(name)=\(value)")
+        #expect(viaEnv.standardOutput.contains("\n\(name)=\(value)\n"), "\(tool): env lacks \(name)=\(value)")
+      }
+    }
+  }
+
+  @Test("a shared credential file is never copied, and isolated calls that touch it are serialized")
+  func sharedCredentials() throws {
+    let user = try User()
+    try user.directory.write("user/.faketool/credentials.json", Data(#"{"generation": 0}"#.utf8))
+    let profile = """
+      {"tool": "faketool", "summary": "the test tool",
+       "locations": [
+         {"variable": "FAKETOOL_CONFIG", "kind": "file", "name": "config.json",
+          "seed_from": ["~/.faketool/config.json"]},
+         {"variable": "FAKETOOL_CREDENTIALS", "kind": "file", "name": "credentials.json",
+          "seed_from": ["~/.faketool/credentials.json"], "shared": true}]}
+      """
+    try user.directory.write("state/profiles/faketool.json", Data(profile.utf8))
+    // 8 agents, each in its own namespace, refresh 5 times each: isolated, not --serialize.
+    let agents = (1...8).map { agent in
+      try! user.shell(
+        "for i in 1 2 3 4 5; do \"$TANDEM\" --home \"$STATE\" --instance-id agent-\(agent) --lock-timeout 60s "
+          + "run --isolate --tool faketool -- python3 \(Self.faketool) refresh || exit 1; done")
+    }
+    for agent in agents { #expect(agent.wait().status == 0) }
+    let credentials = try #require(user.directory.contents("user/.faketool/credentials.json"))
+    let generation =
+      (try JSONSerialization.jsonObject(with: credentials) as? [String: Any])?["generation"] as? Int
+    #expect(generation == 40, "the real credential file counts \(generation ?? -1) of 40 refreshes")
+    for agent in 1...8 {
+      let tools = user.directory.entries("state/instances/agent-\(agent)/tools/faketool")
+      #expect(!tools.contains("credentials.json"), "agent-\(agent) has a copy of the credential file")
+    }
+  }
+
+  @Test("bad input: no instance id for --isolate, no mode, an invalid user profile: clear errors")
+  func errors() throws {
+    let user = try User()
+    let noInstance = try user.shell("\"$TANDEM\" --home \"$STATE\" run --isolate -- true").wait()
+    #expect(noInstance.status == 2 && noInstance.standardError.contains("--isolate needs an instance id"))
+    let noMode = try user.shell("\"$TANDEM\" --home \"$STATE\" run -- true").wait()
+    #expect(noMode.status == 2 && noMode.standardError.contains("--serialize, --isolate, or both"))
+    try user.directory.write("state/profiles/broken.json", Data(#"{"tool": "broken", "locations": []}"#.utf8))
+    let broken = try user.shell(
+      "\"$TANDEM\" --home \"$STATE\" --instance-id a --output json run --isolate --tool broken -- true"
+    ).wait()
+    #expect(broken.status == 4, "\(broken.standardOutput)")
+    #expect(broken.standardOutput.contains("INVALID_PROFILE") && broken.standardOutput.contains("locations"))
+    // The command's own status passes through.
+    let status = try user.shell("\"$TANDEM\" --home \"$STATE\" run --serialize -- sh -c 'exit 3'").wait()
+    #expect(status.status == 3)
+  }
+}
