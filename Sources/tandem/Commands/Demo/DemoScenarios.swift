@@ -6,7 +6,7 @@ import TandemState
   import Darwin
 #endif
 
-/// The four things the demo shows, each with real `tandem` processes.
+/// The five things the demo shows, each with real `tandem` processes.
 struct DemoScenarios {
   let home: String
 
@@ -19,6 +19,39 @@ struct DemoScenarios {
     sameRevisionWritersGetOneConflict(&report)
     heldLockTimesOutWithHolder(&report)
     instancesWriteSideBySide(&report)
+    naiveToolUnderRun(&report)
+  }
+
+  /// 5. A tool with no lock of its own (a shell counter: read, add one, write back), called
+  /// by four agents at once: alone it loses increments; under `tandem run --serialize` none.
+  func naiveToolUnderRun(_ report: inout DemoReport) {
+    report.line(
+      "\n5. A tool with no lock (read a counter, add one, write it back), 4 agents x 10 calls at once.")
+    let increment = "n=$(cat \"$3\" 2>/dev/null || echo 0); sleep 0.005; echo $((n + 1)) > \"$3\""
+    func count(through tandemRun: Bool) -> Int {
+      let file = home + (tandemRun ? "/demo-counter-tandem" : "/demo-counter-alone")
+      let call =
+        tandemRun
+        ? "\"$1\" --home \"$2\" run --serialize --tool counter -- sh -c '\(increment)' sh \"$1\" \"$2\" \"$3\" >/dev/null"
+        : "sh -c '\(increment)' sh \"$1\" \"$2\" \"$3\""
+      let loop = "for i in 1 2 3 4 5 6 7 8 9 10; do \(call); done"
+      let agents = (1...4).map { _ in
+        DemoProcess(["-c", loop, "sh", DemoProcess.executablePath, home, file], executable: "/bin/sh")
+      }
+      _ = agents.map { $0.wait() }
+      guard let bytes = try? DemoFile.read(file) else { return 0 }
+      return Int(
+        String(decoding: bytes.filter { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }, as: UTF8.self))
+        ?? 0
+    }
+    let alone = count(through: false)
+    let underRun = count(through: true)
+    report.line(
+      "   alone: the counter ends at \(alone) of 40" + (alone < 40 ? " (increments were lost)" : ""))
+    report.record(
+      "naive-tool-under-run", passed: underRun == 40,
+      "through tandem run --serialize: the counter ends at \(underRun) of 40"
+        + (underRun == 40 ? ": no increment lost" : ": INCREMENTS WERE LOST"))
   }
 
   /// 1. Two agents writing different keys at the same time: nothing is lost.
