@@ -186,6 +186,26 @@ struct RunCommandTests {
     ).wait()
     #expect(broken.status == 4, "\(broken.standardOutput)")
     #expect(broken.standardOutput.contains("INVALID_PROFILE") && broken.standardOutput.contains("locations"))
+    // The tool's lock held by another process: exit 6 with the holder, CMD not run.
+    let holder = try user.shell("\"$TANDEM\" --home \"$STATE\" lock run --name tool.git -- sleep 3")
+    var held = false
+    for _ in 0..<300 where !held {
+      let status = try user.shell("\"$TANDEM\" --home \"$STATE\" --output json lock status --name tool.git")
+        .wait()
+      held = status.standardOutput.contains("\"held\":true")
+      if !held { usleep(10_000) }
+    }
+    #expect(held)
+    let marker = user.directory.appending("ran")
+    let refused = try user.shell(
+      "\"$TANDEM\" --home \"$STATE\" --output json --lock-timeout 0 run --serialize --tool git -- touch \(marker)"
+    ).wait()
+    #expect(refused.status == 6, "\(refused.standardOutput)")
+    #expect(
+      refused.standardOutput.contains("\"reason\":\"lock_timeout\"")
+        && refused.standardOutput.contains("\"holder\":{"))
+    #expect(!FileManager.default.fileExists(atPath: marker), "the command ran without the lock")
+    _ = holder.wait()
     // The command's own status passes through.
     let status = try user.shell("\"$TANDEM\" --home \"$STATE\" run --serialize -- sh -c 'exit 3'").wait()
     #expect(status.status == 3)
