@@ -30,19 +30,12 @@ struct EnvCommand: TandemCommand {
     try RunCommand.prepare(
       namespace, name: name, held: false, intent: context.intent("env --isolate --tool \(name)"), in: context)
     let redirections = namespace.redirections
-    let lines = redirections.map { "export \($0.variable)=\(ShellWord.quote($0.path))" }
+    let lines = redirections.map { "export \($0.variable)=\(ShellQuoting.quote($0.path))" }
     return CommandOutput(
       data: .object([
         ("tool", .string(name)),
         ("variables", .object(redirections.map { ($0.variable, .string($0.path)) })),
         ("serialized_credentials", .bool(namespace.profile.hasSharedCredentials)),
       ]), text: lines.joined(separator: "\n"))
-  }
-}
-
-/// A word quoted for the shell.
-enum ShellWord {
-  static func quote(_ word: String) -> String {
-    "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
   }
 }

@@ -78,7 +78,7 @@ struct RunCommand: TandemCommand {
     let name = given ?? String(command[0].split(separator: "/").last ?? "")
     guard ToolProfile.isName(name) else {
       throw CommandFailure.usage(
-        "\(InstanceIDQuote.quoted(name)) is not a tool name (letters, digits, . _ -): pass --tool NAME")
+        "\"\(TextEscaping.escape(name))\" is not a tool name (letters, digits, . _ -): pass --tool NAME")
     }
     return name
   }
@@ -130,9 +130,4 @@ struct RunCommand: TandemCommand {
         ("profiles", .array(all.map(\.json))), ("user_profiles", .string(ProfileCatalog.directory(context))),
       ]), text: text)
   }
-}
-
-/// Quoting for names in messages.
-enum InstanceIDQuote {
-  static func quoted(_ text: String) -> String { "\"" + TextEscaping.escape(text) + "\"" }
 }
