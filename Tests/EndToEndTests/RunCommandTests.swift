@@ -173,6 +173,40 @@ struct RunCommandTests {
     }
   }
 
+  @Test(
+    "a symbolic link planted in the namespace, before or after seeding: exit 4, nothing written out of the home"
+  )
+  func plantedSymlink() throws {
+    let user = try User()
+    let outside = user.directory.appending("outside")
+    try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+    // Before the first use: `instances/a/tools` leads out of the home.
+    try FileManager.default.createDirectory(
+      atPath: user.state + "/instances/a", withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      atPath: user.state + "/instances/a/tools", withDestinationPath: outside)
+    let before = try user.shell(
+      "\"$TANDEM\" --home \"$STATE\" --instance-id a --output json run --isolate -- git config --global user.name A"
+    ).wait()
+    #expect(
+      before.status == 4 && before.standardOutput.contains("UNSAFE_STATE_PATH"), "\(before.standardOutput)")
+    #expect(user.directory.entries("outside").isEmpty, "written out of the home")
+    // After seeding: the tool's own directory replaced by a link.
+    let seeded = try user.shell(
+      "\"$TANDEM\" --home \"$STATE\" --instance-id b run --isolate -- git config --global user.name B"
+    ).wait()
+    #expect(seeded.status == 0, "\(seeded.standardError)")
+    let tool = user.state + "/instances/b/tools/git"
+    try FileManager.default.removeItem(atPath: tool)
+    try FileManager.default.createSymbolicLink(atPath: tool, withDestinationPath: outside)
+    let after = try user.shell(
+      "\"$TANDEM\" --home \"$STATE\" --instance-id b --output json run --isolate -- git config --global user.name C"
+    ).wait()
+    #expect(
+      after.status == 4 && after.standardOutput.contains("UNSAFE_STATE_PATH"), "\(after.standardOutput)")
+    #expect(user.directory.entries("outside").isEmpty, "written out of the home")
+  }
+
   @Test("bad input: no instance id for --isolate, no mode, an invalid user profile: clear errors")
   func errors() throws {
     let user = try User()

@@ -23,11 +23,27 @@ enum FileSystem {
     return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
   }
 
-  static func makeDirectories(_ path: String) throws {
+  /// Creates the directories of `path` (mode 0700). Below `root` (the state home), each must
+  /// be a real directory: a symbolic link or a file planted there is refused with
+  /// `UNSAFE_STATE_PATH` (exit 4) rather than followed out of the home.
+  static func makeDirectories(_ path: String, below root: String) throws {
+    precondition(path == root || path.hasPrefix(root + "/"), "\(path) is not below \(root)")
     var current = ""
     for component in path.split(separator: "/") {
       current += "/" + component
       if mkdir(current, 0o700) != 0 && errno != EEXIST { throw failure("create the directory", current) }
+      guard current.count > root.count else { continue }
+      var info = stat()
+      guard lstat(current, &info) == 0 else { throw failure("inspect", current) }
+      guard (info.st_mode & S_IFMT) == S_IFDIR else {
+        var failure = CommandFailure(
+          code: "UNSAFE_STATE_PATH", exitCode: .precondition,
+          message: "refusing \(current): it is a symbolic link or not a directory, where the state home "
+            + "holds a tool's namespace; nothing was written")
+        failure.fixRequired = "remove \(current); state paths must be plain directories"
+        failure.details = [("path", .string(current))]
+        throw failure
+      }
     }
   }
 
@@ -81,24 +97,20 @@ enum FileSystem {
     try writeFile(target, try readFile(source))
   }
 
-  /// Copies the regular files and directories below `source` (symbolic links and the
-  /// `skipping` names at its top are left out).
-  static func copyDirectory(_ source: String, to target: String, skipping: [String] = []) throws {
-    guard let directory = opendir(source) else { throw failure("read the directory", source) }
-    defer { closedir(directory) }
-    while let entry = readdir(directory) {
-      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-        String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-      }
-      if name == "." || name == ".." || skipping.contains(name) { continue }
+  /// Copies the regular files and directories below `source` into `target` (below the state
+  /// home `root`); symbolic links and the `skipping` names at its top are left out.
+  static func copyDirectory(_ source: String, to target: String, below root: String, skipping: [String] = [])
+    throws
+  {
+    for name in try names(in: source) where !skipping.contains(name) {
       let from = source + "/" + name
       let to = target + "/" + name
       var info = stat()
       guard lstat(from, &info) == 0 else { continue }
       switch info.st_mode & S_IFMT {
       case S_IFDIR:
-        try makeDirectories(to)
-        try copyDirectory(from, to: to)
+        try makeDirectories(to, below: root)
+        try copyDirectory(from, to: to, below: root)
       case S_IFREG:
         try copyFile(from, to: to)
       default:

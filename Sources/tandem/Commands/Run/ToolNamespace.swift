@@ -11,12 +11,15 @@ import TandemState
 /// the redirections into it.
 struct ToolNamespace {
   let profile: ToolProfile
+  /// The state home: nothing is created or followed out of it.
+  let home: String
   let directory: String
   /// Reads the caller's environment (`~`, `$VAR` in the profile's paths).
   let environment: (String) -> String?
 
   init(profile: ToolProfile, instance: InstanceID, in context: CommandContext) {
     self.profile = profile
+    self.home = context.options.home.path
     self.directory = [
       context.options.home.path, StateHome.instancesDirectoryName, instance.rawValue, "tools", profile.name,
     ].joined(separator: "/")
@@ -61,9 +64,11 @@ struct ToolNamespace {
   /// user's real one: files copied (mode 0600), directories copied (0700), credential
   /// entries linked to the real ones, never copied. The caller holds the tool's lock.
   func prepare() throws {
+    // Checked on every call, seeded or not: the tool itself writes through these
+    // directories, so none of them may lead out of the home.
+    try FileSystem.makeDirectories(directory, below: home)
     let marker = directory + "/.seeded"
     if FileSystem.exists(marker) { return }
-    try FileSystem.makeDirectories(directory)
     for location in profile.locations where !location.shared {
       let target = directory + "/" + location.name
       switch location.kind {
@@ -72,11 +77,11 @@ struct ToolNamespace {
           try FileSystem.copyFile(real, to: target)
         }
       case .directory:
-        try FileSystem.makeDirectories(target)
+        try FileSystem.makeDirectories(target, below: home)
         let into = location.seedInto.isEmpty ? target : target + "/" + location.seedInto
         if let real = realLocation(location, mustExist: true) {
-          try FileSystem.makeDirectories(into)
-          try FileSystem.copyDirectory(real, to: into, skipping: location.sharedEntries)
+          try FileSystem.makeDirectories(into, below: home)
+          try FileSystem.copyDirectory(real, to: into, below: home, skipping: location.sharedEntries)
           for entry in location.sharedEntries {
             try FileSystem.link(into + "/" + entry, to: real + "/" + entry)
           }
