@@ -48,8 +48,8 @@ struct LockRun: TandemCommand {
 
 /// What `lock run` answers when the command succeeded (any other outcome is an error).
 struct LockRunReport: CommandResult {
-  /// The lock file held.
-  let lock: String
+  /// The lock file held (the first, when several were), or `nil` when none was.
+  let lock: String?
   /// The command run, word by word.
   let command: [String]
   /// The command's exit status: always 0 here.

@@ -47,23 +47,25 @@ enum LockedCommand {
         "\(lock.path) was removed or replaced while the command ran, so processes that took the new lock "
           + "file were not kept out; lock files must not be removed while in use")
     }
-    let paths = locks.map(\.path)
-    let where_ = paths.first ?? ""
+    // The first lock held (the tool's, for `run --serialize`), or none: `run --isolate` of a
+    // tool without shared credentials holds no lock while the command runs.
+    let heldLock: JSONValue = locks.first.map { .string($0.path) } ?? .null
     switch termination {
     case .exited(0):
       return LockRunReport(
-        lock: where_, command: command, waitedMs: locks.map(\.waitedMilliseconds).reduce(0, +), heldMs: held)
+        lock: locks.first?.path, command: command, waitedMs: locks.map(\.waitedMilliseconds).reduce(0, +),
+        heldMs: held)
     case .exited(let status):
       var failure = CommandFailure(
         code: "COMMAND_FAILED", exitCode: .commandStatus(status),
         message: "\(command[0]) exited with status \(status) (the lock was held \(held) ms)")
-      failure.details = [("command_exit_code", .integer(Int64(status))), ("lock", .string(where_))]
+      failure.details = [("command_exit_code", .integer(Int64(status))), ("lock", heldLock)]
       throw failure
     case .signaled(let signal):
       var failure = CommandFailure(
         code: "COMMAND_KILLED", exitCode: .commandStatus(termination.shellStatus),
         message: "\(command[0]) was killed by signal \(signal)")
-      failure.details = [("signal", .integer(Int64(signal))), ("lock", .string(where_))]
+      failure.details = [("signal", .integer(Int64(signal))), ("lock", heldLock)]
       throw failure
     }
   }
