@@ -351,9 +351,12 @@ public enum CommandLineTool {
   ) -> Response {
     switch format {
     case .json:
-      let meta = ResponseEnvelope.meta(
+      var meta = ResponseEnvelope.meta(
         durationMilliseconds: SystemClock.monotonicMilliseconds() - start,
         instanceID: context.options.instanceID?.rawValue, command: context.commandPath)
+      if let cursor = context.continuation {
+        meta += [("truncated", .bool(true)), ("cursor", .string(cursor))]
+      }
       let envelope = ResponseEnvelope.success(data: output.data, warnings: context.warnings, meta: meta)
       return Response(
         exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "",

@@ -118,6 +118,14 @@ public final class CommandContext {
   /// Adds a warning.
   public func warn(_ message: String) { warnings.append(message) }
 
+  /// Where the rest of a list continues, when the result is one page of it.
+  public private(set) var continuation: String?
+
+  /// Marks the result as one page of a longer list: in JSON mode the envelope's
+  /// `meta.truncated` is `true` and `meta.cursor` is `cursor`, which the caller passes back
+  /// (e.g. as `--cursor`) for the next page. Not called for the last page.
+  public func reportTruncated(cursor: String) { continuation = cursor }
+
   /// A lock intent describing this command; `detail` must never contain secrets.
   public func intent(_ detail: String? = nil) -> LockIntent {
     var command = "\(toolName) \(commandPath)"
