@@ -45,13 +45,20 @@ public struct InstanceRegistry: Sendable {
   /// that stops at the first, without opening any namespace. `false` when there is none or
   /// `instances/` cannot be read.
   public func hasInstances() -> Bool {
-    guard let directory = try? home.openDirectory([StateHome.instancesDirectoryName], create: false) else {
-      return false
-    }
+    // One open by path (not the home, then `instances/` in it, and no path built from a
+    // list): every default write to the shared document asks, and a single user's home has
+    // no `instances/` at all. As everywhere below the home, a link there is not followed.
+    guard
+      let fd = try? SystemCall.open(
+        home.path + "/" + StateHome.instancesDirectoryName,
+        flags: O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    else { return false }
+    defer { SystemCall.release(fd) }
     var found = false
     // Same rule as `list()`: a valid id naming a directory (leftovers are skipped).
-    try? SystemCall.scanEntries(of: directory.fd) { name in
-      guard InstanceID.isValid(name), let info = directory.status(name), (info.st_mode & S_IFMT) == S_IFDIR
+    try? SystemCall.scanEntries(of: fd) { name in
+      guard InstanceID.isValid(name), let info = try? SystemCall.status(of: name, in: fd),
+        (info.st_mode & S_IFMT) == S_IFDIR
       else { return true }
       found = true
       return false

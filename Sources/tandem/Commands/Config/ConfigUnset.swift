@@ -38,10 +38,7 @@ struct ConfigUnset: TandemCommand {
     if dryRun { return try preview(keys: keys, ifRevision: ifRevision, target: target, in: context) }
     return try target.write(
       keys: keys, ifRevision: ifRevision, verb: "unset", in: context,
-      effect: { update in
-        effect(
-          keys: keys, path: target.path, before: update.previousRevision, after: update.document.revision)
-      }
+      effect: { path, before, after in effect(keys: keys, path: path, before: before, after: after) }
     ) { document in
       try checkPresent(keys, in: document, target: target, context: context)
       document.remove(keys)
@@ -57,25 +54,23 @@ struct ConfigUnset: TandemCommand {
   {
     let preview = try target.store.previewUpdate(ifRevision: ifRevision)
     try checkPresent(keys, in: preview.document, target: target, context: context)
-    target.warnIfSharedByDefault(dryRun: true, in: context)
-    var members: [(String, JSONValue)] = [
+    let path = target.path
+    target.warnIfSharedByDefault(dryRun: true, path: path, in: context)
+    let before = preview.document.revision
+    let data: JSONValue = .object([
       ("scope", .string(target.scope.rawValue)),
       ("instance_id", .optional(target.store.namespace.instanceID?.rawValue)),
       ("keys", .array(keys.map(JSONValue.string))),
-    ]
-    members += target.writeLocation
-    members += [
+      ("write_scope", .string(target.scope.rawValue)),
+      ("path", .string(path)),
       ("dry_run", .bool(true)),
-      (
-        "effect",
-        effect(keys: keys, path: target.path, before: preview.document.revision, after: preview.nextRevision)
-      ),
-    ]
+      ("effect", effect(keys: keys, path: path, before: before, after: preview.nextRevision)),
+    ])
     return CommandOutput(
-      data: .object(members),
+      data: data,
       text: "would unset \(keys.joined(with: ", ")) in the \(target.scope.rawValue) document "
-        + "\(TextEscaping.escape(target.path)) (revision \(preview.document.revision) would become "
-        + "\(preview.nextRevision)); nothing was changed")
+        + "\(TextEscaping.escape(path)) (revision \(before) would become \(preview.nextRevision)); "
+        + "nothing was changed")
   }
 
   /// Refuses the whole change when a key is missing, as both the write and the dry run do.

@@ -19,25 +19,29 @@ enum AbsolutePath {
       // Without a working directory (removed meanwhile) the path is left relative rather
       // than made up.
       guard getcwd(&buffer, buffer.count) != nil else { return path }
-      base = String(cString: buffer)
+      base = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
     let parts = (base + "/" + path).split(separator: "/").filter { $0 != "." }
     return "/" + parts.joined(separator: "/")
   }
 
-  /// Whether `path` has an empty or `.` component, or a trailing `/`.
+  /// Whether `path` has an empty or `.` component, or a trailing `/`: one pass over its
+  /// bytes in place (writes on the hot route ask for every answer).
   private static func needsCleaning(_ path: String) -> Bool {
-    var previous: UInt8 = 0
-    var beforePrevious: UInt8 = 0
-    for byte in path.utf8 {
-      if byte == UInt8(ascii: "/") {
-        if previous == UInt8(ascii: "/") { return true }
-        if previous == UInt8(ascii: ".") && beforePrevious == UInt8(ascii: "/") { return true }
+    var path = path
+    return path.withUTF8 { bytes in
+      let slash = UInt8(ascii: "/")
+      let dot = UInt8(ascii: ".")
+      var previous: UInt8 = 0
+      var beforePrevious: UInt8 = 0
+      for byte in bytes {
+        if byte == slash && (previous == slash || (previous == dot && beforePrevious == slash)) {
+          return true
+        }
+        beforePrevious = previous
+        previous = byte
       }
-      beforePrevious = previous
-      previous = byte
+      return (previous == slash && bytes.count > 1) || (previous == dot && beforePrevious == slash)
     }
-    return previous == UInt8(ascii: "/") && path.utf8.count > 1
-      || (previous == UInt8(ascii: ".") && beforePrevious == UInt8(ascii: "/"))
   }
 }
