@@ -7,7 +7,8 @@ extension AuthLogin: ContractedCommand {
     examples: [
       CommandExample(
         "Store an OAuth account; its refresh token comes on standard input",
-        "auth login --account ci --token-url https://auth.example.com/token --client-id tandem < refresh-token"),
+        "auth login --account ci --token-url https://auth.example.com/token --client-id tandem < refresh-token"
+      ),
       CommandExample(
         "Store an account whose tokens come from a credential helper",
         "auth login --account ci --refresh-command ./get-token.sh"),

@@ -39,7 +39,8 @@ extension ConfigList: ContractedCommand {
     .safe, failures: FailureSets.read,
     examples: [
       CommandExample("Every visible key with its scope", "config list"),
-      CommandExample("The shared document's values and revision, as JSON", "--output json config list --scope shared"),
+      CommandExample(
+        "The shared document's values and revision, as JSON", "--output json config list --scope shared"),
     ])
 }
 
