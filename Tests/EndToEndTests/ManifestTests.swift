@@ -210,7 +210,7 @@ struct ManifestTests {
       if character == "'" {
         quoted.toggle()
         any = true
-      } else if character == " " && !quoted {
+      } else if character.isWhitespace && !quoted {
         if any || !current.isEmpty { words.append(current) }
         current = ""
         any = false
