@@ -3,7 +3,7 @@ import TandemState
 
 extension AuthLogin: ContractedCommand {
   static let contract = CommandContract(
-    .mutating, failures: FailureSets.write + [.inputTimeout, .setupRequired],
+    .mutating, failures: FailureSets.write + [.inputMissing, .inputTimeout, .setupRequired],
     examples: [
       CommandExample(
         "Store an OAuth account; its refresh token comes on standard input",
