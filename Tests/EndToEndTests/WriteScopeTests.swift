@@ -1,6 +1,9 @@
 import Foundation
+import TandemCLI
 import TandemTestSupport
 import Testing
+
+@testable import tandem
 
 /// Every write says where it went (`write_scope`, the document's absolute `path`), on the
 /// hand-parsed fast route and on swift-argument-parser's alike; and a write that goes to the
@@ -54,6 +57,38 @@ struct WriteScopeTests {
     }
     let problems = try SchemaValidator.validateEnvelopes(envelopes)
     #expect(problems.isEmpty, "\(problems)")
+  }
+
+  @Test("each route is the one meant: write_scope and path come from the fast route and from the parser")
+  func routesTaken() async throws {
+    let home = Home()
+    for (instance, scope, expected) in [
+      (nil, nil, "shared"), ("agent-1", nil, "instance"), ("agent-1", "shared", "shared"),
+    ] as [(String?, String?, String)] {
+      let path = home.path + (expected == "instance" ? "/instances/agent-1" : "") + "/config.json"
+      for (words, route) in [
+        (["config", "set", "k=v"], "config set"), (["config", "unset", "k"], "config unset"),
+      ] {
+        for fast in [true, false] {
+          if words[1] == "unset" {
+            // Something to unset, on the other route's account.
+            try home.run(
+              ["config", "set", "k=v"] + (scope.map { ["--scope", $0] } ?? []), instance: instance)
+          }
+          let response = await CommandLineTool.invoke(
+            Tandem.self,
+            arguments: home.args(words + (scope.map { ["--scope", $0] } ?? []), instance: instance),
+            environment: ["HOME": home.directory.path].merging(fast ? [:] : ["TANDEM_FAST_PATH": "0"]) { $1 })
+          #expect(response.route == (fast ? .fast(route) : .parser), "\(words): \(response.route)")
+          let envelope =
+            try JSONSerialization.jsonObject(with: Data(response.standardOutput.utf8)) as? [String: Any]
+          let data = envelope?["data"] as? [String: Any]
+          #expect(
+            data?["write_scope"] as? String == expected, "\(words) fast=\(fast): \(response.standardOutput)")
+          #expect(data?["path"] as? String == path, "\(words) fast=\(fast)")
+        }
+      }
+    }
   }
 
   @Test("config repair and instances remove report write_scope and the absolute path")
