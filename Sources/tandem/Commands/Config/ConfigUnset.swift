@@ -19,7 +19,9 @@ struct ConfigUnset: TandemCommand {
   @Option(name: .customLong("if-revision"), help: "Apply only if the document is at this revision.")
   var ifRevision: UInt64?
 
-  @Option(help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"))
+  @Option(
+    help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"),
+    completion: .list(ConfigScope.allCases.map(\.rawValue)))
   var scope: String?
 
   @Flag(name: .customLong("dry-run"), help: "Report what would be removed; change nothing.")
