@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "TandemCLI", targets: ["TandemCLI"]),
     .library(name: "TandemConfiguration", targets: ["TandemConfiguration"]),
     .executable(name: "tandem", targets: ["tandem"]),
+    .executable(name: "tandem-mcp", targets: ["tandem-mcp"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,6 +22,17 @@ let package = Package(
     // `swift package generate-documentation` (scripts/docs): the DocC catalogs of TandemState
     // and TandemCLI. A command plug-in: nothing of it is linked into a product.
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+    // The MCP server `tandem-mcp`. In this package, not a nested one like Benchmarks/ and
+    // Fuzz/, because it spawns `tandem` through TandemState's `package` process spawner. It
+    // resolves here: the SDK asks for swift-docc-plugin on branch main, and the requirement
+    // above (1.5.0) wins. Cost, measured on a clean `swift build --build-tests` (2 cores
+    // shared with other builds): 316 s user CPU without it, MEASURED_WITH with it; only
+    // SystemPackage, Logging and MCP are compiled (swift-nio, which the SDK's conformance
+    // executables declare, is resolved but never built), and `tandem` links none of it.
+    // 0.x minor releases break API: up to the next minor only.
+    .package(url: "https://github.com/modelcontextprotocol/swift-sdk", .upToNextMinor(from: "0.12.1")),
+    // `FileDescriptor` for the tests' MCP client, which talks to a spawned server's pipes.
+    .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
   ],
   targets: [
     // The core: state home, locks, atomic files, revisioned config. No CLI dependency.
@@ -70,6 +82,14 @@ let package = Package(
       path: "Examples/notes",
       packageAccess: false
     ),
+    // The MCP server over stdio: tools whose input schemas come from `tandem manifest`, each
+    // call one `tandem --output json` process. Its own product, so that `tandem`'s start-up
+    // does not pay for the SDK (or Foundation); it holds no state of its own.
+    .target(
+      name: "TandemMCP",
+      dependencies: ["TandemState", "TandemCLI", .product(name: "MCP", package: "swift-sdk")]
+    ),
+    .executableTarget(name: "tandem-mcp", dependencies: ["TandemMCP"]),
     // Helpers shared by the test targets: temporary homes, running the built tool.
     .target(name: "TandemTestSupport", dependencies: ["TandemState"], path: "Tests/TandemTestSupport"),
     .testTarget(name: "TandemStateTests", dependencies: ["TandemState", "TandemTestSupport"]),
@@ -86,6 +106,16 @@ let package = Package(
     ),
     // Runs the built `tandem` binary as real, concurrent processes.
     .testTarget(name: "EndToEndTests", dependencies: ["tandem", "TandemTestSupport"]),
+    // The MCP server: its translation of the manifest and envelopes, and real clients (the
+    // SDK's) talking to spawned `tandem-mcp` processes.
+    .testTarget(
+      name: "TandemMCPTests",
+      dependencies: [
+        "TandemMCP", "tandem-mcp", "tandem", "TandemState", "TandemCLI", "TandemTestSupport",
+        .product(name: "MCP", package: "swift-sdk"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
+    ),
     // Runs the built example tool `notes` (and `tandem` beside it) as real, concurrent processes.
     .testTarget(
       name: "ExampleToolTests", dependencies: ["notes", "tandem", "TandemState", "TandemTestSupport"]),
