@@ -73,6 +73,7 @@ struct FastPathTests {
     }
     var meta = object["meta"] as? [String: Any] ?? [:]
     meta["duration_ms"] = nil
+    meta["request_id"] = nil
     object["meta"] = meta
     if var data = object["data"] as? [String: Any] {
       data["waited_ms"] = nil
