@@ -22,13 +22,18 @@ let package = Package(
     // `swift package generate-documentation` (scripts/docs): the DocC catalogs of TandemState
     // and TandemCLI. A command plug-in: nothing of it is linked into a product.
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
-    // The MCP server `tandem-mcp`. In this package, not a nested one like Benchmarks/ and
-    // Fuzz/, because it spawns `tandem` through TandemState's `package` process spawner. It
-    // resolves here: the SDK asks for swift-docc-plugin on branch main, and the requirement
-    // above (1.5.0) wins. Cost, measured on a clean `swift build --build-tests` (2 cores
-    // shared with other builds): 316 s user CPU without it, MEASURED_WITH with it; only
-    // SystemPackage, Logging and MCP are compiled (swift-nio, which the SDK's conformance
-    // executables declare, is resolved but never built), and `tandem` links none of it.
+    // The MCP server `tandem-mcp`: here, not in a nested package like Benchmarks/ and Fuzz/.
+    // - It resolves: the SDK asks for swift-docc-plugin on branch main, and the root's
+    //   requirement above wins (1.5.0). Resolution adds swift-nio, swift-atomics and
+    //   eventsource, which the SDK declares for its own conformance tools and Apple
+    //   platforms: about 2 s and 21 MB of checkouts; none of them is compiled.
+    // - Its cost, measured on a clean `swift build --build-tests` (2 shared cores): 300 s
+    //   user CPU and 384 s wall without the server, 411 s and 456 s with it; about 80 s CPU
+    //   of that is the SDK (MCP, swift-log, swift-system), the rest the server and its tests.
+    //   Incremental builds and `swift build --product tandem` do not pay it, and `tandem`
+    //   links none of it.
+    // - A nested package would pay the same in scripts/test and CI, and could not call
+    //   TandemState's `package` process spawner without compiler flags.
     // 0.x minor releases break API: up to the next minor only.
     .package(url: "https://github.com/modelcontextprotocol/swift-sdk", .upToNextMinor(from: "0.12.1")),
     // `FileDescriptor` for the tests' MCP client, which talks to a spawned server's pipes.

@@ -42,7 +42,8 @@ package struct TandemMCPServer: Sendable {
     } catch {
       throw ManifestError("cannot run \(executable.path): \(error.message)")
     }
-    return TandemMCPServer(executable: executable, catalog: try ToolCatalog(manifestEnvelope: output.standardOutput))
+    return TandemMCPServer(
+      executable: executable, catalog: try ToolCatalog(manifestEnvelope: output.standardOutput))
   }
 
   /// Serves `transport` until the client goes away.
@@ -60,12 +61,16 @@ package struct TandemMCPServer: Sendable {
         throw MCPError.invalidParams(
           "no tool \(InstanceID.quoted(call.name)); tools/list gives the tools of this server")
       }
+      let result: CallTool.Result
       do throws(CommandFailure) {
         let line = try definition.commandLine(for: call.arguments ?? [:])
-        return ToolResult.make(from: try await executable.run(line))
+        result = ToolResult.make(from: try await executable.run(line))
       } catch {
-        return ToolResult.failure(error)
+        result = ToolResult.failure(error)
       }
+      // A cancelled request gets no response (the client no longer waits for one).
+      try Task.checkCancellation()
+      return result
     }
     try await server.start(transport: transport)
     await server.waitUntilCompleted()

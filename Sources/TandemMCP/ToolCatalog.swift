@@ -41,7 +41,8 @@ struct ToolCatalog: Sendable {
     var definitions: [ToolDefinition] = []
     for (tool, path) in Self.exposed {
       guard let entry = commands[path] else {
-        throw ManifestError("the manifest has no command \(path): tandem-mcp and tandem are of different versions")
+        throw ManifestError(
+          "the manifest has no command \(path): tandem-mcp and tandem are of different versions")
       }
       definitions.append(try ToolDefinition(name: tool, command: ManifestCommand(path: path, entry: entry)))
     }

@@ -48,7 +48,8 @@ struct ToolDefinition: Sendable {
   /// `if-revision` → `if_revision`.
   static func propertyName(_ flag: String) -> String {
     let kept = flag.unicodeScalars.map { scalar -> Unicode.Scalar in
-      ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) ? scalar : "_"
+      ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+        ? scalar : "_"
     }
     return String(String.UnicodeScalarView(kept))
   }
@@ -122,8 +123,9 @@ struct ToolDefinition: Sendable {
         }
         texts = converted
       case (_, _):
+        // A single value for a list is a list of one: what the caller meant is plain.
         guard let text = value.argumentText else {
-          throw invalid("\(name): \(parameter.property) must be \(flag.type == "array" ? "a list" : "one value")")
+          throw invalid("\(name): \(parameter.property) must be one value")
         }
         texts = [text]
       }

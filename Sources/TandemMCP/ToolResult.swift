@@ -17,14 +17,27 @@ import TandemState
 enum ToolResult {
   /// The result for what a `tandem` process printed and how it ended.
   static func make(from output: CapturedProcess.Result) -> CallTool.Result {
-    guard let envelope = try? JSONParser.parse(output.standardOutput), let ok = envelope["ok"]?.boolValue
-    else { return failure(noEnvelope(output)) }
+    make(
+      standardOutput: output.standardOutput, standardError: output.standardError,
+      termination: output.termination)
+  }
+
+  /// The result for what a `tandem` process printed and how it ended (`nil`: killed at a
+  /// deadline).
+  static func make(standardOutput: [UInt8], standardError: [UInt8], termination: ChildProcess.Termination?)
+    -> CallTool.Result
+  {
+    func unreadable() -> CallTool.Result {
+      failure(Self.noEnvelope(standardError: standardError, termination: termination))
+    }
+    guard let envelope = try? JSONParser.parse(standardOutput), let ok = envelope["ok"]?.boolValue
+    else { return unreadable() }
     let warnings = envelope["warnings"] ?? .array([])
     let meta = envelope["meta"] ?? .object([])
     if ok {
       return result(envelope["data"] ?? .null, isError: false, warnings: warnings, meta: meta)
     }
-    guard let error = envelope["error"], case .object = error else { return failure(noEnvelope(output)) }
+    guard let error = envelope["error"], case .object = error else { return unreadable() }
     return result(error, isError: true, warnings: warnings, meta: meta)
   }
 
@@ -58,9 +71,9 @@ enum ToolResult {
 
   /// The failure reported when `tandem` printed no envelope: it was killed, or is not the
   /// `tandem` it should be.
-  static func noEnvelope(_ output: CapturedProcess.Result) -> CommandFailure {
+  static func noEnvelope(standardError: [UInt8], termination: ChildProcess.Termination?) -> CommandFailure {
     let how: String
-    switch output.termination {
+    switch termination {
     case .exited(let status)?: how = "exited with status \(status)"
     case .signaled(let signal)?: how = "was killed by signal \(signal)"
     case nil: how = "did not end in time"
@@ -69,7 +82,7 @@ enum ToolResult {
       code: "INTERNAL_ERROR", exitCode: .generalError,
       message: "tandem \(how) without printing a JSON envelope")
     // What it said instead, cut short: a field of its own, never part of the message.
-    let said = String(decoding: output.standardError.prefix(400), as: UTF8.self)
+    let said = String(decoding: standardError.prefix(400), as: UTF8.self)
     if !said.isEmpty { failure.details.append(("stderr", .string(said))) }
     failure.fixRequired = "check that TANDEM_BIN (or the tandem beside tandem-mcp) is the matching tandem"
     return failure

@@ -18,7 +18,8 @@ if arguments.contains("--help") || arguments.contains("-h") {
   exit(0)
 }
 if let unexpected = arguments.first {
-  FileHandle.standardError.write(Data("tandem-mcp: unexpected argument \(unexpected); it takes none (see --help)\n".utf8))
+  FileHandle.standardError.write(
+    Data("tandem-mcp: unexpected argument \(unexpected); it takes none (see --help)\n".utf8))
   exit(2)
 }
 
