@@ -40,10 +40,16 @@ package struct TandemMCPServer: Sendable {
       output = try CapturedProcess.run(
         [executable.path, "manifest", "--output=json"], input: [], timeout: .seconds(60))
     } catch {
-      throw ManifestError("cannot run \(executable.path): \(error.message)")
+      throw ManifestError(
+        "\(error.message); set TANDEM_BIN to the tandem binary, or install tandem beside tandem-mcp or in PATH"
+      )
     }
-    return TandemMCPServer(
-      executable: executable, catalog: try ToolCatalog(manifestEnvelope: output.standardOutput))
+    do {
+      return TandemMCPServer(
+        executable: executable, catalog: try ToolCatalog(manifestEnvelope: output.standardOutput))
+    } catch {
+      throw ManifestError("\(InstanceID.quoted(executable.path)): \(error.description)")
+    }
   }
 
   /// Serves `transport` until the client goes away.

@@ -68,8 +68,7 @@ struct ToolDefinition: Sendable {
     return Tool(
       name: name, description: command.description, inputSchema: schema,
       annotations: Tool.Annotations(
-        readOnlyHint: command.dangerLevel == "safe", destructiveHint: command.dangerLevel == "destructive",
-        openWorldHint: false))
+        readOnlyHint: command.dangerLevel == "safe", destructiveHint: command.dangerLevel == "destructive"))
   }
 
   /// The JSON Schema of one flag's value.
@@ -99,7 +98,7 @@ struct ToolDefinition: Sendable {
   func commandLine(for arguments: [String: Value]) throws(CommandFailure) -> [String] {
     let known = Set(parameters.map(\.property))
     if let unknown = arguments.keys.sorted().first(where: { !known.contains($0) }) {
-      throw invalid("\(name) has no argument \(Self.quoted(unknown)); it takes \(propertyList)")
+      throw invalid("\(name) has no argument \(InstanceID.quoted(unknown)); it takes \(propertyList)")
     }
     var options: [String] = []
     var positionals: [String] = []
@@ -148,10 +147,5 @@ struct ToolDefinition: Sendable {
     var failure = CommandFailure.usage(message)
     failure.fixRequired = "correct the arguments; tools/list gives \(name)'s input schema"
     return failure
-  }
-
-  /// A name the caller gave, quoted as data: it may hold anything.
-  static func quoted(_ text: String) -> String {
-    InstanceID.quoted(text)
   }
 }

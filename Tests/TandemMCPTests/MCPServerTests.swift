@@ -154,16 +154,12 @@ struct MCPServerTests {
   func lockTimeout() async throws {
     let home = Home()
     let server = try await home.server(["TANDEM_LOCK_TIMEOUT": "30s"])
-    let holder = try TandemBinary.start(["--home", home.path, "lock", "run", "--", "sleep", "30"])
+    let holder = try TandemBinary.start(["--home", home.path, "lock", "run", "--", "sleep", "300"])
     defer {
       kill(holder.pid, SIGTERM)
       _ = holder.wait()
     }
-    var held = false
-    for _ in 0..<500 where !held {
-      held = try await server.call("lock_status").json?["held"] as? Bool == true
-      if !held { usleep(10_000) }
-    }
+    let held = try await waitUntil { try await server.call("lock_status").json?["held"] as? Bool == true }
     #expect(held, "lock run never took the lock")
     // The per-call lock_timeout beats the server's TANDEM_LOCK_TIMEOUT.
     let busy = try await server.call("config_set", ["key_value": ["a=1"], "lock_timeout": "100ms"])
@@ -180,32 +176,20 @@ struct MCPServerTests {
   func cancellation() async throws {
     let home = Home()
     let server = try await home.server()
-    let holder = try TandemBinary.start(["--home", home.path, "lock", "run", "--", "sleep", "30"])
+    let holder = try TandemBinary.start(["--home", home.path, "lock", "run", "--", "sleep", "300"])
     defer {
       kill(holder.pid, SIGTERM)
       _ = holder.wait()
     }
-    var held = false
-    for _ in 0..<500 where !held {
-      held = try await server.call("lock_status").json?["held"] as? Bool == true
-      if !held { usleep(10_000) }
-    }
+    let held = try await waitUntil { try await server.call("lock_status").json?["held"] as? Bool == true }
     #expect(held, "lock run never took the lock")
     let waiting = try await server.client.send(
       CallTool.request(
-        .init(name: "config_set", arguments: ["key_value": ["late=1"], "lock_timeout": "60s"])))
-    var children: [Int32] = []
-    for _ in 0..<500 where children.isEmpty {
-      children = childProcesses(of: server.pid)
-      if children.isEmpty { usleep(10_000) }
-    }
-    #expect(children.count == 1, "the call's tandem process never started")
+        .init(name: "config_set", arguments: ["key_value": ["late=1"], "lock_timeout": "300s"])))
+    let started = await waitUntil { childProcesses(of: server.pid).count == 1 }
+    #expect(started, "the call's tandem process never started")
     try await server.client.cancelRequest(waiting.requestID, reason: "test")
-    var gone = false
-    for _ in 0..<500 where !gone {
-      gone = childProcesses(of: server.pid).isEmpty
-      if !gone { usleep(10_000) }
-    }
+    let gone = await waitUntil { childProcesses(of: server.pid).isEmpty }
     #expect(gone, "the cancelled call's tandem process still runs")
     await #expect(throws: CancellationError.self) { _ = try await waiting.value }
     kill(holder.pid, SIGTERM)
@@ -276,6 +260,18 @@ struct MCPServerTests {
       for key in 0..<keysPerServer { #expect(try stored("w\(index)_k\(key)") == "v\(key)") }
     }
     for server in servers { #expect(await server.close().status == 0) }
+  }
+
+  /// Polls `condition` until it holds or a minute has passed. Generous: with tests running
+  /// in parallel, the cooperative pool that the SDK's client tasks need can be busy for
+  /// seconds.
+  private func waitUntil(_ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + .seconds(60)
+    while ContinuousClock.now < deadline {
+      if try await condition() { return true }
+      try? await Task.sleep(for: .milliseconds(10))
+    }
+    return false
   }
 
   struct Outcome: Sendable {

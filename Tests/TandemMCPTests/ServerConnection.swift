@@ -63,12 +63,13 @@ final class ServerConnection: @unchecked Sendable {
     process.closeStandardInput()
     // A server that outlives its input is a failure of its own: killed, and reported as -1.
     var status: Int32 = -1
-    for _ in 0..<1000 {
+    let deadline = ContinuousClock.now + .seconds(30)
+    while ContinuousClock.now < deadline {
       if let ended = process.exitIfEnded() {
         status = ended.shellStatus
         break
       }
-      usleep(10_000)
+      try? await Task.sleep(for: .milliseconds(10))
     }
     if status == -1 { _ = process.killAndReap() }
     let text = errorOutput.wait()
