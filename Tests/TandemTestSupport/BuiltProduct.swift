@@ -70,12 +70,18 @@ public struct BuiltProduct: Sendable {
     public func envelopeProblems() -> [String] {
       guard let schema = JSONSchema.envelope else { return ["the envelope schema could not be read"] }
       let lines = standardOutput.split(separator: "\n")
-      guard lines.count == 1 else { return ["\(lines.count) lines, not one JSON document: \(standardOutput.prefix(300))"] }
+      guard lines.count == 1 else {
+        return ["\(lines.count) lines, not one JSON document: \(standardOutput.prefix(300))"]
+      }
       var problems = schema.problems(text: standardOutput)
       if let envelope {
         let meta = envelope["meta"] as? [String: Any]
-        if (meta?["request_id"] as? String)?.isEmpty != false { problems.append("meta.request_id is missing") }
-        if (envelope["ok"] as? Bool) != (status == 0) { problems.append("ok does not match exit status \(status)") }
+        if (meta?["request_id"] as? String)?.isEmpty != false {
+          problems.append("meta.request_id is missing")
+        }
+        if (envelope["ok"] as? Bool) != (status == 0) {
+          problems.append("ok does not match exit status \(status)")
+        }
       }
       return problems.map { "\($0) in \(standardOutput.prefix(300))" }
     }
@@ -180,7 +186,8 @@ public struct BuiltProduct: Sendable {
     _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [], input: String? = nil
   ) throws -> Running {
     try Running(
-      arguments, environment: environment, unsetting: unsetting, executable: path, input: input, product: self)
+      arguments, environment: environment, unsetting: unsetting, executable: path, input: input, product: self
+    )
   }
 
   /// Runs the product to the end.

@@ -9,7 +9,7 @@ public import TandemState
 /// | `CONCURRENT_MODIFICATION`, reason `revision_mismatch` | 6 | no | |
 /// | `CONCURRENT_MODIFICATION`, reason `lock_replaced` | 6 | yes | immediate |
 /// | `WRITE_UNCONFIRMED` | 6 | no | |
-/// | `INVALID_ARGUMENT`, `LIMIT_EXCEEDED` | 2 | no | |
+/// | `INVALID_ARGUMENT`, `LIMIT_EXCEEDED`, `INPUT_MISSING` | 2 | no | |
 /// | `STATE_CORRUPT`, `UNSAFE_STATE_PATH`, `DISK_FULL`, `READ_ONLY_FILESYSTEM`, `SETUP_REQUIRED` | 4 | no | |
 /// | `NOT_FOUND` | 5 | no | |
 /// | `PERMISSION_DENIED`, `ACCESS_DENIED` | 7 | no | |
@@ -68,7 +68,8 @@ public enum ErrorCatalog {
     case .concurrentModification: return Entry(exitCode: .conflict, retryable: true)
     // Applied, but possibly overwritten by a writer that locked a replaced lock file.
     case .writeUnconfirmed: return Entry(exitCode: .conflict, retryable: false, sideEffects: .partial)
-    case .invalidArgument, .limitExceeded: return Entry(exitCode: .argumentError, retryable: false)
+    case .invalidArgument, .limitExceeded, .inputMissing:
+      return Entry(exitCode: .argumentError, retryable: false)
     case .stateCorrupt, .unsafeStatePath, .diskFull, .readOnlyFileSystem, .setupRequired:
       return Entry(exitCode: .precondition, retryable: false)
     case .notFound: return Entry(exitCode: .notFound, retryable: false)

@@ -50,27 +50,27 @@ public struct CommandContract: Sendable {
   /// (`INVALID_ARGUMENT` for a bad command line, `INTERNAL_ERROR`, `IO_ERROR`). Each is
   /// reported in the manifest under the exit code the ``ErrorCatalog`` gives it.
   public var failures: [StateError.Code]
-  /// Exit statuses of the command's own that are not error codes: e.g. `lock run`, which
-  /// exits with the status of the command it ran.
-  public var passedThroughStatus: String?
   /// Example invocations.
   public var examples: [CommandExample]
+  /// The accepted values of options that take a string and check it themselves (e.g.
+  /// `["scope": ["instance", "shared"]]`), by long name; the manifest lists them as enums.
+  /// Options of a `CaseIterable` type need nothing here.
+  public var allowedValues: [String: [String]]
 
   /// A contract.
   ///
   /// - Parameters:
   ///   - danger: how much the command changes.
   ///   - failures: the error codes it may end with, beyond the ones every command may.
-  ///   - passedThroughStatus: for a command that exits with another program's status, what
-  ///     that status is (one sentence).
   ///   - examples: example invocations.
+  ///   - allowedValues: the accepted values of string options the command checks itself.
   public init(
-    _ danger: DangerLevel, failures: [StateError.Code] = [], passedThroughStatus: String? = nil,
-    examples: [CommandExample] = []
+    _ danger: DangerLevel, failures: [StateError.Code] = [], examples: [CommandExample] = [],
+    allowedValues: [String: [String]] = [:]
   ) {
     self.danger = danger
     self.failures = failures
-    self.passedThroughStatus = passedThroughStatus
     self.examples = examples
+    self.allowedValues = allowedValues
   }
 }

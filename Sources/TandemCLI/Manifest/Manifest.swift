@@ -76,7 +76,10 @@ package enum Manifest {
     let danger: DangerLevel = contract?.danger ?? (isGroup || node.type == nil ? .safe : .mutating)
     let types = node.type.map(ArgumentValueType.types(of:)) ?? [:]
     var flags: [(String, JSONValue)] = []
-    for argument in node.arguments {
+    for var argument in node.arguments {
+      if argument.allValues == nil, let values = contract?.allowedValues[argument.name] {
+        argument.allValues = values
+      }
       flags.append((argument.name, flag(argument, type: types[argument.name])))
     }
     flags += globals

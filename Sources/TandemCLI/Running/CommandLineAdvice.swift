@@ -59,6 +59,24 @@ enum CommandLineAdvice {
     return previous[b.count]
   }
 
+  /// The option names of `command` (`--name`, `-n`): those that take a value, and flags.
+  static func options(of command: any ParsableCommand.Type) -> (valued: Set<String>, flags: Set<String>) {
+    var valued: Set<String> = []
+    var flags: Set<String> = []
+    guard let arguments = try? JSONParser.parse(command._dumpHelp())["command"]?["arguments"],
+      case .array(let list) = arguments
+    else { return (valued, flags) }
+    for argument in list {
+      guard case .array(let names) = argument["names"] ?? .null else { continue }
+      for name in names {
+        guard let text = name["name"]?.stringValue else { continue }
+        let spelled = (name["kind"]?.stringValue == "short" ? "-" : "--") + text
+        if argument["kind"]?.stringValue == "option" { valued.insert(spelled) } else { flags.insert(spelled) }
+      }
+    }
+    return (valued, flags)
+  }
+
   /// Whether `command` takes the rest of the line after `--` as one argument (as `lock run
   /// -- CMD ARGS` does), read from swift-argument-parser's own description of it.
   static func takesCommandAfterTerminator(_ command: any ParsableCommand.Type) -> Bool {

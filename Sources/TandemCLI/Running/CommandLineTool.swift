@@ -239,6 +239,17 @@ public enum CommandLineTool {
       return .finished(
         parseFailure(Root.self, error, arguments: rest, format: format, invocation: invocation))
     }
+    // swift-argument-parser's own `help` (also what `--help` parses to): it needs no state
+    // home, so a missing one must not stand in its way.
+    if String(reflecting: type(of: parsed)).hasPrefix("ArgumentParser.") {
+      do {
+        try parsed.run()
+        return .finished(Response(exitStatus: .success, standardOutput: "", standardError: ""))
+      } catch {
+        return .finished(
+          parseFailure(Root.self, error, arguments: rest, format: format, invocation: invocation))
+      }
+    }
     let path = commandPath(of: type(of: parsed), in: Root.self)
 
     let options: GlobalOptions
@@ -482,16 +493,29 @@ public enum CommandLineTool {
         failure.details.append(("did_you_mean", .string(closest)))
       } else {
         let names = target.command.configuration.subcommands.map(CommandLineAdvice.name(of:))
-        failure.suggestion = "the commands of '\(at)' are: " + names.joined(separator: ", ")
+        failure.message += "; its commands are: " + names.joined(separator: ", ")
       }
-    } else if !arguments.contains("--"), message.lowercased().contains("unexpected argument"),
+    } else if !arguments.contains("--"),
+      message.lowercased().contains("unexpected argument") || message.hasPrefix("Unknown option"),
       CommandLineAdvice.takesCommandAfterTerminator(target.command)
     {
       failure.message = message + "; put the command to run after --"
-      // `tool lock run [options] -- CMD ARGS`: the first word the parser refused starts the command.
-      let pathEnd = lastIndexOfPath(target.path, in: arguments)
-      let first = message.split(separator: "'").dropFirst().first.map(String.init)
-      if let first, let start = arguments[pathEnd...].firstIndex(of: first) {
+      // `tool lock run [options] -- CMD ARGS`: the command starts at the first word after the
+      // command's own options.
+      var start = lastIndexOfPath(target.path, in: arguments)
+      let options = CommandLineAdvice.options(of: target.command)
+      while start < arguments.count {
+        let word = arguments[start]
+        if options.valued.contains(word) {
+          start += 2
+        } else if options.flags.contains(word) || options.valued.contains(where: { word.hasPrefix($0 + "=") })
+        {
+          start += 1
+        } else {
+          break
+        }
+      }
+      if start < arguments.count {
         let line = [tool] + arguments[..<start] + ["--"] + arguments[start...]
         failure.fixRequired =
           "put the command to run after --, e.g. " + line.map(ShellQuoting.quote).joined(with: " ")

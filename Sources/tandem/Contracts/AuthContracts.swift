@@ -3,11 +3,12 @@ import TandemState
 
 extension AuthLogin: ContractedCommand {
   static let contract = CommandContract(
-    .mutating, failures: FailureSets.write + [.inputTimeout, .setupRequired],
+    .mutating, failures: FailureSets.write + [.inputMissing, .inputTimeout, .setupRequired],
     examples: [
       CommandExample(
         "Store an OAuth account; its refresh token comes on standard input",
-        "auth login --account ci --token-url https://auth.example.com/token --client-id tandem < refresh-token"),
+        "auth login --account ci --token-url https://auth.example.com/token --client-id tandem < refresh-token"
+      ),
       CommandExample(
         "Store an account whose tokens come from a credential helper",
         "auth login --account ci --refresh-command ./get-token.sh"),

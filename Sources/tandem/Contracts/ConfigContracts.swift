@@ -1,6 +1,9 @@
 import TandemCLI
 import TandemState
 
+/// `--scope` takes a string that the config commands check themselves (`ConfigTarget`).
+private let scopeValues = ["scope": ["instance", "shared"]]
+
 extension ConfigSet: ContractedCommand {
   static let contract = CommandContract(
     .mutating, failures: FailureSets.write,
@@ -13,7 +16,7 @@ extension ConfigSet: ContractedCommand {
       CommandExample(
         "Write the shared document on purpose while an instance id is set",
         "--instance-id agent-1 config set --scope shared region=eu"),
-    ])
+    ], allowedValues: scopeValues)
 }
 
 extension ConfigGet: ContractedCommand {
@@ -22,7 +25,7 @@ extension ConfigGet: ContractedCommand {
     examples: [
       CommandExample("Print a value (the instance's, else the shared one)", "config get theme"),
       CommandExample("The value with its scope and revision, as JSON", "--output json config get theme"),
-    ])
+    ], allowedValues: scopeValues)
 }
 
 extension ConfigUnset: ContractedCommand {
@@ -31,7 +34,7 @@ extension ConfigUnset: ContractedCommand {
     examples: [
       CommandExample("Remove two keys in one transaction", "config unset theme region"),
       CommandExample("Show what would be removed, changing nothing", "config unset --dry-run theme"),
-    ])
+    ], allowedValues: scopeValues)
 }
 
 extension ConfigList: ContractedCommand {
@@ -39,8 +42,9 @@ extension ConfigList: ContractedCommand {
     .safe, failures: FailureSets.read,
     examples: [
       CommandExample("Every visible key with its scope", "config list"),
-      CommandExample("The shared document's values and revision, as JSON", "--output json config list --scope shared"),
-    ])
+      CommandExample(
+        "The shared document's values and revision, as JSON", "--output json config list --scope shared"),
+    ], allowedValues: scopeValues)
 }
 
 extension ConfigRepair: ContractedCommand {
@@ -49,5 +53,5 @@ extension ConfigRepair: ContractedCommand {
     examples: [
       CommandExample("Move a corrupt shared document aside", "config repair --scope shared"),
       CommandExample("Show what would be moved, changing nothing", "config repair --scope shared --dry-run"),
-    ])
+    ], allowedValues: scopeValues)
 }

@@ -6,7 +6,8 @@ extension RunCommand: ContractedCommand {
     .mutating, failures: FailureSets.write + [.notFound],
     examples: [
       CommandExample("Run git serialized on its lock", "run -- git commit -m 'message'"),
-      CommandExample("Run gh with this agent's own config directory", "--instance-id agent-1 run --isolate -- gh pr list"),
+      CommandExample(
+        "Run gh with this agent's own config directory", "--instance-id agent-1 run --isolate -- gh pr list"),
       CommandExample("List the tool profiles", "run --profiles"),
     ])
 }
