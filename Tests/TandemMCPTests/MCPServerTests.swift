@@ -134,6 +134,18 @@ struct MCPServerTests {
         "value"]
         as? String == "1")
 
+    // Warnings come as a second text content: here, a shared write in a home with instances.
+    let shared = try await server.call("config_set", ["key_value": ["team=blue"]])
+    guard case .text(let notes, _, _)? = shared.content.dropFirst().first else {
+      Issue.record("no warnings content: \(shared)")
+      return
+    }
+    #expect(notes.contains("\"warnings\"") && notes.contains("--instance-id"), "\(notes)")
+    // A boolean flag: config_unset's dry_run reports the effect and removes nothing.
+    let dryRun = try await server.call("config_unset", ["keys": ["team"], "dry_run": true])
+    #expect(dryRun.json?["dry_run"] as? Bool == true && dryRun.json?["effect"] is [String: Any], "\(dryRun)")
+    #expect(try home.run(["config", "get", "team"]).data?["value"] as? String == "blue")
+
     // Arguments the tool does not take never reach tandem.
     let unknown = try await server.call("config_get", ["key": "a", "colour": "red"])
     #expect(unknown.code == "INVALID_ARGUMENT" && unknown.json?["exit_code"] as? Int == 2)
