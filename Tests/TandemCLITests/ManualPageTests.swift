@@ -37,6 +37,7 @@ struct ManualPageTests {
       #expect(text.contains("\n.Ss \(command)\n"), "\(command)")
     }
     #expect(text.contains(".Sh MANIFEST"))
+    #expect(text.contains("shelf \\%--generate-completion-script bash|zsh|fish"))
     // The contract: an example, the danger level, and its failures under their exit codes.
     #expect(text.contains("shelf put --color red --copies 2 dune"))
     #expect(text.contains("Danger level: mutating."))

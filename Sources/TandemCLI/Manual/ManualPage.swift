@@ -97,6 +97,16 @@ enum ManualPage {
           + "meta.not_modified true while the tree is unchanged."),
     ]
 
+    lines += [
+      ".Sh SHELL COMPLETION",
+      Mdoc.prose(
+        "\(tool.name) --generate-completion-script bash|zsh|fish prints a completion script for that "
+          + "shell: every command, its options and the global options, with the values of --"
+          + "\(names.output), of options with a fixed set of values and of instance ids (read from "
+          + "the home's \(StateHome.instancesDirectoryName)/ directory). \(tool.name) \(flag) prints this page."
+      ),
+    ]
+
     lines += [".Sh ENVIRONMENT", ".Bl -tag -width Ds"]
     for entry in globals {
       lines.append(".It Ev \(names.environmentVariable(entry.option, tool: tool))")
