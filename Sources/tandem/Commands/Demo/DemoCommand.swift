@@ -23,10 +23,11 @@ struct DemoCommand: TandemCommand {
       curl, which tandem's OAuth refresh runs) is reported as skipped.
 
       Everything happens in a new temporary directory under $TMPDIR (or /tmp), removed at \
-      the end (--keep keeps it and prints where). It never reads or writes your own state: \
+      the end (--keep keeps it and prints where). The demo writes config keys, logs in an \
+      account and makes git commits: in your home they would stay in your state. So \
       --home, --instance-id and --lock-timeout are refused (exit 2) rather than ignored, and \
-      TANDEM_HOME, TANDEM_INSTANCE_ID, TANDEM_LOCK_TIMEOUT and GIT_* variables are not passed \
-      to its agents. --output json is honoured.
+      your TANDEM_* and GIT_* variables (TANDEM_HOME, TANDEM_INSTANCE_ID, GIT_DIR, ...) are \
+      not passed to its agents. --output json is honoured.
 
       Exit 0 when every scenario with tandem kept everything; exit 1 with \
       DEMO_GUARANTEE_BROKEN if one lost anything (the scenarios are in the error's details).
@@ -48,13 +49,18 @@ struct DemoCommand: TandemCommand {
 
     var scenarios: [DemoScenarioResult] = []
     var interruption: DemoInterruption.Interrupted?
+    let stories: [any DemoScenario] = [
+      DemoCounterScenario(workspace: workspace), DemoGitScenario(workspace: workspace),
+      DemoTokenScenario(workspace: workspace),
+    ]
     do throws(DemoInterruption.Interrupted) {
-      narration.line()
-      scenarios.append(try DemoCounterScenario(workspace: workspace).run(narration))
-      narration.line()
-      scenarios.append(try DemoGitScenario(workspace: workspace).run(narration))
-      narration.line()
-      scenarios.append(try DemoTokenScenario(workspace: workspace).run(narration))
+      for story in stories {
+        narration.line()
+        let start = ContinuousClock.now
+        var result = try story.run(narration)
+        result.durationMs = (ContinuousClock.now - start).wholeMilliseconds
+        scenarios.append(result)
+      }
     } catch {
       interruption = error
     }

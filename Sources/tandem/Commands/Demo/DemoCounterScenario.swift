@@ -3,7 +3,7 @@
 /// each other's increments. With tandem the counter is a key of the shared config: each
 /// agent reads it with its revision and writes with `--if-revision`, so that a write based
 /// on a stale read is refused (exit 6) and the agent reads again.
-struct DemoCounterScenario {
+struct DemoCounterScenario: DemoScenario {
   let workspace: DemoWorkspace
   let agents = 4
   let increments = 10

@@ -3,7 +3,7 @@
 /// ("Unable to create '.../index.lock': File exists"), and the agent's change is not
 /// committed. With tandem each agent's `git add` + `git commit` runs under
 /// `tandem lock run --name demo-repo`, one at a time.
-struct DemoGitScenario {
+struct DemoGitScenario: DemoScenario {
   let workspace: DemoWorkspace
   let agents = 4
   let commits = 5

@@ -15,13 +15,15 @@ struct DemoScenarioResult: Encodable {
   /// Why the scenario could not run on this machine (e.g. git is not installed); nil when
   /// it ran.
   var skipped: String?
+  /// How long the scenario took, both sides, in milliseconds.
+  var durationMs: Int64 = 0
 
   /// Whether tandem's guarantee held: true when the scenario was skipped (nothing was shown
   /// either way), else the verdict of the side with tandem.
   var guaranteeHeld: Bool { withTandem?.held ?? true }
 
   private enum CodingKeys: CodingKey {
-    case name, title, agents, eachAgent, withoutTandem, withTandem, guaranteeHeld, skipped
+    case name, title, agents, eachAgent, withoutTandem, withTandem, guaranteeHeld, skipped, durationMs
   }
 
   /// Every member, the absent ones as `null` rather than left out.
@@ -35,6 +37,7 @@ struct DemoScenarioResult: Encodable {
     try container.encode(withTandem, forKey: .withTandem)
     try container.encode(skipped == nil ? guaranteeHeld : nil, forKey: .guaranteeHeld)
     try container.encode(skipped, forKey: .skipped)
+    try container.encode(durationMs, forKey: .durationMs)
   }
 }
 

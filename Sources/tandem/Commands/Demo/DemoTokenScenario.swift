@@ -9,7 +9,7 @@ import TandemState
 /// The provider is ``DemoTokenEndpoint``, on 127.0.0.1, which counts the refresh requests.
 /// tandem's OAuth refresh runs `curl`, and so do the agents without tandem: without curl the
 /// scenario is skipped.
-struct DemoTokenScenario {
+struct DemoTokenScenario: DemoScenario {
   let workspace: DemoWorkspace
   let agents = 8
 
