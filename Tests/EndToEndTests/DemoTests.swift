@@ -140,6 +140,37 @@ struct DemoTests {
     #expect(temporary.entries() == [])
   }
 
+  @Test("without git and curl on PATH those scenarios are skipped and say why; the counter still runs")
+  func missingPrograms() throws {
+    let temporary = TemporaryDirectory("tandem-demo-test")
+    // A PATH with what the counter's agents need, and neither git nor curl.
+    let bin = temporary.appending("bin")
+    try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+    for program in ["sh", "cat", "sleep", "rm", "head"] {
+      let path = try #require(
+        ["/usr/bin", "/bin"].map { "\($0)/\(program)" }.first {
+          FileManager.default.isExecutableFile(atPath: $0)
+        })
+      try FileManager.default.createSymbolicLink(atPath: "\(bin)/\(program)", withDestinationPath: path)
+    }
+    let environment = ["TMPDIR": temporary.path, "PATH": bin]
+    let result = try TandemBinary.run(["demo", "--output", "json"], environment: environment)
+    #expect(result.status == 0, "\(result.standardOutput)")
+    let scenarios = try #require(result.data?["scenarios"] as? [[String: Any]])
+    #expect(scenarios.count == 3)
+    #expect(scenarios.first?["skipped"] is NSNull)
+    #expect(scenarios.first?["guarantee_held"] as? Bool == true)
+    for (scenario, program) in zip(scenarios.dropFirst(), ["git", "curl"]) {
+      #expect((scenario["skipped"] as? String)?.hasPrefix("\(program) is not installed here") == true)
+      #expect(scenario["guarantee_held"] is NSNull && scenario["with_tandem"] is NSNull)
+    }
+    let text = try TandemBinary.run(["demo"], environment: environment)
+    #expect(text.status == 0)
+    #expect(text.standardOutput.contains("skipped: git is not installed here"))
+    #expect(text.standardOutput.contains("skipped: curl is not installed here"))
+    #expect(Self.demoDirectories(temporary) == [])
+  }
+
   @Test("SIGINT during the demo: it stops its agents, removes its directory and exits 130 with INTERRUPTED")
   func interrupted() throws {
     let temporary = TemporaryDirectory("tandem-demo-test")

@@ -45,7 +45,9 @@ struct DemoCommand: TandemCommand {
     let workspace = try DemoWorkspace.create()
     let narration = DemoNarration(streaming: context.options.output == .text)
     narration.line("tandem demo: the same concurrent agents without tandem, then with it.")
-    narration.line("Everything happens in \(workspace.directory).")
+    narration.line(
+      "Everything happens in \(workspace.directory)"
+        + (keep ? " (kept at the end)." : " (removed at the end)."))
 
     var scenarios: [DemoScenarioResult] = []
     var interruption: DemoInterruption.Interrupted?

@@ -9,7 +9,7 @@ struct DemoCounterScenario: DemoScenario {
   let increments = 10
   /// How long an agent "thinks" between reading and writing, as a tool that does some work
   /// does; the same on both sides.
-  let think = "0.005"
+  let think = "0.005"  // seconds, for sleep(1): 5 ms
 
   private var expected: Int { agents * increments }
 
@@ -27,9 +27,13 @@ struct DemoCounterScenario: DemoScenario {
   /// Each agent: read counter.txt, think, write the number plus one back.
   private func withoutTandem(_ narration: DemoNarration) throws(DemoInterruption.Interrupted) -> DemoSide {
     narration.line(
-      "   without tandem: each agent reads counter.txt, thinks \(think) s, writes the number + 1 back")
+      "   without tandem: each agent reads counter.txt, thinks 5 ms, writes the number + 1 back")
     let file = workspace.path("counter.txt")
-    do { try DemoFile.write("0\n", to: file) } catch {}
+    do {
+      try DemoFile.write("0\n", to: file)
+    } catch {
+      return failedSetup("cannot write \(file)", nil, narration)
+    }
     let script = """
       i=0
       while [ "$i" -lt "$3" ]; do
@@ -49,7 +53,7 @@ struct DemoCounterScenario: DemoScenario {
     narration.line(
       "     -> the counter ends at \(value.map(String.init) ?? "an unreadable value") of \(expected): "
         + (side.lost > 0
-          ? "\(side.lost) increments were lost"
+          ? "\(DemoNarration.count(side.lost, "increment")) lost"
           : "no loss this time (races are timing-dependent)"))
     if side.lost == 0 && failed == 0 { side.summary = "no loss this time" }
     return side
@@ -64,7 +68,8 @@ struct DemoCounterScenario: DemoScenario {
         + "   reads again")
     let setup = workspace.tandem(["config", "set", "demo.counter=0"]).wait()
     guard setup.status == 0 else {
-      return failedSetup("tandem config set demo.counter=0 exited \(setup.status)", setup, narration)
+      return failedSetup(
+        "tandem config set demo.counter=0 exited \(setup.status)", setup, narration, withTandem: true)
     }
     // Prints "<increments applied> <writes refused> <error>"; the value and revision are cut
     // out of `config get`'s JSON envelope with the shell's own pattern removal.
@@ -107,17 +112,23 @@ struct DemoCounterScenario: DemoScenario {
     narration.line(
       "     -> the key ends at \(value.map(String.init) ?? "an unreadable value") of \(expected): "
         + (side.held == true
-          ? "nothing lost; tandem refused \(refused) stale writes, which their agents retried"
+          ? "nothing lost; tandem refused \(DemoNarration.count(refused, "stale write")), which their agents retried"
           : "\(side.lost) INCREMENTS WERE LOST, \(failed) agents failed"
             + (results.first(where: { $0.status != 0 }).map { ": " + $0.standardOutput.lastLine } ?? "")))
     return side
   }
 
-  private func failedSetup(_ what: String, _ result: DemoProcess.Result, _ narration: DemoNarration)
-    -> DemoSide
-  {
-    let detail = what + (result.standardError.isEmpty ? "" : ": " + result.standardError.lastLine)
+  /// A side that could not start. With tandem that fails the demo (`held` false): the
+  /// guarantee was not shown.
+  private func failedSetup(
+    _ what: String, _ result: DemoProcess.Result?, _ narration: DemoNarration, withTandem: Bool = false
+  ) -> DemoSide {
+    let errors = result?.standardError.lastLine ?? ""
+    let detail = what + (errors.isEmpty ? "" : ": " + errors)
     narration.line("     -> FAILED: " + detail)
-    return DemoSide(expected: expected, kept: 0, failedCommands: 1, held: false, summary: "failed: " + detail)
+    return DemoSide(
+      expected: expected, kept: 0, failedCommands: 1, held: withTandem ? false : nil,
+      summary: "failed: " + detail)
   }
+
 }

@@ -128,7 +128,7 @@ struct DemoGitScenario: DemoScenario {
     } else {
       if kept == expected && failed == 0 { side.summary = "no loss this time" }
       narration.line(
-        "     -> \(kept) of \(expected) changes committed; \(failed) git commands failed, "
+        "     -> \(kept) of \(expected) changes committed; \(DemoNarration.count(failed, "git command")) failed, "
           + "\(locked) of them on .git/index.lock"
           + (failed == 0 ? ": no loss this time (races are timing-dependent)" : ""))
       if !firstError.isEmpty { narration.line("        e.g. \(firstError)") }

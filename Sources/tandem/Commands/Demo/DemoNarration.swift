@@ -25,4 +25,10 @@ final class DemoNarration {
     guard streaming, !readerGone else { return }
     readerGone = !DemoFile.writeAll(Array((text + "\n").utf8), to: STDOUT_FILENO)
   }
+
+  /// "1 agent", "2 agents": a count and its noun, in the plural (`noun` + "s" unless given)
+  /// unless the count is 1.
+  static func count(_ number: Int, _ noun: String, plural: String? = nil) -> String {
+    "\(number) " + (number == 1 ? noun : plural ?? noun + "s")
+  }
 }

@@ -7,7 +7,9 @@ enum DemoSummaryTable {
     for scenario in scenarios {
       let title = "\(scenario.title) (\(scenario.agents) agents)"
       if let skipped = scenario.skipped {
-        rows.append([title, "skipped: " + skipped, ""])
+        // The reason's first clause: the narration above has the whole of it.
+        let reason = skipped.firstRange(of: " (").map { String(skipped[..<$0.lowerBound]) } ?? skipped
+        rows.append([title, "skipped: " + reason, ""])
       } else {
         rows.append([
           title, scenario.withoutTandem?.summary ?? "",

@@ -47,8 +47,14 @@ struct DemoTokenScenario: DemoScenario {
     narration.line(
       "   without tandem: each agent reads the stored refresh token, POSTs it with curl, stores the new one")
     let file = workspace.path("refresh-token")
-    do { try DemoFile.write(endpoint.newGrant("without"), to: file) } catch {}
-    // Prints "ok" with a token, or "logged-out" and the provider's answer.
+    do {
+      try DemoFile.write(endpoint.newGrant("without"), to: file)
+    } catch {
+      narration.line("     -> FAILED: cannot write \(file)")
+      return DemoSide(expected: agents, kept: 0, failedCommands: 1, summary: "failed: cannot write \(file)")
+    }
+    // Prints "ok" with a token, "logged-out" when the provider refused the refresh token,
+    // else "error" and what curl got (no answer at all, say).
     let script = """
       rt=$(cat "$2")
       answer=$(printf 'grant_type=refresh_token&refresh_token=%s&client_id=%s' "$rt" "$4" |
@@ -59,23 +65,37 @@ struct DemoTokenScenario: DemoScenario {
           new=${answer#*\\"refresh_token\\":\\"}; new=${new%%\\"*}
           printf '%s' "$new" > "$2"
           echo ok ;;
-        *) echo "logged-out $answer" ;;
+        *invalid_grant*) echo logged-out ;;
+        *) echo "error: ${answer:-no answer from $3}" ;;
       esac
       """
     let results = try DemoProcess.waitAll(
       (1...agents).map { _ in workspace.agent(script, [file, endpoint.url, DemoTokenEndpoint.clientID]) })
     let kept = results.filter { $0.standardOutput.hasPrefix("ok") }.count
+    let loggedOut = results.filter { $0.standardOutput.hasPrefix("logged-out") }.count
+    let errors = results.filter {
+      !$0.standardOutput.hasPrefix("ok") && !$0.standardOutput.hasPrefix("logged-out")
+    }
     let counts = endpoint.counts("without")
     var side = DemoSide(
       expected: agents, kept: kept, failedCommands: agents - kept, refreshRequests: counts.requests,
       distinctTokens: counts.issued.count, summary: "")
-    side.summary = "\(side.lost) of \(agents) logged out, \(counts.requests) refreshes"
+    side.summary =
+      side.lost == 0
+      ? "no loss this time"
+      : "\(loggedOut) of \(agents) logged out, \(DemoNarration.count(counts.requests, "refresh", plural: "refreshes"))"
+        + (errors.isEmpty ? "" : ", \(errors.count) errors")
     narration.line(
-      "     -> \(counts.requests) refresh requests; \(kept) agents got a token, "
-        + (side.lost > 0
-          ? "\(side.lost) were refused (invalid_grant: their refresh token had been used): logged out"
-          : "none was refused: no loss this time (races are timing-dependent)"))
-    if side.lost == 0 { side.summary = "no loss this time" }
+      "     -> \(DemoNarration.count(counts.requests, "refresh request")); "
+        + "\(DemoNarration.count(kept, "agent")) got a token, "
+        + (loggedOut > 0
+          ? "\(loggedOut) were refused (invalid_grant: their refresh token had been used): logged out"
+          : "none was refused" + (errors.isEmpty ? ": no loss this time (races are timing-dependent)" : "")))
+    if let error = errors.first {
+      narration.line(
+        "        \(DemoNarration.count(errors.count, "agent")) failed otherwise, e.g. \(error.standardOutput.lastLine)"
+      )
+    }
     return side
   }
 
