@@ -69,9 +69,12 @@ struct DemoCommand: TandemCommand {
 
     let removed = keep ? false : workspace.remove()
     if !keep && !removed {
-      context.warn("the demo's temporary directory \(workspace.directory) could not be removed")
+      context.warn(
+        "the demo's temporary directory \(workspace.directory) could not be removed: remove it with rm -rf")
     }
-    if let interruption { throw interruption.failure(directory: workspace.directory, kept: keep) }
+    if let interruption {
+      throw interruption.failure(directory: workspace.directory, kept: keep, removed: removed)
+    }
 
     narration.line()
     narration.line("Summary:")

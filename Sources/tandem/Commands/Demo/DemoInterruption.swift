@@ -50,13 +50,16 @@ enum DemoInterruption {
     let signal: Int32
 
     /// The failure the demo ends with: the status of a process ended by that signal.
-    func failure(directory: String, kept: Bool) -> CommandFailure {
+    func failure(directory: String, kept: Bool, removed: Bool) -> CommandFailure {
       let name = WaitInterruption.name(of: signal)
       var failure = CommandFailure(
         code: StateError.Code.interrupted.rawValue, exitCode: ExitStatus(128 + signal, name: "INTERRUPTED"),
         message: "the demo was interrupted by \(name); its agents were stopped and "
-          + (kept ? "its temporary directory is kept at \(directory)" : "its temporary directory was removed")
-      )
+          + (kept
+            ? "its temporary directory is kept at \(directory)"
+            : removed
+              ? "its temporary directory was removed"
+              : "its temporary directory \(directory) could not be removed (remove it with rm -rf)"))
       failure.suggestion = "run tandem demo again if it is still wanted"
       failure.details.append(("signal", .string(name)))
       return failure
