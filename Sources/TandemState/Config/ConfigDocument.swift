@@ -1,8 +1,13 @@
-/// One configuration document: string values by key, and a revision raised by 1 at every
-/// applied write.
+/// One configuration document: string values by key, who wrote each key and when, and a
+/// revision raised by 1 at every applied write.
 ///
 /// On disk it is JSON: `{"format": "NAME.config/1", "revision": 3,
-/// "updated_at": "...", "values": {"region": "us-east-1"}}`.
+/// "updated_at": "...", "values": {"region": "us-east-1"},
+/// "written": {"region": "2026-11-29T14:21:45.123Z agent-1"}}`. `written` (each key's
+/// ``ConfigProvenance``) is optional: documents written before it existed read as they are,
+/// their keys without provenance, and tandem versions that predate it read and write these
+/// documents too (they ignore `written` and drop it when they write, so that afterwards no
+/// key has provenance rather than a wrong one). The format tag therefore stays version 1.
 ///
 /// The values are kept as one array sorted by key: the order tandem writes them in, so a
 /// document read from disk needs no hashing and no sort, a lookup is a binary search, and
@@ -24,6 +29,30 @@ public struct ConfigDocument: Sendable, Equatable {
     public var key: String
     /// Its value.
     public var value: String
+    /// The key's provenance in its stored form (``ConfigProvenance``), kept as read so that
+    /// saving a document copies it instead of formatting it again: `nil` when the key has
+    /// none, empty when the key was set in a transaction not yet committed.
+    var written: String?
+
+    /// An entry without provenance.
+    public init(key: String, value: String) {
+      self.key = key
+      self.value = value
+    }
+
+    init(key: String, value: String, written: String?) {
+      self.key = key
+      self.value = value
+      self.written = written
+    }
+
+    /// Who last wrote the key and when; `nil` when the document does not say (a key written
+    /// by hand or by a tandem that predates provenance), and for a key set in the current
+    /// transaction until it commits.
+    public var provenance: ConfigProvenance? {
+      guard let written, !written.isEmpty else { return nil }
+      return ConfigProvenance(stored: written)
+    }
   }
 
   /// The kind of document in its format tag: `NAME.config/1` (``ToolIdentity/documentFormat(_:version:)``).
@@ -34,17 +63,32 @@ public struct ConfigDocument: Sendable, Equatable {
   /// Up to this many keys, a batch of changes is applied key by key; past it, in one merge.
   static let batchLimit = 16
 
-  /// An empty document at revision 0.
   /// The document as a backend commits it: the same entries at `revision`, written at
-  /// `updatedAtMilliseconds` (wall clock). The file store stamps its own commits; another
-  /// ``RevisionedDocumentStore`` stamps its commits with this.
-  public func committed(at revision: UInt64, updatedAtMilliseconds: Int64?) -> ConfigDocument {
+  /// `updatedAtMilliseconds` (wall clock), the keys set since it was read recorded as written
+  /// then by `writer` (the update's ``LockIntent/instanceID``; without a time they get no
+  /// provenance). The file store stamps its own commits; another ``RevisionedDocumentStore``
+  /// stamps its commits with this.
+  public func committed(at revision: UInt64, updatedAtMilliseconds: Int64?, writer: String? = nil)
+    -> ConfigDocument
+  {
     var copy = self
     copy.revision = revision
     copy.updatedAtMilliseconds = updatedAtMilliseconds
+    copy.recordWrites(
+      by: updatedAtMilliseconds.map { ConfigProvenance(instanceID: writer, writtenAtMilliseconds: $0) })
     return copy
   }
 
+  /// Gives every key set since the document was read `provenance` (`nil`: none). One pass
+  /// that writes only the keys set: a transaction that set nothing copies nothing.
+  mutating func recordWrites(by provenance: ConfigProvenance?) {
+    let stored = provenance?.stored
+    for index in entries.indices where entries[index].written?.isEmpty == true {
+      entries[index].written = stored
+    }
+  }
+
+  /// An empty document at revision 0.
   public init() {
     revision = 0
     entries = []
@@ -62,12 +106,25 @@ public struct ConfigDocument: Sendable, Equatable {
       return result
     }
     set {
-      entries = newValue.map { Entry(key: $0.key, value: $0.value) }
-      entries.sort { $0.key < $1.key }
+      var replaced = newValue.map { Entry(key: $0.key, value: $0.value, written: "") }
+      replaced.sort { $0.key < $1.key }
+      // A key whose value stays as it was keeps its provenance: assigning the whole
+      // dictionary back after changing one key writes that key only.
+      var old = 0
+      for index in replaced.indices {
+        while old < entries.count && entries[old].key < replaced[index].key { old += 1 }
+        if old < entries.count && entries[old].key == replaced[index].key
+          && entries[old].value == replaced[index].value
+        {
+          replaced[index].written = entries[old].written
+        }
+      }
+      entries = replaced
     }
   }
 
-  /// Reads, sets or (with `nil`) removes a value.
+  /// Reads, sets or (with `nil`) removes a value. Setting a value, even the one the key
+  /// has, records the transaction's writer as the key's provenance when it commits.
   public subscript(key: String) -> String? {
     get {
       let (position, found) = search(key)
@@ -76,12 +133,27 @@ public struct ConfigDocument: Sendable, Equatable {
     set {
       let (position, found) = search(key)
       switch (found, newValue) {
-      case (true, let value?): entries[position].value = value
+      case (true, let value?):
+        entries[position].value = value
+        entries[position].written = ""
       case (true, nil): entries.remove(at: position)
-      case (false, let value?): entries.insert(Entry(key: key, value: value), at: position)
+      case (false, let value?): entries.insert(Entry(key: key, value: value, written: ""), at: position)
       case (false, nil): break
       }
     }
+  }
+
+  /// The entry of `key`, with its provenance, if the key is set.
+  public func entry(_ key: String) -> Entry? {
+    let (position, found) = search(key)
+    return found ? entries[position] : nil
+  }
+
+  /// The position of the first entry whose key sorts after `key`: where a listing that
+  /// continues after `key` starts.
+  func position(after key: String) -> Int {
+    let (position, found) = search(key)
+    return found ? position + 1 : position
   }
 
   /// Sets every pair, as setting them one by one in order would (a key given twice keeps
@@ -109,7 +181,7 @@ public struct ConfigDocument: Sendable, Equatable {
         old += 1
       }
       if old < entries.count && entries[old].key == pair.key { old += 1 }
-      merged.append(Entry(key: pair.key, value: pair.value))
+      merged.append(Entry(key: pair.key, value: pair.value, written: ""))
     }
     merged.append(contentsOf: entries[old...])
     entries = merged
@@ -159,27 +231,32 @@ public struct ConfigDocument: Sendable, Equatable {
     return result
   }
 
-  /// Whether both documents hold the same keys with the same values (what a backend reports
-  /// as ``ConfigUpdate/changed``).
+  /// Whether both documents hold the same keys with the same values, whoever wrote them
+  /// (what a backend reports as ``ConfigUpdate/changed``).
   public func hasSameValues(as other: ConfigDocument) -> Bool {
     guard entries.count == other.entries.count else { return false }
-    return entries == other.entries
+    for (mine, theirs) in zip(entries, other.entries) where mine.key != theirs.key || mine.value != theirs.value {
+      return false
+    }
+    return true
   }
 
+  /// Same revision, time, values and provenance.
   public static func == (lhs: ConfigDocument, rhs: ConfigDocument) -> Bool {
     lhs.revision == rhs.revision && lhs.updatedAtMilliseconds == rhs.updatedAtMilliseconds
-      && lhs.hasSameValues(as: rhs)
+      && lhs.entries == rhs.entries
   }
 
   /// Parses a document, describing exactly what is wrong when it is not one.
   static func decode(_ bytes: [UInt8], format: String) throws(DecodingFailure) -> ConfigDocument {
     guard !bytes.isEmpty else { throw DecodingFailure("the file is empty") }
     let json: JSONValue
-    var values: JSONParser.LiftedStrings
+    var lifted: [JSONParser.LiftedStrings]
     do {
-      // The values are parsed straight into entries (with the parser's every check: repeated
-      // names, UTF-8, nesting); the rest of the document is a handful of members.
-      (json, values) = try JSONParser.parse(bytes, stringsOf: "values")
+      // The values and their provenance are parsed straight into entries (with the parser's
+      // every check: repeated names, UTF-8, nesting); the rest of the document is a handful
+      // of members.
+      (json, lifted) = try JSONParser.parse(bytes, stringsOf: ["values", "written"])
     } catch {
       throw DecodingFailure("not valid JSON (\(error.description))")
     }
@@ -190,18 +267,39 @@ public struct ConfigDocument: Sendable, Equatable {
     guard let revision = json["revision"]?.integerValue, revision >= 0 else {
       throw DecodingFailure("\"revision\" is not a non-negative integer")
     }
-    guard values.found else { throw DecodingFailure("\"values\" is not an object") }
-    if let key = values.nonString { throw DecodingFailure("the value of \"\(key)\" is not a string") }
+    guard lifted[0].found else { throw DecodingFailure("\"values\" is not an object") }
+    if let key = lifted[0].nonString { throw DecodingFailure("the value of \(QuotedData.mark(key)) is not a string") }
     var document = ConfigDocument()
     document.revision = UInt64(revision)
     // Files tandem wrote are sorted already; one written by hand is sorted once.
-    document.entries = values.entries
-    values.entries = []
-    if !values.ascending { document.entries.sort { $0.key < $1.key } }
+    document.entries = lifted[0].entries
+    lifted[0].entries = []
+    if !lifted[0].ascending { document.entries.sort { $0.key < $1.key } }
+    // Provenance is optional and never makes a document unreadable: a `written` that is not
+    // an object of strings (edited by hand) leaves the keys without provenance.
+    if lifted[1].found && lifted[1].nonString == nil {
+      if !lifted[1].ascending { lifted[1].entries.sort { $0.key < $1.key } }
+      document.attachProvenance(lifted[1].entries)
+    }
     if case .string(let stamp)? = json["updated_at"] {
       document.updatedAtMilliseconds = SystemClock.parseRFC3339(stamp)
     }
     return document
+  }
+
+  /// Gives each entry its stored provenance from `written` (sorted by key, the stored form as
+  /// value), in one pass over both; provenance of keys the document does not hold is dropped.
+  private mutating func attachProvenance(_ written: [Entry]) {
+    var next = 0
+    for index in entries.indices {
+      let key = entries[index].key
+      while next < written.count && written[next].key < key { next += 1 }
+      guard next < written.count else { return }
+      // Empty would read as "set in this transaction": a hand-written "" is no provenance.
+      if written[next].key == key && !written[next].value.isEmpty {
+        entries[index].written = written[next].value
+      }
+    }
   }
 
   /// The document as indented JSON with keys in sorted order, ending in a newline: the bytes
@@ -228,7 +326,19 @@ public struct ConfigDocument: Sendable, Equatable {
       out.append(": " as StaticString)
       JSONWriter.writeString(entry.value, into: &out)
     }
-    out.append(entries.isEmpty ? "}\n}\n" : "\n  }\n}\n" as StaticString)
+    out.append(entries.isEmpty ? "}" : "\n  }" as StaticString)
+    // Only keys with provenance are listed, and the member only when there is one: a
+    // document none of whose keys has any is saved exactly as before provenance existed.
+    first = true
+    for entry in entries {
+      guard let written = entry.written, !written.isEmpty else { continue }
+      out.append(first ? ",\n  \"written\": {\n    " : ",\n    " as StaticString)
+      first = false
+      JSONWriter.writeString(entry.key, into: &out)
+      out.append(": " as StaticString)
+      JSONWriter.writeString(written, into: &out)
+    }
+    out.append(first ? "\n}\n" : "\n  }\n}\n" as StaticString)
     return out.bytes()
   }
 

@@ -17,10 +17,10 @@ package struct JSONParser {
 
   private let bytes: [UInt8]
   private var index = 0
-  /// The top-level member whose object of strings ``parse(_:stringsOf:)`` collects.
-  private var liftedName: String?
-  /// What it collected.
-  private var lifted = LiftedStrings()
+  /// The top-level members whose objects of strings ``parse(_:stringsOf:)`` collects.
+  private var liftedNames: [String] = []
+  /// What it collected, one per name.
+  private var lifted: [LiftedStrings] = []
 
   private init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -47,16 +47,18 @@ package struct JSONParser {
   }
 
   /// Parses exactly one JSON value as ``parse(_:)`` does, with the same strictness and the
-  /// same failures, except that when the value is an object with a member `name` whose
-  /// value is an object, that object's members are returned as entries instead of
-  /// ``JSONValue``s (the member itself is left as an empty object in the value). A config
-  /// document's `values` hold up to 10,000 strings: building a ``JSONValue`` for each, then
-  /// an entry from it, then freeing the first would cost more than the parse.
-  static func parse(_ bytes: [UInt8], stringsOf name: String) throws(Failure) -> (
-    value: JSONValue, strings: LiftedStrings
+  /// same failures, except that when the value is an object with a member of one of `names`
+  /// whose value is an object, that object's members are returned as entries instead of
+  /// ``JSONValue``s (the member itself is left as an empty object in the value), in the
+  /// order of `names`. A config document's `values` and `written` hold up to 10,000 strings
+  /// each: building a ``JSONValue`` for each, then an entry from it, then freeing the first
+  /// would cost more than the parse.
+  static func parse(_ bytes: [UInt8], stringsOf names: [String]) throws(Failure) -> (
+    value: JSONValue, strings: [LiftedStrings]
   ) {
     var parser = JSONParser(bytes)
-    parser.liftedName = name
+    parser.liftedNames = names
+    parser.lifted = Array(repeating: LiftedStrings(), count: names.count)
     parser.skipWhitespace()
     let value = try parser.parseValue(depth: 0)
     parser.skipWhitespace()
@@ -127,14 +129,15 @@ package struct JSONParser {
       index += 1
       skipWhitespace()
       let value: JSONValue
-      if depth == 0, let liftedName, key == liftedName, index < bytes.count, bytes[index] == UInt8(ascii: "{")
+      if depth == 0, !liftedNames.isEmpty, index < bytes.count, bytes[index] == UInt8(ascii: "{"),
+        let slot = liftedNames.firstIndex(of: key)
       {
-        try parseStrings(depth: depth + 1)
+        try parseStrings(depth: depth + 1, into: slot)
         value = .object([])
       } else {
         value = try parseValue(depth: depth + 1)
       }
-      guard names.admit(key, after: members) else { throw failure("duplicate member \"\(key)\"") }
+      guard names.admit(key, after: members) else { throw failure("duplicate member \(QuotedData.mark(key))") }
       members.append((key, value))
       skipWhitespace()
       guard index < bytes.count else { throw failure("unexpected end of input") }
@@ -148,13 +151,17 @@ package struct JSONParser {
     }
   }
 
-  /// An object at `depth` whose members go into ``lifted`` as entries: ``parseObject`` with
-  /// the same checks and failures, a value that is not a string noted (and parsed as any
-  /// value) rather than refused here, so that a syntax error later in the text is still
-  /// what is reported.
-  private mutating func parseStrings(depth: Int) throws(Failure) {
+  /// An object at `depth` whose members go into ``lifted`` (at `slot`) as entries:
+  /// ``parseObject`` with the same checks and failures, a value that is not a string noted
+  /// (and parsed as any value) rather than refused here, so that a syntax error later in the
+  /// text is still what is reported.
+  private mutating func parseStrings(depth: Int, into slot: Int) throws(Failure) {
     guard depth < Self.maximumDepth else { throw failure("nesting deeper than \(Self.maximumDepth)") }
     index += 1
+    // Collected in a local and stored at the end: appending through `lifted[slot]` would
+    // check the outer array's uniqueness at every member.
+    var lifted = LiftedStrings()
+    defer { self.lifted[slot] = lifted }
     lifted.found = true
     // Room for the members a text of this size can hold (each takes 13 bytes or more), up
     // to the document limit: growing the array by doubling would copy it a dozen times.
@@ -183,7 +190,7 @@ package struct JSONParser {
         if lifted.nonString == nil { lifted.nonString = key }
         value = ""
       }
-      guard names.admit(key, after: lifted.entries) else { throw failure("duplicate member \"\(key)\"") }
+      guard names.admit(key, after: lifted.entries) else { throw failure("duplicate member \(QuotedData.mark(key))") }
       lifted.entries.append(ConfigDocument.Entry(key: key, value: value))
       skipWhitespace()
       guard index < bytes.count else { throw failure("unexpected end of input") }

@@ -1,0 +1,58 @@
+/// Who last wrote a key of a ``ConfigDocument``, and when.
+///
+/// Every transaction that sets a key (to a new value or to the one it had) records its
+/// writer's instance id (``LockIntent/instanceID`` of the update, `nil` for a writer without
+/// one) and the time of the commit. A key written before provenance was recorded (by an
+/// older tandem, or by hand) has none.
+///
+/// Provenance is information, not proof: any process that can write the document can name
+/// any instance id. It lets an agent tell its own values from other agents' values; a value
+/// written by another agent is data to check, never an instruction.
+///
+/// On disk each key's provenance is one string in the document's `written` object, the
+/// commit time and the instance id separated by a space (`"2026-11-29T14:21:45.123Z
+/// agent-1"`), or the time alone for a writer without an instance id: one short string per
+/// key, parsed with the values (docs/benchmarks.md, "Provenance").
+public struct ConfigProvenance: Sendable, Equatable {
+  /// The instance id of the writer, or `nil` for a writer that had none.
+  public let instanceID: String?
+  /// When the key was written: the commit's time, RFC 3339 in UTC with milliseconds (the
+  /// form of the document's `updated_at`), e.g. `2026-11-29T14:21:45.123Z`.
+  public let writtenAt: String
+  /// ``writtenAt`` in milliseconds since the epoch.
+  public let writtenAtMilliseconds: Int64
+
+  /// The provenance of a key written by `instanceID` at `writtenAtMilliseconds` (wall
+  /// clock). An `instanceID` that is not a valid instance id is recorded as none.
+  public init(instanceID: String?, writtenAtMilliseconds: Int64) {
+    self.instanceID = instanceID.flatMap { InstanceID.isValid($0) ? $0 : nil }
+    let clamped = SystemClock.clampedToTimestamps(writtenAtMilliseconds)
+    self.writtenAt = SystemClock.iso8601(wallMilliseconds: clamped)
+    self.writtenAtMilliseconds = clamped
+  }
+
+  /// Reads the stored form; `nil` for text that is not one (a hand-edited document): such a
+  /// key shows no provenance rather than a wrong one.
+  init?(stored text: String) {
+    let space = text.utf8.firstIndex(of: UInt8(ascii: " "))
+    let time = String(text[..<(space ?? text.endIndex)])
+    guard let milliseconds = SystemClock.parseRFC3339(time) else { return nil }
+    var instanceID: String?
+    if let space {
+      let id = String(text[text.utf8.index(after: space)...])
+      guard InstanceID.isValid(id) else { return nil }
+      instanceID = id
+    }
+    self.instanceID = instanceID
+    // Shown as tandem writes it (UTC, milliseconds) even when edited by hand in another form.
+    let canonical = time.utf8.count == 24 && time.utf8.last == UInt8(ascii: "Z") && time.utf8[time.utf8.index(time.utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T")
+    self.writtenAt = canonical ? time : SystemClock.iso8601(wallMilliseconds: milliseconds)
+    self.writtenAtMilliseconds = milliseconds
+  }
+
+  /// The stored form: the time, then a space and the instance id when there is one.
+  var stored: String {
+    guard let instanceID else { return writtenAt }
+    return writtenAt + " " + instanceID
+  }
+}
