@@ -1,13 +1,39 @@
 /// One configuration document: string values by key, who wrote each key and when, and a
 /// revision raised by 1 at every applied write.
 ///
-/// On disk it is JSON: `{"format": "NAME.config/1", "revision": 3,
-/// "updated_at": "...", "values": {"region": "us-east-1"},
-/// "written": {"region": "2026-11-29T14:21:45.123Z agent-1"}}`. `written` (each key's
-/// ``ConfigProvenance``) is optional: documents written before it existed read as they are,
-/// their keys without provenance, and tandem versions that predate it read and write these
-/// documents too (they ignore `written` and drop it when they write, so that afterwards no
-/// key has provenance rather than a wrong one). The format tag therefore stays version 1.
+/// On disk it is JSON:
+///
+/// ```json
+/// {
+///   "format": "NAME.config/1",
+///   "revision": 3,
+///   "updated_at": "2026-11-29T14:21:45.123Z",
+///   "values": {
+///     "region": "us-east-1",
+///     "zone": "b"
+///   },
+///   "written": {
+///     "key_digest": "fnv1a-64:5c1a0e5b2d6f7a88",
+///     "stamps": [
+///       "2026-11-29T14:21:45.123Z agent-1",
+///       null
+///     ]
+///   }
+/// }
+/// ```
+///
+/// `written` holds each key's ``ConfigProvenance``: one stamp per key of `values`, in the
+/// same (sorted) order, `null` for a key without one, and a digest of the keys the stamps
+/// were written for. Stamps apply only when their number and the digest match the keys
+/// read: a document whose keys were changed by anything but tandem (by hand, by a tandem
+/// that predates provenance) shows no provenance for any key rather than a wrong one. The
+/// keys are not repeated: on a 10,000-key document that would double the cost of every read
+/// (docs/benchmarks.md, "Provenance").
+///
+/// `written` is optional: documents written before it existed read as they are, their keys
+/// without provenance; tandem versions that predate it read and write these documents too
+/// (they ignore `written` and drop it when they write). The format tag therefore stays
+/// version 1.
 ///
 /// The values are kept as one array sorted by key: the order tandem writes them in, so a
 /// document read from disk needs no hashing and no sort, a lookup is a binary search, and
@@ -29,30 +55,28 @@ public struct ConfigDocument: Sendable, Equatable {
     public var key: String
     /// Its value.
     public var value: String
-    /// The key's provenance in its stored form (``ConfigProvenance``), kept as read so that
-    /// saving a document copies it instead of formatting it again: `nil` when the key has
-    /// none, empty when the key was set in a transaction not yet committed.
-    var written: String?
+    /// The key's provenance, compact (``WriteStamp``): ``WriteStamp/none`` when the
+    /// document does not say, ``WriteStamp/pending`` when the key was set in a transaction
+    /// not yet committed.
+    var stamp: WriteStamp
 
     /// An entry without provenance.
     public init(key: String, value: String) {
       self.key = key
       self.value = value
+      self.stamp = .none
     }
 
-    init(key: String, value: String, written: String?) {
+    init(key: String, value: String, stamp: WriteStamp) {
       self.key = key
       self.value = value
-      self.written = written
+      self.stamp = stamp
     }
 
     /// Who last wrote the key and when; `nil` when the document does not say (a key written
     /// by hand or by a tandem that predates provenance), and for a key set in the current
     /// transaction until it commits.
-    public var provenance: ConfigProvenance? {
-      guard let written, !written.isEmpty else { return nil }
-      return ConfigProvenance(stored: written)
-    }
+    public var provenance: ConfigProvenance? { stamp.provenance }
   }
 
   /// The kind of document in its format tag: `NAME.config/1` (``ToolIdentity/documentFormat(_:version:)``).
@@ -74,17 +98,15 @@ public struct ConfigDocument: Sendable, Equatable {
     var copy = self
     copy.revision = revision
     copy.updatedAtMilliseconds = updatedAtMilliseconds
-    copy.recordWrites(
-      by: updatedAtMilliseconds.map { ConfigProvenance(instanceID: writer, writtenAtMilliseconds: $0) })
+    copy.recordWrites(as: updatedAtMilliseconds.map { WriteStamp(recording: writer, at: $0) } ?? .none)
     return copy
   }
 
-  /// Gives every key set since the document was read `provenance` (`nil`: none). One pass
-  /// that writes only the keys set: a transaction that set nothing copies nothing.
-  mutating func recordWrites(by provenance: ConfigProvenance?) {
-    let stored = provenance?.stored
-    for index in entries.indices where entries[index].written?.isEmpty == true {
-      entries[index].written = stored
+  /// Gives every key set since the document was read `stamp`. One pass that writes only the
+  /// keys set: a transaction that set nothing copies nothing.
+  mutating func recordWrites(as stamp: WriteStamp) {
+    for index in entries.indices where entries[index].stamp == .pending {
+      entries[index].stamp = stamp
     }
   }
 
@@ -106,7 +128,7 @@ public struct ConfigDocument: Sendable, Equatable {
       return result
     }
     set {
-      var replaced = newValue.map { Entry(key: $0.key, value: $0.value, written: "") }
+      var replaced = newValue.map { Entry(key: $0.key, value: $0.value, stamp: .pending) }
       replaced.sort { $0.key < $1.key }
       // A key whose value stays as it was keeps its provenance: assigning the whole
       // dictionary back after changing one key writes that key only.
@@ -116,7 +138,7 @@ public struct ConfigDocument: Sendable, Equatable {
         if old < entries.count && entries[old].key == replaced[index].key
           && entries[old].value == replaced[index].value
         {
-          replaced[index].written = entries[old].written
+          replaced[index].stamp = entries[old].stamp
         }
       }
       entries = replaced
@@ -135,9 +157,9 @@ public struct ConfigDocument: Sendable, Equatable {
       switch (found, newValue) {
       case (true, let value?):
         entries[position].value = value
-        entries[position].written = ""
+        entries[position].stamp = .pending
       case (true, nil): entries.remove(at: position)
-      case (false, let value?): entries.insert(Entry(key: key, value: value, written: ""), at: position)
+      case (false, let value?): entries.insert(Entry(key: key, value: value, stamp: .pending), at: position)
       case (false, nil): break
       }
     }
@@ -181,7 +203,7 @@ public struct ConfigDocument: Sendable, Equatable {
         old += 1
       }
       if old < entries.count && entries[old].key == pair.key { old += 1 }
-      merged.append(Entry(key: pair.key, value: pair.value, written: ""))
+      merged.append(Entry(key: pair.key, value: pair.value, stamp: .pending))
     }
     merged.append(contentsOf: entries[old...])
     entries = merged
@@ -251,12 +273,13 @@ public struct ConfigDocument: Sendable, Equatable {
   static func decode(_ bytes: [UInt8], format: String) throws(DecodingFailure) -> ConfigDocument {
     guard !bytes.isEmpty else { throw DecodingFailure("the file is empty") }
     let json: JSONValue
-    var lifted: [JSONParser.LiftedStrings]
+    var values: JSONParser.LiftedStrings
+    let stamps: JSONParser.LiftedStamps?
     do {
       // The values and their provenance are parsed straight into entries (with the parser's
       // every check: repeated names, UTF-8, nesting); the rest of the document is a handful
       // of members.
-      (json, lifted) = try JSONParser.parse(bytes, stringsOf: ["values", "written"])
+      (json, values, stamps) = try JSONParser.parse(bytes, stringsOf: "values", stampsOf: "written")
     } catch {
       throw DecodingFailure("not valid JSON (\(error.description))")
     }
@@ -267,19 +290,26 @@ public struct ConfigDocument: Sendable, Equatable {
     guard let revision = json["revision"]?.integerValue, revision >= 0 else {
       throw DecodingFailure("\"revision\" is not a non-negative integer")
     }
-    guard lifted[0].found else { throw DecodingFailure("\"values\" is not an object") }
-    if let key = lifted[0].nonString { throw DecodingFailure("the value of \(QuotedData.mark(key)) is not a string") }
+    guard values.found else { throw DecodingFailure("\"values\" is not an object") }
+    if let key = values.nonString { throw DecodingFailure("the value of \(QuotedData.mark(key)) is not a string") }
     var document = ConfigDocument()
     document.revision = UInt64(revision)
-    // Files tandem wrote are sorted already; one written by hand is sorted once.
-    document.entries = lifted[0].entries
-    lifted[0].entries = []
-    if !lifted[0].ascending { document.entries.sort { $0.key < $1.key } }
-    // Provenance is optional and never makes a document unreadable: a `written` that is not
-    // an object of strings (edited by hand) leaves the keys without provenance.
-    if lifted[1].found && lifted[1].nonString == nil {
-      if !lifted[1].ascending { lifted[1].entries.sort { $0.key < $1.key } }
-      document.attachProvenance(lifted[1].entries)
+    // Files tandem wrote are sorted already, their stamps already in the entries; one
+    // written by hand is sorted once and its stamps matched after.
+    document.entries = values.entries
+    values.entries = []
+    if !values.ascending { document.entries.sort { $0.key < $1.key } }
+    // Provenance is optional and never makes a document unreadable: a `written` in another
+    // form, or for other keys, leaves every key without provenance.
+    let written = stamps ?? Self.stamps(in: json["written"])
+    let digest = values.ascending ? values.keyDigest.text : document.keyDigest
+    if let written, written.attached {
+      // Read into the entries already: kept only if they are these keys' stamps.
+      if written.keyDigest != digest {
+        for index in document.entries.indices { document.entries[index].stamp = .none }
+      }
+    } else if let written, written.stamps.count == document.count, written.keyDigest == digest {
+      for index in document.entries.indices { document.entries[index].stamp = written.stamps[index] }
     }
     if case .string(let stamp)? = json["updated_at"] {
       document.updatedAtMilliseconds = SystemClock.parseRFC3339(stamp)
@@ -287,18 +317,46 @@ public struct ConfigDocument: Sendable, Equatable {
     return document
   }
 
-  /// Gives each entry its stored provenance from `written` (sorted by key, the stored form as
-  /// value), in one pass over both; provenance of keys the document does not hold is dropped.
-  private mutating func attachProvenance(_ written: [Entry]) {
-    var next = 0
-    for index in entries.indices {
-      let key = entries[index].key
-      while next < written.count && written[next].key < key { next += 1 }
-      guard next < written.count else { return }
-      // Empty would read as "set in this transaction": a hand-written "" is no provenance.
-      if written[next].key == key && !written[next].value.isEmpty {
-        entries[index].written = written[next].value
-      }
+  /// The stamps of a `written` member the parser did not read in place (written or edited
+  /// by hand): `nil` unless it has a `key_digest` string and a `stamps` array; a stamp that
+  /// is not a string in the stored form reads as none.
+  private static func stamps(in written: JSONValue?) -> JSONParser.LiftedStamps? {
+    guard let digest = written?["key_digest"]?.stringValue, case .array(let elements)? = written?["stamps"] else {
+      return nil
+    }
+    return JSONParser.LiftedStamps(
+      keyDigest: digest, stamps: elements.map { $0.stringValue.flatMap { WriteStamp(stored: $0) } ?? .none })
+  }
+
+  /// What `key_digest` records for this document's keys.
+  var keyDigest: String {
+    var digest = KeyDigest()
+    for entry in entries { digest.add(entry.key) }
+    return digest.text
+  }
+
+  /// What `key_digest` records: FNV-1a (64 bits) of the keys in order, each key's UTF-8
+  /// followed by 0xFF (a byte no UTF-8 holds), so that no two lists of keys run together.
+  struct KeyDigest {
+    private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    /// Folds in the next key, as its UTF-8.
+    mutating func add(_ key: UnsafeBufferPointer<UInt8>) {
+      var hash = self.hash
+      for byte in key { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+      self.hash = (hash ^ 0xFF) &* 0x100_0000_01b3
+    }
+
+    /// Folds in the next key.
+    mutating func add(_ key: String) {
+      var key = key
+      key.withUTF8 { add($0) }
+    }
+
+    /// The digest as the document records it: `fnv1a-64:` and 16 hexadecimal digits.
+    var text: String {
+      let hex = String(hash, radix: 16)
+      return "fnv1a-64:" + String(repeating: "0", count: 16 - hex.utf8.count) + hex
     }
   }
 
@@ -306,7 +364,12 @@ public struct ConfigDocument: Sendable, Equatable {
   /// `JSONWriter.pretty` gives for it (a test holds them equal), written straight from the
   /// entries, since wrapping thousands of them in ``JSONValue``s first would double the cost.
   func encode(format: String) -> [UInt8] {
-    var out = ByteBuffer(capacity: 128 + entries.count * 24)
+    // The member "written" only when a key has provenance: a document none of whose keys has
+    // any is saved exactly as before provenance existed.
+    let stamped = entries.contains { $0.stamp.isRecorded }
+    // Room for the values, and for a stamp per key when there are stamps.
+    var out = ByteBuffer(capacity: 128 + entries.count * (stamped ? 72 : 24))
+    var digest = KeyDigest()
     out.append("{\n  \"format\": ")
     JSONWriter.writeString(format, into: &out)
     out.append(",\n  \"revision\": ")
@@ -322,23 +385,51 @@ public struct ConfigDocument: Sendable, Equatable {
     for entry in entries {
       out.append(first ? "\n    " : ",\n    " as StaticString)
       first = false
+      let keyStart = out.count
       JSONWriter.writeString(entry.key, into: &out)
+      if stamped {
+        // The digest of the keys from the text just written when nothing was escaped.
+        let written = keyStart + 1..<out.count - 1
+        if written.count == entry.key.utf8.count {
+          out.withBytes(in: written) { digest.add($0) }
+        } else {
+          digest.add(entry.key)
+        }
+      }
       out.append(": " as StaticString)
       JSONWriter.writeString(entry.value, into: &out)
     }
     out.append(entries.isEmpty ? "}" : "\n  }" as StaticString)
-    // Only keys with provenance are listed, and the member only when there is one: a
-    // document none of whose keys has any is saved exactly as before provenance existed.
-    first = true
-    for entry in entries {
-      guard let written = entry.written, !written.isEmpty else { continue }
-      out.append(first ? ",\n  \"written\": {\n    " : ",\n    " as StaticString)
-      first = false
-      JSONWriter.writeString(entry.key, into: &out)
-      out.append(": " as StaticString)
-      JSONWriter.writeString(written, into: &out)
+    if stamped {
+      out.append(",\n  \"written\": {\n    \"key_digest\": \"")
+      out.append(digest.text)
+      out.append("\",\n    \"stamps\": [")
+      // The time of the key before, formatted: the keys of one commit share it.
+      var time = [UInt8](repeating: 0, count: WriteStamp.timeLength)
+      var timeMilliseconds = Int64.min
+      for (position, entry) in entries.enumerated() {
+        out.append(position == 0 ? "\n      " : ",\n      " as StaticString)
+        guard entry.stamp.isRecorded else {
+          out.append("null")
+          continue
+        }
+        out.append(UInt8(ascii: "\""))
+        time.withUnsafeMutableBufferPointer { time in
+          if entry.stamp.milliseconds != timeMilliseconds {
+            timeMilliseconds = entry.stamp.milliseconds
+            WriteStamp.formatTime(timeMilliseconds, into: time)
+          }
+          out.append(UnsafeBufferPointer(time))
+        }
+        if let instanceID = entry.stamp.instanceID {
+          out.append(UInt8(ascii: " "))
+          out.append(instanceID)
+        }
+        out.append(UInt8(ascii: "\""))
+      }
+      out.append("\n    ]\n  }")
     }
-    out.append(first ? "\n}\n" : "\n  }\n}\n" as StaticString)
+    out.append("\n}\n")
     return out.bytes()
   }
 

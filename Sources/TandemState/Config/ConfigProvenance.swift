@@ -25,29 +25,21 @@ public struct ConfigProvenance: Sendable, Equatable {
   /// The provenance of a key written by `instanceID` at `writtenAtMilliseconds` (wall
   /// clock). An `instanceID` that is not a valid instance id is recorded as none.
   public init(instanceID: String?, writtenAtMilliseconds: Int64) {
-    self.instanceID = instanceID.flatMap { InstanceID.isValid($0) ? $0 : nil }
-    let clamped = SystemClock.clampedToTimestamps(writtenAtMilliseconds)
-    self.writtenAt = SystemClock.iso8601(wallMilliseconds: clamped)
-    self.writtenAtMilliseconds = clamped
+    let stamp = WriteStamp(recording: instanceID, at: writtenAtMilliseconds)
+    self = stamp.provenance!
+  }
+
+  init(instanceID: String?, writtenAt: String, milliseconds: Int64) {
+    self.instanceID = instanceID
+    self.writtenAt = writtenAt
+    self.writtenAtMilliseconds = milliseconds
   }
 
   /// Reads the stored form; `nil` for text that is not one (a hand-edited document): such a
   /// key shows no provenance rather than a wrong one.
   init?(stored text: String) {
-    let space = text.utf8.firstIndex(of: UInt8(ascii: " "))
-    let time = String(text[..<(space ?? text.endIndex)])
-    guard let milliseconds = SystemClock.parseRFC3339(time) else { return nil }
-    var instanceID: String?
-    if let space {
-      let id = String(text[text.utf8.index(after: space)...])
-      guard InstanceID.isValid(id) else { return nil }
-      instanceID = id
-    }
-    self.instanceID = instanceID
-    // Shown as tandem writes it (UTC, milliseconds) even when edited by hand in another form.
-    let canonical = time.utf8.count == 24 && time.utf8.last == UInt8(ascii: "Z") && time.utf8[time.utf8.index(time.utf8.startIndex, offsetBy: 10)] == UInt8(ascii: "T")
-    self.writtenAt = canonical ? time : SystemClock.iso8601(wallMilliseconds: milliseconds)
-    self.writtenAtMilliseconds = milliseconds
+    guard let provenance = WriteStamp(stored: text)?.provenance else { return nil }
+    self = provenance
   }
 
   /// The stored form: the time, then a space and the instance id when there is one.

@@ -160,7 +160,7 @@ public struct ConfigStore: Sendable {
     changed.revision = try nextRevision(after: current, under: locked.lock)
     let now = SystemClock.wallMilliseconds()
     changed.updatedAtMilliseconds = now
-    changed.recordWrites(by: ConfigProvenance(instanceID: writer, writtenAtMilliseconds: now))
+    changed.recordWrites(as: WriteStamp(recording: writer, at: now))
     let changedEntries = try validate(changed, against: current)
     let bytes = changed.encode(format: documentFormat)
     guard bytes.count <= StateLimits.maximumDocumentBytes else {

@@ -31,22 +31,19 @@ public struct LayeredConfig: Sendable {
     public let scope: ConfigScope
     /// The revision of the document the value came from.
     public let revision: UInt64
-    /// The provenance in its stored form, formatted only when asked for.
-    let written: String?
+    /// The provenance, compact: formatted only when asked for.
+    let stamp: WriteStamp
 
     /// Who last wrote the value and when, as its document records it; `nil` when it does
     /// not say (see ``ConfigDocument/Entry/provenance``).
-    public var provenance: ConfigProvenance? {
-      guard let written, !written.isEmpty else { return nil }
-      return ConfigProvenance(stored: written)
-    }
+    public var provenance: ConfigProvenance? { stamp.provenance }
 
     init(_ entry: ConfigDocument.Entry, scope: ConfigScope, revision: UInt64) {
       key = entry.key
       value = entry.value
       self.scope = scope
       self.revision = revision
-      written = entry.written
+      stamp = entry.stamp
     }
   }
 

@@ -39,14 +39,19 @@ struct ConfigGet: TandemCommand {
       failure.fixRequired = "set it first with config set \(key)=VALUE, or check the key with config list"
       throw failure
     }
-    let provenance = entry.provenance
+    var writtenBy = JSONValue.null
+    var writtenAt = JSONValue.null
+    if let provenance = entry.provenance {
+      writtenBy = .optional(provenance.instanceID)
+      writtenAt = .string(provenance.writtenAt)
+    }
     let data: JSONValue = .object([
       ("key", .string(entry.key)),
       ("value", .string(entry.value)),
       ("scope", .string(entry.scope.rawValue)),
       ("revision", .integer(Int64(entry.revision))),
-      ("written_by", .optional(provenance?.instanceID)),
-      ("written_at", .optional(provenance?.writtenAt)),
+      ("written_by", writtenBy),
+      ("written_at", writtenAt),
     ])
     // Exact when captured (`$(tandem config get k)`), escaped on a terminal.
     return CommandOutput.value(entry.value, data: data)
