@@ -19,7 +19,8 @@ struct FastPathTests {
     ["config", "unset", "b"], ["config", "unset", "missing"], ["config", "unset", "--if-revision", "0", "a"],
     ["config", "list"], ["config", "list", "--scope", "shared"], ["config", "list", "extra"],
     ["config", "list", "--limit", "1"], ["config", "list", "--limit=0", "--scope", "shared"],
-    ["config", "list", "--limit", "1", "--cursor", "MTpjb25maWcgbGlzdDph"], ["config", "list", "--cursor", "bogus"],
+    ["config", "list", "--limit", "1", "--cursor", "MTpjb25maWcgbGlzdDph"],
+    ["config", "list", "--cursor", "bogus"],
     ["config", "list", "--limit=-1"], ["config", "list", "--limit", "x"], ["config", "list", "--cursor"],
     ["lock", "status"], ["lock", "status", "--name", "n1"], ["lock", "status", "--name", "../x"],
     ["config", "set", "--unknown", "a=1"], ["config", "get", "-h"],
@@ -47,7 +48,8 @@ struct FastPathTests {
     (["config", "set", "--scope=shared", "c=3"], "config set"), (["config", "get", "a"], "config get"),
     (["config", "get", "--scope", "instance", "a"], "config get"),
     (["config", "unset", "b"], "config unset"),
-    (["config", "list"], "config list"), (["config", "list", "--limit", "1", "--cursor", "MTpjb25maWcgbGlzdDph"], "config list"),
+    (["config", "list"], "config list"),
+    (["config", "list", "--limit", "1", "--cursor", "MTpjb25maWcgbGlzdDph"], "config list"),
     (["lock", "status", "--name", "n1"], "lock status"),
   ]
 

@@ -140,7 +140,8 @@ struct PagingTests {
     #expect(seen["n1006"] == "instance" && seen["n1002"] == "shared" && seen["n1003"] == "instance")
   }
 
-  @Test("paging while other processes add and remove keys never repeats or skips a key that exists throughout")
+  @Test(
+    "paging while other processes add and remove keys never repeats or skips a key that exists throughout")
   func pagingUnderConcurrentWrites() throws {
     let home = Home()
     // 2,000 keys that exist throughout, between which other processes keep adding and
@@ -170,7 +171,9 @@ struct PagingTests {
     // Wait until the writers are writing, so that the listing starts under churn.
     let start = try #require(home.run(["config", "get", "k00001.a"]).data?["revision"] as? Int)
     var waited = 0
-    while (try home.run(["config", "get", "k00001.a"]).data?["revision"] as? Int ?? 0) < start + 5 && waited < 500 {
+    while (try home.run(["config", "get", "k00001.a"]).data?["revision"] as? Int ?? 0) < start + 5
+      && waited < 500
+    {
       usleep(20_000)
       waited += 1
     }
@@ -197,7 +200,8 @@ struct PagingTests {
     try home.run(["config", "set", "x=1"], instance: "two")
     let first = try page(home, ["config", "list"], limit: 1)
     let configCursor = try #require(first.cursor)
-    let instancesCursor = try #require(try page(home, ["instances", "list"], items: "instances", id: "id", limit: 1).cursor)
+    let instancesCursor = try #require(
+      try page(home, ["instances", "list"], items: "instances", id: "id", limit: 1).cursor)
     let malformed = [
       "", "not a cursor", "!!!!", "YQ", configCursor + "x", String(configCursor.dropLast()),
       // Valid base64 of something else, and a cursor of the other list.
@@ -206,7 +210,9 @@ struct PagingTests {
     var results: [TandemBinary.Result] = []
     for cursor in malformed {
       let refused = try home.run(["config", "list", "--cursor", cursor])
-      #expect(refused.status == 2 && refused.errorCode == "INVALID_ARGUMENT", "\(cursor): \(refused.standardOutput)")
+      #expect(
+        refused.status == 2 && refused.errorCode == "INVALID_ARGUMENT", "\(cursor): \(refused.standardOutput)"
+      )
       #expect((refused.error?["message"] as? String)?.contains("--cursor") == true)
       results.append(refused)
       let text = try home.run(["config", "list", "--cursor", cursor], json: false)

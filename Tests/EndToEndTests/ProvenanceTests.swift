@@ -76,7 +76,8 @@ struct ProvenanceTests {
   func concurrentWriters() throws {
     let home = Home()
     let invocations = (0..<8).map { writer in
-      home.args(["config", "set", "--scope", "shared", "key\(writer)=\(writer)"], instance: "writer-\(writer)")
+      home.args(
+        ["config", "set", "--scope", "shared", "key\(writer)=\(writer)"], instance: "writer-\(writer)")
     }
     let results = try TandemBinary.runTogether(invocations)
     #expect(results.allSatisfy { $0.status == 0 })
@@ -131,7 +132,8 @@ struct ProvenanceTests {
     // stamps for other keys (a key renamed by hand) show as none for every key.
     try home.run(["config", "set", "a=1", "b=2", "c=3", "d=4"], instance: "agent-x")
     try home.run(["config", "set", "--scope", "shared", "a=1", "b=2", "c=3", "d=4"], instance: "agent-x")
-    var document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+    var document =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
     var written = document["written"] as! [String: Any]
     var stamps = written["stamps"] as! [Any]
     let keys = (document["values"] as! [String: Any]).keys.sorted()

@@ -129,7 +129,8 @@ struct LargeDocumentTests {
     // digest is of these keys.
     var document = ConfigDocument()
     document.set(entries.map { (key: $0.key, value: $0.value) })
-    if let digest = json["written"]?["key_digest"]?.stringValue, case .array(let stamps)? = json["written"]?["stamps"],
+    if let digest = json["written"]?["key_digest"]?.stringValue,
+      case .array(let stamps)? = json["written"]?["stamps"],
       stamps.count == entries.count, digest == document.keyDigest
     {
       for (index, stamp) in stamps.enumerated() {
@@ -145,14 +146,17 @@ struct LargeDocumentTests {
     var abc = ConfigDocument()
     abc.set([(key: "a", value: "1"), (key: "b", value: "2"), (key: "c", value: "3")])
     let digest = abc.keyDigest
-    let head = #"{"format": "tandem.config/1", "revision": 7, "values": {"a": "1", "b": "2", "c": "3"}, "written": "#
+    let head =
+      #"{"format": "tandem.config/1", "revision": 7, "values": {"a": "1", "b": "2", "c": "3"}, "written": "#
     let time = "2026-11-29T14:21:45.123Z"
     let other = "2026-11-29T14:21:46.000Z"
     var many = ConfigDocument()
     many.set((1...40).map { (key: "key\(100 + $0)", value: "v") })
     let values = many.entries.map { "\"\($0.key)\": \"v\"" }.joined(separator: ", ")
-    let stamps = (1...40).map { $0 % 7 == 0 ? "null" : "\"\($0 % 3 == 0 ? other : time)\($0 % 2 == 0 ? " agent-\($0 % 5)" : "")\"" }
-      .joined(separator: ", ")
+    let stamps = (1...40).map {
+      $0 % 7 == 0 ? "null" : "\"\($0 % 3 == 0 ? other : time)\($0 % 2 == 0 ? " agent-\($0 % 5)" : "")\""
+    }
+    .joined(separator: ", ")
     func written(_ stamps: String, digest: String = digest) -> String {
       head + #"{"key_digest": "\#(digest)", "stamps": [\#(stamps)]}}"#
     }
@@ -179,14 +183,15 @@ struct LargeDocumentTests {
       head + #"{"stamps": ["\#(time)", null, null], "key_digest": "\#(digest)"}}"#,
       head + #"{"key_digest": "\#(digest)", "stamps": ["\#(time)", null, null], "more": 1}}"#,
       head + #"{"key_digest": "\#(digest)", "stamps": ["\#(time)", null, null], "stamps": []}}"#,
-      head + #"{"key_digest": "\#(digest)", "key_digest": "\#(digest)", "stamps": ["\#(time)", null, null]}}"#,
+      head
+        + #"{"key_digest": "\#(digest)", "key_digest": "\#(digest)", "stamps": ["\#(time)", null, null]}}"#,
       head + #"{"key_digest": "\#(digest)", "stamps": ["\#(time)", null, null]"#,
       head + #"{"key_digest": "\#(digest)", "stamps": ["2026-11-29T14:21:45.123Z"#,
       head + #"{"key_digest": 7, "stamps": ["\#(time)", null, null]}}"#,
       head + #""not an object"}"#,
       head + #"["a"]}"#,
       head + #"{}}"#,
-      written(#""\#(time)", null, null"#) .replacingOccurrences(of: "}}", with: "}, \"written\": {}}"),
+      written(#""\#(time)", null, null"#).replacingOccurrences(of: "}}", with: "}, \"written\": {}}"),
       #"{"format": "tandem.config/1", "revision": 7, "written": {"key_digest": "\#(digest)", "stamps": ["\#(time) w", null, null]}, "values": {"a": "1", "b": "2", "c": "3"}}"#,
       #"{"format": "tandem.config/1", "revision": 7, "values": {"c": "3", "b": "2", "a": "1"}, "written": {"key_digest": "\#(digest)", "stamps": ["\#(time) w", null, null]}}"#,
     ]
@@ -197,40 +202,43 @@ struct LargeDocumentTests {
     let head = #"{"format": "tandem.config/1", "revision": 7, "values": "#
     let deep = String(repeating: "[", count: 70) + String(repeating: "]", count: 70)
     let many = (1...40).map { "\"key\(100 - $0)\": \"v\($0)\"" }.joined(separator: ", ")
-    let texts: [String] = [
-      head + #"{}}"#,
-      head + #"{"b": "2", "a": "1", "c": "3"}}"#,
-      head + "{\(many)}}",
-      head + "{\(many), \"key70\": \"again\"}}",
-      head + #"{"a": {"b": "c"}}}"#,
-      head + #"{"a": 1, "b": }}"#,
-      head + #"{"a": 1, "a": "2"}}"#,
-      head + #"{"a": "1", "a": 2}}"#,
-      head + "{\"a\": \(deep)}}",
-      head + #"{"a": "1",}}"#,
-      head + #"{"a" "1"}}"#,
-      head + #"{"a": "1"} "#,
-      head + #"{"a": "1"}} x"#,
-      head + #"{"\u00e9": "1", "é": "2"}}"#,
-      head + #"{"é": "1", "e\u0301": "2"}}"#,
-      head + #"{"a\"b": "q\n", "\ud83d\ude80": "rocket"}}"#,
-      head + #"{"a": "\ud800"}}"#,
-      head + #""not an object"}"#,
-      head + #"{"a": "1"}, "values": {"b": "2"}}"#,
-      #"{"format": "tandem.config/1", "revision": 1, "nested": {"values": {"a": 1}}, "values": {"a": "1"}}"#,
-      #"{"format": "tandem.config/1", "revision": 1, "nested": {"values": "x"}}"#,
-      #"{"format": "tandem.config/1", "revision": 1}"#,
-      #"{"format": "other", "values": {"a": 1}}"#,
-      #"[{"format": "tandem.config/1", "revision": 1, "values": {}}]"#,
-      #"{"values": {"a": 1}, "format": "tandem.config/1", "revision": -2}"#,
-      "",
-    ] + provenanceTexts
+    let texts: [String] =
+      [
+        head + #"{}}"#,
+        head + #"{"b": "2", "a": "1", "c": "3"}}"#,
+        head + "{\(many)}}",
+        head + "{\(many), \"key70\": \"again\"}}",
+        head + #"{"a": {"b": "c"}}}"#,
+        head + #"{"a": 1, "b": }}"#,
+        head + #"{"a": 1, "a": "2"}}"#,
+        head + #"{"a": "1", "a": 2}}"#,
+        head + "{\"a\": \(deep)}}",
+        head + #"{"a": "1",}}"#,
+        head + #"{"a" "1"}}"#,
+        head + #"{"a": "1"} "#,
+        head + #"{"a": "1"}} x"#,
+        head + #"{"\u00e9": "1", "é": "2"}}"#,
+        head + #"{"é": "1", "e\u0301": "2"}}"#,
+        head + #"{"a\"b": "q\n", "\ud83d\ude80": "rocket"}}"#,
+        head + #"{"a": "\ud800"}}"#,
+        head + #""not an object"}"#,
+        head + #"{"a": "1"}, "values": {"b": "2"}}"#,
+        #"{"format": "tandem.config/1", "revision": 1, "nested": {"values": {"a": 1}}, "values": {"a": "1"}}"#,
+        #"{"format": "tandem.config/1", "revision": 1, "nested": {"values": "x"}}"#,
+        #"{"format": "tandem.config/1", "revision": 1}"#,
+        #"{"format": "other", "values": {"a": 1}}"#,
+        #"[{"format": "tandem.config/1", "revision": 1, "values": {}}]"#,
+        #"{"values": {"a": 1}, "format": "tandem.config/1", "revision": -2}"#,
+        "",
+      ] + provenanceTexts
     for text in texts {
       var bytes = Array(text.utf8)
       if text.hasSuffix("} ") { bytes.removeLast() }
       let expected = referenceDecode(bytes)
       switch (
-        Result { () throws(ConfigDocument.DecodingFailure) in try ConfigDocument.decode(bytes, format: configFormat) }, expected
+        Result { () throws(ConfigDocument.DecodingFailure) in
+          try ConfigDocument.decode(bytes, format: configFormat)
+        }, expected
       ) {
       case (.success(let document), .success(let entries)):
         #expect(document.entries == entries, "\(text)")
@@ -250,7 +258,9 @@ struct LargeDocumentTests {
         Issue.record("invalid UTF-8 accepted by the full parse")
         continue
       }
-      #expect(throws: ConfigDocument.DecodingFailure.self) { try ConfigDocument.decode(bytes, format: configFormat) }
+      #expect(throws: ConfigDocument.DecodingFailure.self) {
+        try ConfigDocument.decode(bytes, format: configFormat)
+      }
       do {
         _ = try ConfigDocument.decode(bytes, format: configFormat)
       } catch {
@@ -277,7 +287,8 @@ struct LargeDocumentTests {
   @Test("a document is saved as the bytes JSONWriter.pretty gives for it")
   func encodingMatchesWriter() throws {
     var document = ConfigDocument()
-    #expect(document.encode(format: configFormat) == Array((JSONWriter.pretty(json(of: document)) + "\n").utf8))
+    #expect(
+      document.encode(format: configFormat) == Array((JSONWriter.pretty(json(of: document)) + "\n").utf8))
     document["plain"] = "value"
     document["quote\"key"] = "line\nbreak \\ tab\t nul \u{0} del \u{7F} sep \u{2028}\u{2029} é 🚀"
     document["a.b"] = ""
@@ -300,8 +311,12 @@ struct LargeDocumentTests {
   /// The document as a ``JSONValue``, the way it was saved before entries were written
   /// directly.
   func json(of document: ConfigDocument) -> JSONValue {
-    let stamps: [JSONValue] = document.entries.map { entry in entry.provenance.map { .string($0.stored) } ?? .null }
-    let written: JSONValue = .object([("key_digest", .string(document.keyDigest)), ("stamps", .array(stamps))])
+    let stamps: [JSONValue] = document.entries.map { entry in
+      entry.provenance.map { .string($0.stored) } ?? .null
+    }
+    let written: JSONValue = .object([
+      ("key_digest", .string(document.keyDigest)), ("stamps", .array(stamps)),
+    ])
     return .object(
       [
         ("format", .string(configFormat)),

@@ -39,7 +39,9 @@ struct LayeredPageTests {
             let page = LayeredConfig.page(of: documents, after: cursor, limit: limit)
             let after = all.filter { cursor == nil || $0.key > cursor! }
             let expected = limit.map { Array(after.prefix($0)) } ?? after
-            #expect(page.entries == expected, "round \(round), after \(String(describing: cursor)), limit \(String(describing: limit))")
+            #expect(
+              page.entries == expected,
+              "round \(round), after \(String(describing: cursor)), limit \(String(describing: limit))")
             #expect(page.hasMore == (expected.count < after.count))
           }
         }
@@ -52,7 +54,9 @@ struct LayeredPageTests {
     let store = ConfigStore(home: home)
     let near = document((0..<50).map { "n\(100 + $0 * 2)" }, "near")
     let far = document((0..<80).map { "n\(100 + $0)" }, "far")
-    let documents: [(ConfigScope, ConfigStore, ConfigDocument)] = [(.instance, store, near), (.shared, store, far)]
+    let documents: [(ConfigScope, ConfigStore, ConfigDocument)] = [
+      (.instance, store, near), (.shared, store, far),
+    ]
     var listed: [LayeredConfig.Entry] = []
     var cursor: String?
     var pages = 0

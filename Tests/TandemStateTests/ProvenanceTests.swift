@@ -16,12 +16,16 @@ struct ConfigProvenanceTests {
   @Test("a transaction records its intent's instance id and its commit time for the keys it sets, only those")
   func recordsWriter() throws {
     let store = ConfigStore(home: home)
-    let first = try store.update(intent: intent("agent-a")) { $0["a"] = "1"; $0["b"] = "2" }
+    let first = try store.update(intent: intent("agent-a")) {
+      $0["a"] = "1"; $0["b"] = "2"
+    }
     let stamp = try #require(first.document.entry("a")?.provenance)
     #expect(stamp.instanceID == "agent-a")
     #expect(stamp.writtenAtMilliseconds == first.document.updatedAtMilliseconds)
     #expect(stamp.writtenAt == SystemClock.iso8601(wallMilliseconds: stamp.writtenAtMilliseconds))
-    let second = try store.update(intent: intent("agent-b")) { $0["b"] = "2"; $0["c"] = "3" }
+    let second = try store.update(intent: intent("agent-b")) {
+      $0["b"] = "2"; $0["c"] = "3"
+    }
     let read = try store.read()
     #expect(read == second.document)
     #expect(read.entry("a")?.provenance == stamp, "an untouched key keeps its provenance")
@@ -59,7 +63,9 @@ struct ConfigProvenanceTests {
       document.values = values
     }
     // A large batch (one merge) setting some keys again.
-    try store.update(intent: intent("merger")) { $0.set(many.prefix(20).map { (key: $0.key, value: "again") }) }
+    try store.update(intent: intent("merger")) {
+      $0.set(many.prefix(20).map { (key: $0.key, value: "again") })
+    }
     let read = try store.read()
     for index in 0..<40 {
       let writer = read.entry("m\(index)")?.provenance?.instanceID
@@ -111,9 +117,12 @@ struct ConfigProvenanceTests {
     // Read in place (no string per stamp), not by the general parse.
     #expect(try JSONParser.parse(bytes, stringsOf: "values", stampsOf: "written").stamps?.attached == true)
     let reordered = text.replacingOccurrences(of: "\"key_digest\"", with: "\"other\": 1, \"key_digest\"")
-    #expect(try JSONParser.parse(Array(reordered.utf8), stringsOf: "values", stampsOf: "written").stamps == nil)
+    #expect(
+      try JSONParser.parse(Array(reordered.utf8), stringsOf: "values", stampsOf: "written").stamps == nil)
     #expect(try ConfigDocument.decode(Array(reordered.utf8), format: configFormat) == mixed)
-    #expect(decoded.entry("later")?.provenance == ConfigProvenance(instanceID: nil, writtenAtMilliseconds: 1_700_000_000_789))
+    #expect(
+      decoded.entry("later")?.provenance
+        == ConfigProvenance(instanceID: nil, writtenAtMilliseconds: 1_700_000_000_789))
     // What an older tandem does with it: the generic parser reads it, and "written" is one
     // more member it ignores.
     let json = try JSONParser.parse(bytes)
@@ -129,7 +138,9 @@ struct ConfigProvenanceTests {
     }
     #expect(digest([]) == "fnv1a-64:cbf29ce484222325")
     #expect(digest(["a", "b"]) == digest(["b", "a"]), "the document sorts its keys")
-    let distinct = [digest(["a", "b"]), digest(["ab"]), digest(["a", "c"]), digest(["a"]), digest(["a", "b", "c"])]
+    let distinct = [
+      digest(["a", "b"]), digest(["ab"]), digest(["a", "c"]), digest(["a"]), digest(["a", "b", "c"]),
+    ]
     #expect(Set(distinct).count == distinct.count)
     #expect(distinct.allSatisfy { $0.hasPrefix("fnv1a-64:") && $0.utf8.count == 25 })
   }
@@ -142,23 +153,32 @@ struct ConfigProvenanceTests {
     let time = "2026-01-01T00:00:00.000Z"
     let store = ConfigStore(home: home)
     func read(_ written: String) throws -> [String?] {
-      let text = #"{"format": "tandem.config/1", "revision": 2, "values": {"b": "2", "a": "1", "c": "3"}, "written": \#(written)}"#
+      let text =
+        #"{"format": "tandem.config/1", "revision": 2, "values": {"b": "2", "a": "1", "c": "3"}, "written": \#(written)}"#
       try directory.write("home/config.json", Data(text.utf8))
       let read = try store.read()
       return read.entries.map { $0.provenance.map { "\($0.writtenAt) \($0.instanceID ?? "-")" } }
     }
     // Another order of the members, escapes, another offset, elements that are not stamps.
     #expect(
-      try read(#"{"stamps": ["\#(time) y", "2026-01-02T00:00:00+01:00", "yesterday"], "key_digest": "\#(digest)"}"#)
+      try read(
+        #"{"stamps": ["\#(time) y", "2026-01-02T00:00:00+01:00", "yesterday"], "key_digest": "\#(digest)"}"#)
         == ["\(time) y", "2026-01-01T23:00:00.000Z -", nil])
     #expect(
       try read(#"{"key_digest": "\#(digest)", "stamps": ["\#(time) a\u002db", 7, null]}"#)
         == ["\(time) a-b", nil, nil])
-    #expect(try read(#"{"key_digest": "\#(digest)", "stamps": ["\#(time) x", null, "\#(time)"]}"#) == ["\(time) x", nil, "\(time) -"])
+    #expect(
+      try read(#"{"key_digest": "\#(digest)", "stamps": ["\#(time) x", null, "\#(time)"]}"#) == [
+        "\(time) x", nil, "\(time) -",
+      ])
     // Stamps for other keys, or not one per key: none at all.
     let wrong = "fnv1a-64:0000000000000000"
-    #expect(try read(#"{"key_digest": "\#(wrong)", "stamps": ["\#(time)", "\#(time)", "\#(time)"]}"#) == [nil, nil, nil])
-    #expect(try read(#"{"key_digest": "\#(digest)", "stamps": ["\#(time)", "\#(time)"]}"#) == [nil, nil, nil])
+    #expect(
+      try read(#"{"key_digest": "\#(wrong)", "stamps": ["\#(time)", "\#(time)", "\#(time)"]}"#) == [
+        nil, nil, nil,
+      ])
+    #expect(
+      try read(#"{"key_digest": "\#(digest)", "stamps": ["\#(time)", "\#(time)"]}"#) == [nil, nil, nil])
     #expect(try read(#"{"key_digest": "\#(digest)"}"#) == [nil, nil, nil])
     #expect(try read(#""not an object""#) == [nil, nil, nil])
     // A write keeps what was read and records what it sets.
@@ -191,7 +211,8 @@ struct ConfigProvenanceTests {
       #expect(parsed == nil && WriteStamp(stored: text)?.milliseconds == SystemClock.parseRFC3339(text))
     }
     for text in ["2026-11-29T14:21:45.12xZ", "2026-00-29T14:21:45.123Z", "2026-11-32T14:21:45.123Z"] {
-      #expect(Array(text.utf8).withUnsafeBufferPointer { WriteStamp.parseCanonicalTime($0) } == nil, "\(text)")
+      #expect(
+        Array(text.utf8).withUnsafeBufferPointer { WriteStamp.parseCanonicalTime($0) } == nil, "\(text)")
     }
   }
 
@@ -201,7 +222,9 @@ struct ConfigProvenanceTests {
     #expect(ConfigProvenance(stored: valid)?.instanceID == nil)
     #expect(ConfigProvenance(stored: valid + " agent-1")?.instanceID == "agent-1")
     #expect(ConfigProvenance(stored: valid + " agent-1")?.writtenAt == valid)
-    for text in ["", " ", "agent-1", valid + " ", valid + " a b", valid + " ../x", "2026-13-01T00:00:00Z a", "yesterday"] {
+    for text in [
+      "", " ", "agent-1", valid + " ", valid + " a b", valid + " ../x", "2026-13-01T00:00:00Z a", "yesterday",
+    ] {
       #expect(ConfigProvenance(stored: text) == nil, "\(text)")
     }
     let made = ConfigProvenance(instanceID: "agent-1", writtenAtMilliseconds: 0)

@@ -49,14 +49,17 @@ struct StoreContractTests {
   private func checkProvenance<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
     let store = backend.store(.shared)
     let agent = LockIntent(instanceID: "agent-1", command: "test")
-    try store.update(timeout: .seconds(5), ifRevision: nil, intent: agent) { $0.set([(key: "a", value: "1")]) }
+    try store.update(timeout: .seconds(5), ifRevision: nil, intent: agent) {
+      $0.set([(key: "a", value: "1")])
+    }
     try store.update(timeout: .seconds(5), ifRevision: nil, intent: nil) { $0.set([(key: "b", value: "2")]) }
     let document = try store.read()
     #expect(document.entry("a")?.provenance?.instanceID == "agent-1", "\(name)")
     let anonymous = try #require(document.entry("b")?.provenance, "\(name)")
     #expect(anonymous.instanceID == nil, "\(name)")
     #expect(
-      try #require(document.entry("a")?.provenance).writtenAtMilliseconds <= anonymous.writtenAtMilliseconds, "\(name)")
+      try #require(document.entry("a")?.provenance).writtenAtMilliseconds <= anonymous.writtenAtMilliseconds,
+      "\(name)")
   }
 
   @Test("a stale expected revision is refused and nothing is written")

@@ -257,7 +257,8 @@ public struct ConfigDocument: Sendable, Equatable {
   /// (what a backend reports as ``ConfigUpdate/changed``).
   public func hasSameValues(as other: ConfigDocument) -> Bool {
     guard entries.count == other.entries.count else { return false }
-    for (mine, theirs) in zip(entries, other.entries) where mine.key != theirs.key || mine.value != theirs.value {
+    for (mine, theirs) in zip(entries, other.entries)
+    where mine.key != theirs.key || mine.value != theirs.value {
       return false
     }
     return true
@@ -291,7 +292,9 @@ public struct ConfigDocument: Sendable, Equatable {
       throw DecodingFailure("\"revision\" is not a non-negative integer")
     }
     guard values.found else { throw DecodingFailure("\"values\" is not an object") }
-    if let key = values.nonString { throw DecodingFailure("the value of \(QuotedData.mark(key)) is not a string") }
+    if let key = values.nonString {
+      throw DecodingFailure("the value of \(QuotedData.mark(key)) is not a string")
+    }
     var document = ConfigDocument()
     document.revision = UInt64(revision)
     // Files tandem wrote are sorted already, their stamps already in the entries; one
@@ -321,7 +324,8 @@ public struct ConfigDocument: Sendable, Equatable {
   /// by hand): `nil` unless it has a `key_digest` string and a `stamps` array; a stamp that
   /// is not a string in the stored form reads as none.
   private static func stamps(in written: JSONValue?) -> JSONParser.LiftedStamps? {
-    guard let digest = written?["key_digest"]?.stringValue, case .array(let elements)? = written?["stamps"] else {
+    guard let digest = written?["key_digest"]?.stringValue, case .array(let elements)? = written?["stamps"]
+    else {
       return nil
     }
     return JSONParser.LiftedStamps(

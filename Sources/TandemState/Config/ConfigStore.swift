@@ -146,7 +146,8 @@ public struct ConfigStore: Sendable {
   {
     let current = try read(in: locked.directory)
     if let expectedRevision, expectedRevision != current.revision {
-      throw StateError.revisionMismatch(path: path, namespace: namespace, expected: expectedRevision, current: current.revision)
+      throw StateError.revisionMismatch(
+        path: path, namespace: namespace, expected: expectedRevision, current: current.revision)
     }
     return current
   }
@@ -325,7 +326,9 @@ public struct ConfigUpdate<Result> {
   public let waited: Duration
 
   /// An outcome, for backends other than the file store.
-  public init(result: Result, document: ConfigDocument, previousRevision: UInt64, changed: Bool, waited: Duration) {
+  public init(
+    result: Result, document: ConfigDocument, previousRevision: UInt64, changed: Bool, waited: Duration
+  ) {
     self.result = result
     self.document = document
     self.previousRevision = previousRevision

@@ -109,7 +109,8 @@ public struct LayeredConfig: Sendable {
       // The first limit + 1 keys of the union are among the first limit + 1 of each
       // document; one more than the page tells whether more remain.
       let available = document.entries.count - start
-      let end = limit.map { $0 < available ? start + $0 + 1 : document.entries.count } ?? document.entries.count
+      let end =
+        limit.map { $0 < available ? start + $0 + 1 : document.entries.count } ?? document.entries.count
       let farther = document.entries[start..<end].map { Entry($0, scope: layer, revision: document.revision) }
       merged = merged.isEmpty ? farther : merge(nearer: merged, farther: farther)
     }

@@ -79,7 +79,8 @@ struct WriteStamp: Sendable, Equatable {
     guard (1...64).contains(bytes.count) else { return false }
     for (position, byte) in bytes.enumerated() {
       let alphanumeric =
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+        || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
         || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
       guard
         alphanumeric

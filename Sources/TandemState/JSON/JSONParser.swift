@@ -73,7 +73,8 @@ package struct JSONParser {
   /// A config document's `values` and `written` hold up to 10,000 strings each: building a
   /// ``JSONValue`` for each, then an entry from it, then freeing the first would cost more
   /// than the parse. A `stampsName` in any other form is parsed as any value, into the value.
-  static func parse(_ bytes: [UInt8], stringsOf valuesName: String, stampsOf stampsName: String) throws(Failure)
+  static func parse(_ bytes: [UInt8], stringsOf valuesName: String, stampsOf stampsName: String)
+    throws(Failure)
     -> (value: JSONValue, values: LiftedStrings, stamps: LiftedStamps?)
   {
     var parser = JSONParser(bytes)
@@ -164,7 +165,9 @@ package struct JSONParser {
       } else {
         value = try parseValue(depth: depth + 1)
       }
-      guard names.admit(key, after: members) else { throw failure("duplicate member \(QuotedData.mark(key))") }
+      guard names.admit(key, after: members) else {
+        throw failure("duplicate member \(QuotedData.mark(key))")
+      }
       members.append((key, value))
       skipWhitespace()
       guard index < bytes.count else { throw failure("unexpected end of input") }
@@ -205,7 +208,9 @@ package struct JSONParser {
       let key = try parseString()
       // Without escapes the text is the key's UTF-8: folded into the digest as it lies.
       if key.utf8.count == index - 1 - keyStart {
-        bytes.withUnsafeBufferPointer { lifted.keyDigest.add(UnsafeBufferPointer(rebasing: $0[keyStart..<index - 1])) }
+        bytes.withUnsafeBufferPointer {
+          lifted.keyDigest.add(UnsafeBufferPointer(rebasing: $0[keyStart..<index - 1]))
+        }
       } else {
         lifted.keyDigest.add(key)
       }
@@ -221,7 +226,9 @@ package struct JSONParser {
         if lifted.nonString == nil { lifted.nonString = key }
         value = ""
       }
-      guard names.admit(key, after: lifted.entries) else { throw failure("duplicate member \(QuotedData.mark(key))") }
+      guard names.admit(key, after: lifted.entries) else {
+        throw failure("duplicate member \(QuotedData.mark(key))")
+      }
       lifted.entries.append(ConfigDocument.Entry(key: key, value: value))
       skipWhitespace()
       guard index < bytes.count else { throw failure("unexpected end of input") }
@@ -238,7 +245,8 @@ package struct JSONParser {
 
   /// Whether `count` bytes at `a` and `b` are equal: a plain loop, where the generic
   /// `elementsEqual` costs hundreds of instructions a call.
-  fileprivate static func sameBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool {
+  fileprivate static func sameBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool
+  {
     var offset = 0
     while offset + 8 <= count {
       if UnsafeRawPointer(a + offset).loadUnaligned(as: UInt64.self)
@@ -537,7 +545,8 @@ extension JSONParser {
       skipWhitespace()
       guard at < buffer.count else { return nil }
       if buffer[at] == UInt8(ascii: "n") {
-        guard at + 4 <= buffer.count, buffer[at + 1] == UInt8(ascii: "u"), buffer[at + 2] == UInt8(ascii: "l"),
+        guard at + 4 <= buffer.count, buffer[at + 1] == UInt8(ascii: "u"),
+          buffer[at + 2] == UInt8(ascii: "l"),
           buffer[at + 3] == UInt8(ascii: "l")
         else { return nil }
         at += 4
@@ -547,7 +556,8 @@ extension JSONParser {
       let start = at + 1
       let length = previousText.count
       if length > 0, start + length < buffer.count, buffer[start + length] == UInt8(ascii: "\""),
-        JSONParser.sameBytes(buffer.baseAddress! + previousText.lowerBound, buffer.baseAddress! + start, count: length)
+        JSONParser.sameBytes(
+          buffer.baseAddress! + previousText.lowerBound, buffer.baseAddress! + start, count: length)
       {
         at = start + length + 1
         return previousStamp
@@ -566,7 +576,8 @@ extension JSONParser {
         // Only the bytes of an instance id: no escape, control character or quote among them.
         guard WriteStamp.isInstanceID(id) else { return nil }
         if let previous = previousID, previous.text.count == id.count,
-          JSONParser.sameBytes(buffer.baseAddress! + previous.text.lowerBound, id.baseAddress!, count: id.count)
+          JSONParser.sameBytes(
+            buffer.baseAddress! + previous.text.lowerBound, id.baseAddress!, count: id.count)
         {
           instanceID = previous.id
         } else {

@@ -40,7 +40,8 @@ struct ConfigListing: CommandResult {
     let listed: [JSONValue] = entries.map { entry in
       let provenance = entry.provenance
       return .object([
-        ("key", .string(entry.key)), ("value", .string(entry.value)), ("scope", .string(entry.scope.rawValue)),
+        ("key", .string(entry.key)), ("value", .string(entry.value)),
+        ("scope", .string(entry.scope.rawValue)),
         ("written_by", .optional(provenance?.instanceID)), ("written_at", .optional(provenance?.writtenAt)),
       ])
     }
