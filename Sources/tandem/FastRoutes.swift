@@ -27,7 +27,7 @@ enum FastRoutes {
       return try ConfigList.perform(
         scope: arguments.value("--scope"), limit: try integer(arguments, "--limit"),
         cursor: arguments.value("--cursor"), in: context
-      ).output()
+      ).output(in: context.options.output)
     },
     FastRoute(["lock", "status"], valueOptions: ["--name"]) { arguments, context in
       guard arguments.positionals.isEmpty else { throw FastRoute.Declined() }

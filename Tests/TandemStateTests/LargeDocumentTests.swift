@@ -164,6 +164,9 @@ struct LargeDocumentTests {
       written(#""\#(time) agent-1", null, "\#(time)""#),
       written(#""\#(time) agent-1", "\#(time) agent-1", "\#(other) agent-2""#),
       written(#"null,null,null"#),
+      written(#""2026-11-29T14:21:45.123Z", "2026-11-29T14:21:59.999Z a", "2026-11-29T14:22:00.000Z a""#),
+      written(#""2026-11-29T23:59:59.999Z", "2026-11-30T23:59:00.001Z", "2026-11-30T23:59:07.xyzZ""#),
+      written(#""1969-12-31T23:59:59.999Z", "1969-12-31T23:59:00.000Z", "0000-01-01T00:00:00.000Z""#),
       written(#" "\#(time) x" , "\#(time) x"  ,"\#(time)" "#),
       #"{"format": "tandem.config/1", "revision": 7, "values": {\#(values)}, "written": {"key_digest": "\#(many.keyDigest)", "stamps": [\#(stamps)]}}"#,
       // Not one per key, or for other keys.

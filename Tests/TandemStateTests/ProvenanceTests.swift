@@ -197,6 +197,7 @@ struct ConfigProvenanceTests {
     let samples: [Int64] =
       [0, -1, 1, 999, -999, -1000, 951_782_400_000, 4_107_542_400_000, range.lowerBound, range.upperBound]
       + (0..<2_000).map { _ in Int64.random(in: range, using: &generator) }
+    var previousSample: Int64 = 0
     for milliseconds in samples {
       var text = [UInt8](repeating: 0, count: WriteStamp.timeLength)
       text.withUnsafeMutableBufferPointer { WriteStamp.formatTime(milliseconds, into: $0) }
@@ -204,6 +205,16 @@ struct ConfigProvenanceTests {
       #expect(formatted == SystemClock.iso8601(wallMilliseconds: milliseconds))
       let parsed = text.withUnsafeBufferPointer { WriteStamp.parseCanonicalTime($0) }
       #expect(parsed == milliseconds && SystemClock.parseRFC3339(formatted) == milliseconds, "\(formatted)")
+      // Written after another time, of the same minute or not: the same text.
+      for previous in [milliseconds - 1, milliseconds + 59_999, milliseconds - 61_000, previousSample] {
+        var after = [UInt8](repeating: 0, count: WriteStamp.timeLength)
+        after.withUnsafeMutableBufferPointer {
+          WriteStamp.formatTime(previous, into: $0)
+          WriteStamp.formatTime(milliseconds, into: $0, after: previous)
+        }
+        #expect(after == text, "\(formatted) after \(previous)")
+      }
+      previousSample = milliseconds
     }
     // Forms only the general parser reads, and forms nobody reads.
     for text in ["2026-11-29T14:21:45Z", "2026-11-29T14:21:45.1+02:00", "2026-11-29t14:21:45.123z"] {
@@ -226,6 +237,17 @@ struct ConfigProvenanceTests {
       "", " ", "agent-1", valid + " ", valid + " a b", valid + " ../x", "2026-13-01T00:00:00Z a", "yesterday",
     ] {
       #expect(ConfigProvenance(stored: text) == nil, "\(text)")
+    }
+    // The check of an instance id in place agrees with InstanceID, byte by byte.
+    for byte in 0...255 {
+      for id in [[UInt8(byte)], [UInt8(ascii: "a"), UInt8(byte)], [UInt8(byte), UInt8(ascii: "a")]] {
+        let inPlace = id.withUnsafeBufferPointer { WriteStamp.isInstanceID($0) }
+        #expect(inPlace == InstanceID.isValid(String(decoding: id, as: UTF8.self)), "\(id)")
+      }
+    }
+    for id in ["", String(repeating: "a", count: 64), String(repeating: "a", count: 65), ".", "..", "a..b"] {
+      #expect(
+        Array(id.utf8).withUnsafeBufferPointer { WriteStamp.isInstanceID($0) } == InstanceID.isValid(id))
     }
     let made = ConfigProvenance(instanceID: "agent-1", writtenAtMilliseconds: 0)
     #expect(made.stored == "1970-01-01T00:00:00.000Z agent-1")

@@ -420,8 +420,8 @@ public struct ConfigDocument: Sendable, Equatable {
         out.append(UInt8(ascii: "\""))
         time.withUnsafeMutableBufferPointer { time in
           if entry.stamp.milliseconds != timeMilliseconds {
+            WriteStamp.formatTime(entry.stamp.milliseconds, into: time, after: timeMilliseconds)
             timeMilliseconds = entry.stamp.milliseconds
-            WriteStamp.formatTime(timeMilliseconds, into: time)
           }
           out.append(UnsafeBufferPointer(time))
         }

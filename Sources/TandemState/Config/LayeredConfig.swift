@@ -38,6 +38,17 @@ public struct LayeredConfig: Sendable {
     /// not say (see ``ConfigDocument/Entry/provenance``).
     public var provenance: ConfigProvenance? { stamp.provenance }
 
+    /// ``provenance``, or `previous` itself when it says the same (the keys of one commit,
+    /// listed one after the other), without formatting it again.
+    public func provenance(reusing previous: ConfigProvenance?) -> ConfigProvenance? {
+      if let previous, stamp.isRecorded, previous.writtenAtMilliseconds == stamp.milliseconds,
+        previous.instanceID == stamp.instanceID
+      {
+        return previous
+      }
+      return stamp.provenance
+    }
+
     init(_ entry: ConfigDocument.Entry, scope: ConfigScope, revision: UInt64) {
       key = entry.key
       value = entry.value

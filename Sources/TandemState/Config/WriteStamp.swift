@@ -36,10 +36,12 @@ struct WriteStamp: Sendable, Equatable {
   /// The public form, with the time formatted.
   var provenance: ConfigProvenance? {
     guard isRecorded else { return nil }
-    var text = [UInt8](repeating: 0, count: Self.timeLength)
-    text.withUnsafeMutableBufferPointer { Self.formatTime(milliseconds, into: $0) }
-    return ConfigProvenance(
-      instanceID: instanceID, writtenAt: String(decoding: text, as: UTF8.self), milliseconds: milliseconds)
+    // Formatted straight into the string's storage: `config list` formats one per key.
+    let time = String(unsafeUninitializedCapacity: Self.timeLength) { buffer in
+      Self.formatTime(milliseconds, into: buffer)
+      return Self.timeLength
+    }
+    return ConfigProvenance(instanceID: instanceID, writtenAt: time, milliseconds: milliseconds)
   }
 
   // MARK: The stored text
@@ -77,15 +79,11 @@ struct WriteStamp: Sendable, Equatable {
   /// Whether `bytes` are a valid instance id (``InstanceID/isValid(_:)``), without a string.
   static func isInstanceID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
     guard (1...64).contains(bytes.count) else { return false }
-    for (position, byte) in bytes.enumerated() {
-      let alphanumeric =
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
-        || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-      guard
-        alphanumeric
-          || (position > 0
-            && (byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")))
+    for position in 0..<bytes.count {
+      let byte = bytes[position]
+      // A digit, or a letter of either case (`| 0x20` maps A-Z onto a-z and nothing else).
+      if byte &- UInt8(ascii: "0") < 10 || (byte | 0x20) &- UInt8(ascii: "a") < 26 { continue }
+      guard position > 0, byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
       else { return false }
     }
     return true
@@ -125,6 +123,35 @@ struct WriteStamp: Sendable, Equatable {
     let days = era * 146_097 + dayOfEra - 719_468
     let result = (days * 86_400 + hour * 3600 + minute * 60 + second) * 1000 + fraction
     return SystemClock.timestampRange.contains(result) ? result : nil
+  }
+
+  /// ``formatTime(_:into:)`` when `out` holds the time `previous` (``Int64/min`` for none):
+  /// only the seconds and milliseconds are written when the minute is the same, as it is for
+  /// keys written close together.
+  static func formatTime(
+    _ milliseconds: Int64, into out: UnsafeMutableBufferPointer<UInt8>, after previous: Int64
+  ) {
+    let (minute, within) = minuteAndRest(milliseconds)
+    guard previous != .min, minute == minuteAndRest(previous).minute,
+      SystemClock.timestampRange.contains(milliseconds)
+    else {
+      formatTime(milliseconds, into: out)
+      return
+    }
+    let seconds = within / 1000
+    let fraction = within % 1000
+    out[17] = UInt8(ascii: "0") + UInt8(seconds / 10)
+    out[18] = UInt8(ascii: "0") + UInt8(seconds % 10)
+    out[20] = UInt8(ascii: "0") + UInt8(fraction / 100)
+    out[21] = UInt8(ascii: "0") + UInt8(fraction / 10 % 10)
+    out[22] = UInt8(ascii: "0") + UInt8(fraction % 10)
+  }
+
+  /// The minute of `milliseconds` and the milliseconds into it (floor division: before 1970
+  /// too the rest counts forward).
+  private static func minuteAndRest(_ milliseconds: Int64) -> (minute: Int64, within: Int64) {
+    let (quotient, remainder) = milliseconds.quotientAndRemainder(dividingBy: 60_000)
+    return remainder < 0 ? (quotient - 1, remainder + 60_000) : (quotient, remainder)
   }
 
   /// Writes `milliseconds` as `YYYY-MM-DDTHH:MM:SS.mmmZ` (what

@@ -463,8 +463,13 @@ extension JSONParser {
     /// share one stamp.
     var previousText = 0..<0
     var previousStamp = WriteStamp.none
-    /// The instance id before, for the same bytes: most stamps name one of a few instances.
-    var previousID: (text: Range<Int>, id: String)?
+    /// The minute of the last time read in full (its first 17 bytes, `YYYY-MM-DDTHH:MM:`, at
+    /// `previousMinute`) in milliseconds: stamps written close together share it.
+    var previousMinute = -1
+    var previousMinuteMilliseconds: Int64 = 0
+    /// The instance ids read so far, a few of them, for the same bytes: most stamps name one
+    /// of a few instances.
+    var ids: [(text: Range<Int>, id: String)] = []
     /// The values' entries the stamps go into, one each in order, if they do.
     var entries: [ConfigDocument.Entry]?
 
@@ -562,10 +567,9 @@ extension JSONParser {
         at = start + length + 1
         return previousStamp
       }
-      guard start + WriteStamp.timeLength <= buffer.count,
-        let milliseconds = WriteStamp.parseCanonicalTime(
-          UnsafeBufferPointer(rebasing: buffer[start..<start + WriteStamp.timeLength]))
-      else { return nil }
+      guard start + WriteStamp.timeLength <= buffer.count, let milliseconds = time(at: start) else {
+        return nil
+      }
       var end = start + WriteStamp.timeLength
       var instanceID: String?
       if end < buffer.count && buffer[end] == UInt8(ascii: " ") {
@@ -575,16 +579,7 @@ extension JSONParser {
         let id = UnsafeBufferPointer(rebasing: buffer[idStart..<end])
         // Only the bytes of an instance id: no escape, control character or quote among them.
         guard WriteStamp.isInstanceID(id) else { return nil }
-        if let previous = previousID, previous.text.count == id.count,
-          JSONParser.sameBytes(
-            buffer.baseAddress! + previous.text.lowerBound, id.baseAddress!, count: id.count)
-        {
-          instanceID = previous.id
-        } else {
-          let made = JSONParser.asciiString(id)
-          previousID = (idStart..<end, made)
-          instanceID = made
-        }
+        instanceID = self.id(id, at: idStart)
       }
       guard end < buffer.count, buffer[end] == UInt8(ascii: "\"") else { return nil }
       let stamp = WriteStamp(milliseconds: milliseconds, instanceID: instanceID)
@@ -592,6 +587,58 @@ extension JSONParser {
       previousStamp = stamp
       at = end + 1
       return stamp
+    }
+
+    /// The time at `start` in the form tandem writes: the seconds and milliseconds alone when
+    /// the minute is the one before.
+    private mutating func time(at start: Int) -> Int64? {
+      let minuteLength = 17
+      if previousMinute >= 0,
+        JSONParser.sameBytes(
+          buffer.baseAddress! + previousMinute, buffer.baseAddress! + start, count: minuteLength),
+        buffer[start + 19] == UInt8(ascii: "."), buffer[start + 23] == UInt8(ascii: "Z")
+      {
+        let digits = (
+          buffer[start + 17] &- UInt8(ascii: "0"), buffer[start + 18] &- UInt8(ascii: "0"),
+          buffer[start + 20] &- UInt8(ascii: "0"), buffer[start + 21] &- UInt8(ascii: "0"),
+          buffer[start + 22] &- UInt8(ascii: "0")
+        )
+        guard digits.0 <= 9, digits.1 <= 9, digits.2 <= 9, digits.3 <= 9, digits.4 <= 9 else { return nil }
+        let milliseconds =
+          previousMinuteMilliseconds + (Int64(digits.0) * 10 + Int64(digits.1)) * 1000 + Int64(digits.2) * 100
+          + Int64(digits.3) * 10 + Int64(digits.4)
+        return SystemClock.timestampRange.contains(milliseconds) ? milliseconds : nil
+      }
+      guard
+        let milliseconds = WriteStamp.parseCanonicalTime(
+          UnsafeBufferPointer(rebasing: buffer[start..<start + WriteStamp.timeLength]))
+      else { return nil }
+      // The start of its minute: the time less its seconds and milliseconds.
+      let seconds =
+        Int64(buffer[start + 17] - UInt8(ascii: "0")) * 10 + Int64(buffer[start + 18] - UInt8(ascii: "0"))
+      let fraction =
+        Int64(buffer[start + 20] - UInt8(ascii: "0")) * 100 + Int64(buffer[start + 21] - UInt8(ascii: "0"))
+        * 10
+        + Int64(buffer[start + 22] - UInt8(ascii: "0"))
+      previousMinute = start
+      previousMinuteMilliseconds = milliseconds - seconds * 1000 - fraction
+      return milliseconds
+    }
+
+    /// The instance id of the bytes `id`: one made before for the same bytes, or a new one.
+    private mutating func id(_ id: UnsafeBufferPointer<UInt8>, at start: Int) -> String {
+      // By position, not `for known in ids`: copying each pair would retain and release its id.
+      for index in ids.indices where ids[index].text.count == id.count {
+        if JSONParser.sameBytes(
+          buffer.baseAddress! + ids[index].text.lowerBound, id.baseAddress!, count: id.count)
+        {
+          return ids[index].id
+        }
+      }
+      let made = JSONParser.asciiString(id)
+      // A few: a document written by many instances makes the rest as it goes.
+      if ids.count < 16 { ids.append((start..<start + id.count, made)) }
+      return made
     }
 
     /// A string of printable ASCII without escapes.

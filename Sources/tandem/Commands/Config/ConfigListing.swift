@@ -37,8 +37,9 @@ struct ConfigListing: CommandResult {
   /// Built by hand: `config list` is the re-read after every conflict, and encoding these
   /// types cost it 480,000 instructions at start-up (docs/benchmarks.md).
   func encodedData() throws -> JSONValue {
+    var provenance: ConfigProvenance?
     let listed: [JSONValue] = entries.map { entry in
-      let provenance = entry.provenance
+      provenance = entry.provenance(reusing: provenance)
       return .object([
         ("key", .string(entry.key)), ("value", .string(entry.value)),
         ("scope", .string(entry.scope.rawValue)),
