@@ -467,9 +467,11 @@ extension JSONParser {
     /// `previousMinute`) in milliseconds: stamps written close together share it.
     var previousMinute = -1
     var previousMinuteMilliseconds: Int64 = 0
-    /// The instance ids read so far, a few of them, for the same bytes: most stamps name one
-    /// of a few instances.
-    var ids: [(text: Range<Int>, id: String)] = []
+    /// The instance ids read so far, a few of them, and where their bytes are, for the same
+    /// bytes: most stamps name one of a few instances. (Two arrays: a loop over an array of
+    /// pairs would retain and release each id it looks at.)
+    var idTexts: [Range<Int>] = []
+    var ids: [String] = []
     /// The values' entries the stamps go into, one each in order, if they do.
     var entries: [ConfigDocument.Entry]?
 
@@ -627,17 +629,22 @@ extension JSONParser {
 
     /// The instance id of the bytes `id`: one made before for the same bytes, or a new one.
     private mutating func id(_ id: UnsafeBufferPointer<UInt8>, at start: Int) -> String {
-      // By position, not `for known in ids`: copying each pair would retain and release its id.
-      for index in ids.indices where ids[index].text.count == id.count {
-        if JSONParser.sameBytes(
-          buffer.baseAddress! + ids[index].text.lowerBound, id.baseAddress!, count: id.count)
+      let last = id[id.count - 1]
+      for index in idTexts.indices where idTexts[index].count == id.count {
+        // Ids often differ only at their end (agent-1, agent-2): that byte first.
+        let text = idTexts[index]
+        if buffer[text.upperBound - 1] == last,
+          JSONParser.sameBytes(buffer.baseAddress! + text.lowerBound, id.baseAddress!, count: id.count)
         {
-          return ids[index].id
+          return ids[index]
         }
       }
       let made = JSONParser.asciiString(id)
       // A few: a document written by many instances makes the rest as it goes.
-      if ids.count < 16 { ids.append((start..<start + id.count, made)) }
+      if ids.count < 16 {
+        idTexts.append(start..<start + id.count)
+        ids.append(made)
+      }
       return made
     }
 
