@@ -469,8 +469,11 @@ extension JSONParser {
     var previousMinuteMilliseconds: Int64 = 0
     /// The instance ids read so far, a few of them, and where their bytes are, for the same
     /// bytes: most stamps name one of a few instances. (Two arrays: a loop over an array of
-    /// pairs would retain and release each id it looks at.)
-    var idTexts: [Range<Int>] = []
+    /// pairs would retain and release each id it looks at. Integers, not ranges: an array of
+    /// `Range<Int>` has its type built at run time, with a search of every conformance of
+    /// the binary for `Int: Comparable`, 160,000 instructions.)
+    var idStarts: [Int] = []
+    var idEnds: [Int] = []
     var ids: [String] = []
     /// The values' entries the stamps go into, one each in order, if they do.
     var entries: [ConfigDocument.Entry]?
@@ -630,11 +633,10 @@ extension JSONParser {
     /// The instance id of the bytes `id`: one made before for the same bytes, or a new one.
     private mutating func id(_ id: UnsafeBufferPointer<UInt8>, at start: Int) -> String {
       let last = id[id.count - 1]
-      for index in idTexts.indices where idTexts[index].count == id.count {
+      for index in 0..<ids.count where idEnds[index] - idStarts[index] == id.count {
         // Ids often differ only at their end (agent-1, agent-2): that byte first.
-        let text = idTexts[index]
-        if buffer[text.upperBound - 1] == last,
-          JSONParser.sameBytes(buffer.baseAddress! + text.lowerBound, id.baseAddress!, count: id.count)
+        if buffer[idEnds[index] - 1] == last,
+          JSONParser.sameBytes(buffer.baseAddress! + idStarts[index], id.baseAddress!, count: id.count)
         {
           return ids[index]
         }
@@ -642,7 +644,8 @@ extension JSONParser {
       let made = JSONParser.asciiString(id)
       // A few: a document written by many instances makes the rest as it goes.
       if ids.count < 16 {
-        idTexts.append(start..<start + id.count)
+        idStarts.append(start)
+        idEnds.append(start + id.count)
         ids.append(made)
       }
       return made
