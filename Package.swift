@@ -12,6 +12,7 @@ let package = Package(
     .library(name: "TandemCLI", targets: ["TandemCLI"]),
     .library(name: "TandemConfiguration", targets: ["TandemConfiguration"]),
     .executable(name: "tandem", targets: ["tandem"]),
+    .executable(name: "tandem-mcp", targets: ["tandem-mcp"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,6 +22,22 @@ let package = Package(
     // `swift package generate-documentation` (scripts/docs): the DocC catalogs of TandemState
     // and TandemCLI. A command plug-in: nothing of it is linked into a product.
     .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
+    // The MCP server `tandem-mcp`: here, not in a nested package like Benchmarks/ and Fuzz/.
+    // - It resolves: the SDK asks for swift-docc-plugin on branch main, and the root's
+    //   requirement above wins (1.5.0). Resolution adds swift-nio, swift-atomics and
+    //   eventsource, which the SDK declares for its own conformance tools and Apple
+    //   platforms: about 2 s and 21 MB of checkouts; none of them is compiled.
+    // - Its cost, measured on a clean `swift build --build-tests` (2 shared cores): 300 s
+    //   user CPU and 384 s wall without the server, 411 s and 456 s with it; about 80 s CPU
+    //   of that is the SDK (MCP, swift-log, swift-system), the rest the server and its tests.
+    //   Incremental builds and `swift build --product tandem` do not pay it, and `tandem`
+    //   links none of it.
+    // - A nested package would pay the same in scripts/test and CI, and could not call
+    //   TandemState's `package` process spawner without compiler flags.
+    // 0.x minor releases break API: up to the next minor only.
+    .package(url: "https://github.com/modelcontextprotocol/swift-sdk", .upToNextMinor(from: "0.12.1")),
+    // `FileDescriptor` for the tests' MCP client, which talks to a spawned server's pipes.
+    .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
   ],
   targets: [
     // The core: state home, locks, atomic files, revisioned config. No CLI dependency.
@@ -70,6 +87,14 @@ let package = Package(
       path: "Examples/notes",
       packageAccess: false
     ),
+    // The MCP server over stdio: tools whose input schemas come from `tandem manifest`, each
+    // call one `tandem --output json` process. Its own product, so that `tandem`'s start-up
+    // does not pay for the SDK (or Foundation); it holds no state of its own.
+    .target(
+      name: "TandemMCP",
+      dependencies: ["TandemState", "TandemCLI", .product(name: "MCP", package: "swift-sdk")]
+    ),
+    .executableTarget(name: "tandem-mcp", dependencies: ["TandemMCP"]),
     // Helpers shared by the test targets: temporary homes, running the built tool.
     .target(name: "TandemTestSupport", dependencies: ["TandemState"], path: "Tests/TandemTestSupport"),
     .testTarget(name: "TandemStateTests", dependencies: ["TandemState", "TandemTestSupport"]),
@@ -86,6 +111,16 @@ let package = Package(
     ),
     // Runs the built `tandem` binary as real, concurrent processes.
     .testTarget(name: "EndToEndTests", dependencies: ["tandem", "TandemTestSupport"]),
+    // The MCP server: its translation of the manifest and envelopes, and real clients (the
+    // SDK's) talking to spawned `tandem-mcp` processes.
+    .testTarget(
+      name: "TandemMCPTests",
+      dependencies: [
+        "TandemMCP", "tandem-mcp", "tandem", "TandemState", "TandemCLI", "TandemTestSupport",
+        .product(name: "MCP", package: "swift-sdk"),
+        .product(name: "SystemPackage", package: "swift-system"),
+      ]
+    ),
     // Runs the built example tool `notes` (and `tandem` beside it) as real, concurrent processes.
     .testTarget(
       name: "ExampleToolTests", dependencies: ["notes", "tandem", "TandemState", "TandemTestSupport"]),

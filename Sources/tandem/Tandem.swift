@@ -19,7 +19,8 @@ struct Tandem: TandemTool {
       """,
     version: "0.1.0",
     subcommands: [
-      ConfigCommand.self, LockCommand.self, RunCommand.self, EnvCommand.self, InstancesCommand.self, AuthCommand.self,
+      ConfigCommand.self, LockCommand.self, RunCommand.self, EnvCommand.self, InstancesCommand.self,
+      AuthCommand.self,
       DemoCommand.self,
     ]
   )
@@ -45,15 +46,28 @@ struct Tandem: TandemTool {
     case .repairDocument:
       return nil
     case .logIn(let account):
+      // The stored settings, when the account is stored: the login that restores it.
+      let source = AuthMethods.storedSource(of: account, context: context)
+      let methods = AuthMethods.all(account: account, source: source, context: context)
+      return RemedyAdvice(
+        text: source == nil
+          ? "log in to account \(account): \(methods[0].command) (or with \(AuthMethods.helperHint))"
+          : "log in to account \(account) again: \(methods[0].command)",
+        reauthCommand: methods[0].command, authMethods: methods)
+    case .logInFirst:
+      let methods = AuthMethods.all(account: nil, source: nil, context: context)
+      return RemedyAdvice(
+        text: "log in first: \(methods[0].command) (or with \(AuthMethods.helperHint))",
+        reauthCommand: methods[0].command, authMethods: methods)
+    case .chooseAccount:
+      // Several accounts are stored: choosing one is the fix; a login is the other way in.
+      let methods = AuthMethods.all(account: nil, source: nil, context: context)
       return RemedyAdvice(
         text:
-          "log in to account \(account) again: \(context.commandLine("auth", "login", "--account", account)) "
-          + "(with its refresh token on standard input)")
-    case .logInFirst:
-      return RemedyAdvice(text: "log in first: \(context.commandLine("auth", "login", "--account", "NAME"))")
-    case .chooseAccount:
-      return RemedyAdvice(
-        text: "pass --account NAME, or choose one: \(context.commandLine("auth", "switch", "NAME"))")
+          "pass --account NAME, or choose the active account: "
+          + "\(context.commandLine("auth", "switch", "--account", "NAME")) (\(context.commandLine("auth", "list")) "
+          + "lists the stored accounts)",
+        reauthCommand: methods[0].command, authMethods: methods)
     case .askForShorterValidity:
       return RemedyAdvice(text: "ask for less validity (--min-ttl) than the tokens the provider issues last")
     case .raiseLockTimeout, .chooseWritableHome, .nameHome, .setEnvironmentVariable:

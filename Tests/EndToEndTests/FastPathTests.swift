@@ -79,6 +79,7 @@ struct FastPathTests {
     }
     var meta = object["meta"] as? [String: Any] ?? [:]
     meta["duration_ms"] = nil
+    meta["request_id"] = nil
     object["meta"] = meta
     if var data = object["data"] as? [String: Any] {
       // When a key was written differs between the two homes; whether it is known does not.

@@ -29,6 +29,16 @@ struct SchemaConformanceTests {
     try run(["instances", "remove", "nobody"])
     try run(["config", "set", "x=1"], instance: "../bad")
     results.append(try TandemBinary.run(["--output", "json", "--lock-timeout", "abc", "config", "list"]))
+    // Help, the version, a command group alone, parse errors and the manifest: envelopes too.
+    for line in [
+      ["--version"], ["config"], ["help", "config"], ["config", "set", "--help"], ["confg"], ["config", "lst"],
+      ["lock", "run", "echo", "hi"], ["config", "get"], ["config", "set", "--if-revision", "x", "a=1"], ["manifest"],
+      ["manifest", "--etag", "x"], ["manifest", "--bogus"],
+    ] {
+      let result = try TandemBinary.run(["--output", "json"] + line)
+      #expect(result.envelope != nil, "\(line): \(result.standardOutput)")
+      results.append(result)
+    }
     let holder = try home.start(["lock", "run", "--", "sleep", "1"], json: false)
     #expect(try home.waitUntilHeld())
     try run(["--lock-timeout", "0", "config", "set", "z=1"])

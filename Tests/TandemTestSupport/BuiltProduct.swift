@@ -1,5 +1,6 @@
 import Foundation
 import TandemState
+import Testing
 
 /// An executable of this package (`tandem`, the example tool `notes`), run by the tests as
 /// real processes.
@@ -8,20 +9,23 @@ public struct BuiltProduct: Sendable {
   public let name: String
   /// The prefix of the tool's environment variables, e.g. `TANDEM`.
   public let environmentPrefix: String
+  /// The name of the tool's output-format option, e.g. `output`.
+  public let outputOption: String
   /// The executable: `PREFIX_BIN` if set, else the built product beside the test bundle.
   public let path: String
 
   /// The product `name`, whose variables start with `environmentPrefix`.
-  public init(name: String, environmentPrefix: String) {
+  public init(name: String, environmentPrefix: String, outputOption: String = "output") {
     self.name = name
     self.environmentPrefix = environmentPrefix
+    self.outputOption = outputOption
     self.path = Self.locate(name, variable: environmentPrefix + "_BIN")
   }
 
   /// The reference tool.
   public static let tandem = BuiltProduct(name: "tandem", environmentPrefix: "TANDEM")
   /// The example tool of Examples/notes.
-  public static let notes = BuiltProduct(name: "notes", environmentPrefix: "NOTES")
+  public static let notes = BuiltProduct(name: "notes", environmentPrefix: "NOTES", outputOption: "format")
 
   /// The prefixes of every tool of the package. A process the tests start sees none of the
   /// test runner's own variables with these prefixes (but `PREFIX_BIN`): it gets only
@@ -60,6 +64,27 @@ public struct BuiltProduct: Sendable {
     public var error: [String: Any]? { envelope?["error"] as? [String: Any] }
     /// `envelope["data"]`.
     public var data: [String: Any]? { envelope?["data"] as? [String: Any] }
+
+    /// What is wrong with the standard output as the one JSON envelope of an invocation:
+    /// the spec's schema, `meta.request_id`, and `ok` agreeing with the exit status.
+    public func envelopeProblems() -> [String] {
+      guard let schema = JSONSchema.envelope else { return ["the envelope schema could not be read"] }
+      let lines = standardOutput.split(separator: "\n")
+      guard lines.count == 1 else {
+        return ["\(lines.count) lines, not one JSON document: \(standardOutput.prefix(300))"]
+      }
+      var problems = schema.problems(text: standardOutput)
+      if let envelope {
+        let meta = envelope["meta"] as? [String: Any]
+        if (meta?["request_id"] as? String)?.isEmpty != false {
+          problems.append("meta.request_id is missing")
+        }
+        if (envelope["ok"] as? Bool) != (status == 0) {
+          problems.append("ok does not match exit status \(status)")
+        }
+      }
+      return problems.map { "\($0) in \(standardOutput.prefix(300))" }
+    }
   }
 
   /// A started process.
@@ -77,11 +102,15 @@ public struct BuiltProduct: Sendable {
     private var outputData = Data()
     private var errorData = Data()
     private let group = DispatchGroup()
+    /// Whether the process was asked for JSON, so that its standard output must be one
+    /// valid envelope.
+    private let expectsEnvelope: Bool
 
     init(
       _ arguments: [String], environment: [String: String], unsetting: [String] = [], executable: String,
-      input: String? = nil
+      input: String? = nil, product: BuiltProduct? = nil
     ) throws {
+      expectsEnvelope = product.map { $0.asksForJSON(arguments, environment: environment) } ?? false
       var env = ProcessEnvironment.inherited()
       env.remove { name in
         unsetting.contains(name)
@@ -117,14 +146,37 @@ public struct BuiltProduct: Sendable {
     }
 
     /// Waits for the end and returns the result.
+    ///
+    /// A process asked for JSON that ended by itself and printed something must have printed
+    /// exactly one envelope valid against the spec's schema, with `meta.request_id`, and
+    /// `ok` true exactly when it exited 0: otherwise the running test gets an issue. Every
+    /// end-to-end test checks this of every invocation, whatever it asserts itself.
     public func wait() -> Result {
       let termination = process.waitForExit()
       group.wait()
-      return Result(
+      let result = Result(
         status: termination.shellStatus,
         standardOutput: String(decoding: outputData, as: UTF8.self),
         standardError: String(decoding: errorData, as: UTF8.self))
+      if expectsEnvelope, case .exited = termination, !result.standardOutput.isEmpty {
+        for problem in result.envelopeProblems() {
+          Issue.record("the envelope is not valid: \(problem)")
+        }
+      }
+      return result
     }
+  }
+
+  /// Whether `arguments` and `environment` ask the product for JSON output.
+  func asksForJSON(_ arguments: [String], environment: [String: String]) -> Bool {
+    var json = environment[environmentPrefix + "_" + outputOption.uppercased()] == "json"
+    let flag = "--" + outputOption
+    for (index, word) in arguments.enumerated() {
+      if word == "--" { break }
+      if word == flag, index + 1 < arguments.count { json = arguments[index + 1] == "json" }
+      if word.hasPrefix(flag + "=") { json = word == flag + "=json" }
+    }
+    return json
   }
 
   /// Starts the product with `arguments`. The tools' variables of the test process are
@@ -133,7 +185,9 @@ public struct BuiltProduct: Sendable {
   public func start(
     _ arguments: [String], environment: [String: String] = [:], unsetting: [String] = [], input: String? = nil
   ) throws -> Running {
-    try Running(arguments, environment: environment, unsetting: unsetting, executable: path, input: input)
+    try Running(
+      arguments, environment: environment, unsetting: unsetting, executable: path, input: input, product: self
+    )
   }
 
   /// Runs the product to the end.

@@ -33,14 +33,17 @@ package enum ResponseEnvelope {
     ])
   }
 
-  /// The `meta` object: duration, schema version, and the instance id when one is set.
-  package static func meta(durationMilliseconds: Int64, instanceID: String?, command: String?) -> [(
+  /// The `meta` object: duration, request id, schema version, the tool's version, and the
+  /// instance id and command when there are.
+  package static func meta(_ invocation: Invocation, instanceID: String?, command: String?) -> [(
     String, JSONValue
   )] {
     var members: [(String, JSONValue)] = [
-      ("duration_ms", .integer(max(0, durationMilliseconds))),
+      ("duration_ms", .integer(invocation.elapsedMilliseconds)),
+      ("request_id", .string(invocation.requestID)),
       ("schema_version", .string(schemaVersion)),
     ]
+    if let version = invocation.version { members.append(("version", .string(version))) }
     if let instanceID { members.append(("instance_id", .string(instanceID))) }
     if let command { members.append(("command", .string(command))) }
     return members

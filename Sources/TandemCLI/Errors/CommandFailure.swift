@@ -70,6 +70,15 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
       details.append(("current_revision", .integer(Int64(clamping: current))))
     }
     if let path = error.path { details.append(("path", .string(path))) }
+    if case .logIn(let account) = error.remedy { details.append(("account", .string(account))) }
+    if let expiry = error.expiredAtMilliseconds {
+      details.append(("expired_at", .string(SystemClock.iso8601(wallMilliseconds: expiry))))
+      details.append(("expired_at_ms", .integer(expiry)))
+    } else if error.code == .credentialsExpired {
+      // Always present on an expiry, `null` when no access token was obtained since the login.
+      details.append(("expired_at", .null))
+      details.append(("expired_at_ms", .null))
+    }
     if let system = error.systemError {
       details.append(("errno", .integer(Int64(system.errno))))
       details.append(("syscall", .string(system.call)))

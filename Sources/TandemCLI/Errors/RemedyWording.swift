@@ -35,5 +35,9 @@ extension CommandFailure {
     guard let context, let advice = context.advice(remedy, context) else { return }
     if let text = advice.text { fixRequired = text }
     if let command = advice.command { fixCommand = context.commandLine(command) }
+    if let reauth = advice.reauthCommand { details.append(("reauth_command", .string(reauth))) }
+    if !advice.authMethods.isEmpty {
+      details.append(("auth_methods", AuthenticationMethod.json(advice.authMethods)))
+    }
   }
 }

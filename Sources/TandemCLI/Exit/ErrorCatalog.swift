@@ -9,7 +9,7 @@ public import TandemState
 /// | `CONCURRENT_MODIFICATION`, reason `revision_mismatch` | 6 | no | |
 /// | `CONCURRENT_MODIFICATION`, reason `lock_replaced` | 6 | yes | immediate |
 /// | `WRITE_UNCONFIRMED` | 6 | no | |
-/// | `INVALID_ARGUMENT`, `LIMIT_EXCEEDED` | 2 | no | |
+/// | `INVALID_ARGUMENT`, `LIMIT_EXCEEDED`, `INPUT_MISSING` | 2 | no | |
 /// | `STATE_CORRUPT`, `UNSAFE_STATE_PATH`, `DISK_FULL`, `READ_ONLY_FILESYSTEM`, `SETUP_REQUIRED` | 4 | no | |
 /// | `NOT_FOUND` | 5 | no | |
 /// | `PERMISSION_DENIED`, `ACCESS_DENIED` | 7 | no | |
@@ -32,8 +32,25 @@ public enum ErrorCatalog {
     public var exitCode: ExitStatus
     /// Whether running the same command again may succeed.
     public var retryable: Bool
+    /// What the failed command may have changed, for the manifest's exit codes.
+    public var sideEffects: SideEffects = .none
     /// For retryable codes: `immediate`, `linear_backoff` or `exponential_backoff`.
     public var retryStrategy: String? { retryable ? "exponential_backoff" : nil }
+  }
+
+  /// How much a failed command may have changed (the spec's `side_effects`).
+  public enum SideEffects: String, Sendable, Comparable {
+    /// Nothing was written.
+    case none
+    /// Some writes may have happened, or a write may have landed unconfirmed.
+    case partial
+    /// Everything was written (e.g. the result could not be printed afterwards).
+    case complete
+
+    public static func < (lhs: SideEffects, rhs: SideEffects) -> Bool {
+      let order: [SideEffects] = [.none, .partial, .complete]
+      return order.firstIndex(of: lhs)! < order.firstIndex(of: rhs)!
+    }
   }
 
   /// The entry for one error: by its code, except that a revision mismatch, unlike a lock
@@ -49,8 +66,10 @@ public enum ErrorCatalog {
   public static func entry(for code: StateError.Code) -> Entry {
     switch code {
     case .concurrentModification: return Entry(exitCode: .conflict, retryable: true)
-    case .writeUnconfirmed: return Entry(exitCode: .conflict, retryable: false)
-    case .invalidArgument, .limitExceeded: return Entry(exitCode: .argumentError, retryable: false)
+    // Applied, but possibly overwritten by a writer that locked a replaced lock file.
+    case .writeUnconfirmed: return Entry(exitCode: .conflict, retryable: false, sideEffects: .partial)
+    case .invalidArgument, .limitExceeded, .inputMissing:
+      return Entry(exitCode: .argumentError, retryable: false)
     case .stateCorrupt, .unsafeStatePath, .diskFull, .readOnlyFileSystem, .setupRequired:
       return Entry(exitCode: .precondition, retryable: false)
     case .notFound: return Entry(exitCode: .notFound, retryable: false)
@@ -58,7 +77,11 @@ public enum ErrorCatalog {
     case .credentialsMissing, .credentialsExpired, .refreshRevoked:
       return Entry(exitCode: .authRequired, retryable: false)
     case .unavailable: return Entry(exitCode: .unavailable, retryable: true)
-    case .refreshTimeout, .inputTimeout: return Entry(exitCode: .timeout, retryable: false)
+    // The provider may have rotated the token before the answer was lost.
+    case .refreshTimeout: return Entry(exitCode: .timeout, retryable: false, sideEffects: .partial)
+    case .inputTimeout: return Entry(exitCode: .timeout, retryable: false)
+    // Also the report of a result that could not be printed after its change was saved.
+    case .ioError: return Entry(exitCode: .generalError, retryable: false, sideEffects: .partial)
     // A cancelled wait took nothing: the same call, not cancelled, may succeed.
     case .cancelled: return Entry(exitCode: .generalError, retryable: true)
     default: return Entry(exitCode: .generalError, retryable: false)

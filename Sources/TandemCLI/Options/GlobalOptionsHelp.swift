@@ -4,28 +4,41 @@ import TandemState
 /// names, added to the help of every command (the options are declared once, for the whole
 /// tool, not in each command).
 enum GlobalOptionsHelp {
+  /// One global option as help and the manifest describe it.
+  struct Entry {
+    var option: GlobalOptions.Name
+    /// The value's placeholder in help, e.g. `<dir>`.
+    var placeholder: String
+    var text: String
+  }
+
+  /// The four global options, described in the tool's names.
+  static func entries(tool: ToolIdentity, names: GlobalOptionNames) -> [Entry] {
+    let home = tool.homeLocation == .dotDirectory ? "~/.\(tool.name)" : "$XDG_CONFIG_HOME/\(tool.name)"
+    return [
+      Entry(
+        option: .home, placeholder: "<dir>",
+        text: "State directory (env \(names.environmentVariable(.home, tool: tool)); default \(home))."),
+      Entry(
+        option: .instanceID, placeholder: "<id>",
+        text:
+          "This agent's namespace (env \(names.environmentVariable(.instanceID, tool: tool)); default: shared)."
+      ),
+      Entry(
+        option: .lockTimeout, placeholder: "<duration>",
+        text: "How long writes wait for a lock: 0, 250ms, 5s, 2m (env "
+          + "\(names.environmentVariable(.lockTimeout, tool: tool)); default 5s)."),
+      Entry(
+        option: .output, placeholder: "<format>",
+        text: "text or json (env \(names.environmentVariable(.output, tool: tool)); default text)."),
+    ]
+  }
+
   /// `help` with the global options section added.
   static func appended(to help: String, tool: ToolIdentity, names: GlobalOptionNames) -> String {
-    let home = tool.homeLocation == .dotDirectory ? "~/.\(tool.name)" : "$XDG_CONFIG_HOME/\(tool.name)"
-    let rows: [(String, String)] = [
-      (
-        "\(names.flag(.home)) <dir>",
-        "State directory (env \(names.environmentVariable(.home, tool: tool)); default \(home))."
-      ),
-      (
-        "\(names.flag(.instanceID)) <id>",
-        "This agent's namespace (env \(names.environmentVariable(.instanceID, tool: tool)); default: shared)."
-      ),
-      (
-        "\(names.flag(.lockTimeout)) <duration>",
-        "How long writes wait for a lock: 0, 250ms, 5s, 2m (env "
-          + "\(names.environmentVariable(.lockTimeout, tool: tool)); default 5s)."
-      ),
-      (
-        "\(names.flag(.output)) <format>",
-        "text or json (env \(names.environmentVariable(.output, tool: tool)); default text)."
-      ),
-    ]
+    let rows = entries(tool: tool, names: names).map { entry in
+      ("\(names.flag(entry.option)) \(entry.placeholder)", entry.text)
+    }
     let width = rows.map { $0.0.count }.max() ?? 0
     var section = "GLOBAL OPTIONS (before or after the subcommand):\n"
     for (flag, text) in rows {

@@ -48,7 +48,7 @@ public enum CommandLineTool {
   /// runtime. An ``AsyncTandemCommand`` (or a plain `AsyncParsableCommand`) runs in a task,
   /// with the main thread serving the main actor until it is done.
   public static func main<Root: TandemTool>(_ root: Root.Type) -> Never {
-    let start = SystemClock.monotonicMilliseconds()
+    let invocation = Invocation(version: Root.configuration.version)
     // A SIGINT, SIGTERM or SIGHUP during a lock wait then ends in an envelope (INTERRUPTED,
     // exit 128 + signal) rather than a silent death. Installs nothing until a wait blocks.
     WaitInterruption.enable()
@@ -64,10 +64,13 @@ public enum CommandLineTool {
         .0) ?? .init()
       let format = GlobalOptions.outputFormat(
         raw, environment: environment, tool: Root.identity, names: Root.globalOptionNames)
-      emit(respond(failure: error, format: format, instanceID: nil, command: nil, start: start, warnings: []))
+      emit(
+        respond(
+          failure: error, format: format, instanceID: nil, command: nil, invocation: invocation, warnings: [])
+      )
     }
     let step = prepare(
-      root, arguments: arguments, environment: environment, start: start,
+      root, arguments: arguments, environment: environment, invocation: invocation,
       standardOutputIsTerminal: isatty(STDOUT_FILENO) == 1)
     switch step {
     case .finished(let response):
@@ -87,10 +90,11 @@ public enum CommandLineTool {
   ///   ``CommandOutput/value(_:data:)`` result is printed escaped rather than exactly.
   package static func invoke<Root: TandemTool>(
     _ root: Root.Type, arguments: [String], environment: [String: String],
-    start: Int64 = SystemClock.monotonicMilliseconds(), standardOutputIsTerminal: Bool = false
+    invocation: Invocation? = nil, standardOutputIsTerminal: Bool = false
   ) async -> Response {
     switch prepare(
-      root, arguments: arguments, environment: EnvironmentLookup(environment), start: start,
+      root, arguments: arguments, environment: EnvironmentLookup(environment),
+      invocation: invocation ?? Invocation(version: Root.configuration.version),
       standardOutputIsTerminal: standardOutputIsTerminal)
     {
     case .finished(let response): return response
@@ -98,15 +102,16 @@ public enum CommandLineTool {
     }
   }
 
-  /// ``invoke(_:arguments:environment:start:standardOutputIsTerminal:)-(_,_,_,_,_)`` for
+  /// ``invoke(_:arguments:environment:invocation:standardOutputIsTerminal:)-(_,_,_,_,_)`` for
   /// synchronous callers (a fuzzer, a test without a task): an asynchronous command is not
   /// run, and the response says to call the asynchronous form.
   package static func invoke<Root: TandemTool>(
     _ root: Root.Type, arguments: [String], environment: [String: String],
-    start: Int64 = SystemClock.monotonicMilliseconds(), standardOutputIsTerminal: Bool = false
+    invocation: Invocation? = nil, standardOutputIsTerminal: Bool = false
   ) -> Response {
+    let invocation = invocation ?? Invocation(version: Root.configuration.version)
     switch prepare(
-      root, arguments: arguments, environment: EnvironmentLookup(environment), start: start,
+      root, arguments: arguments, environment: EnvironmentLookup(environment), invocation: invocation,
       standardOutputIsTerminal: standardOutputIsTerminal)
     {
     case .finished(let response):
@@ -116,7 +121,7 @@ public enum CommandLineTool {
         failure: CommandFailure(
           code: "INTERNAL_ERROR", exitCode: .generalError,
           message: "\(work.command) is an asynchronous command: run it with `await CommandLineTool.invoke`"),
-        format: work.format, instanceID: nil, command: work.command, start: start, warnings: [])
+        format: work.format, instanceID: nil, command: work.command, invocation: invocation, warnings: [])
     }
   }
 
@@ -141,7 +146,7 @@ public enum CommandLineTool {
   /// Everything up to running the command: global options, fast routes, parsing, and for a
   /// synchronous command the command itself.
   static func prepare<Root: TandemTool>(
-    _ root: Root.Type, arguments: [String], environment: EnvironmentLookup, start: Int64,
+    _ root: Root.Type, arguments: [String], environment: EnvironmentLookup, invocation: Invocation,
     standardOutputIsTerminal: Bool
   ) -> Step {
     let tool = Root.identity
@@ -150,7 +155,7 @@ public enum CommandLineTool {
     // tree below.
     #if DEBUG
       if let problem = names.problem {
-        return .finished(misconfigured(problem, format: .text, start: start))
+        return .finished(misconfigured(problem, format: .text, invocation: invocation))
       }
     #endif
     let raw: GlobalOptions.Raw
@@ -165,7 +170,7 @@ public enum CommandLineTool {
         respond(
           failure: error,
           format: GlobalOptions.outputFormat(before, environment: environment, tool: tool, names: names),
-          instanceID: nil, command: nil, start: start, warnings: []))
+          instanceID: nil, command: nil, invocation: invocation, warnings: []))
     }
     let format = GlobalOptions.outputFormat(raw, environment: environment, tool: tool, names: names)
     func context(_ options: GlobalOptions, _ path: String) -> CommandContext {
@@ -176,8 +181,13 @@ public enum CommandLineTool {
     func failed(_ error: any Error, _ context: CommandContext?, command: String?) -> Response {
       respond(
         failure: wordedFailure(error, tool: tool, names: names, context: context), format: format,
-        instanceID: context?.options.instanceID?.rawValue, command: command, start: start,
+        instanceID: context?.options.instanceID?.rawValue, command: command, invocation: invocation,
         warnings: context?.warnings ?? [])
+    }
+
+    if ManifestCommand.isCalled(by: rest, root: Root.self) {
+      return .finished(
+        ManifestCommand.respond(Root.self, arguments: rest, format: format, invocation: invocation))
     }
 
     // PREFIX_FAST_PATH=0 sends everything through swift-argument-parser (for diagnosis, and
@@ -192,7 +202,8 @@ public enum CommandLineTool {
       do {
         let output = try route.run(parsedArguments, context)
         var response = respond(
-          output: output, context: context, format: format, start: start, terminal: standardOutputIsTerminal)
+          output: output, context: context, format: format, invocation: invocation,
+          terminal: standardOutputIsTerminal)
         response.route = .fast(path)
         return .finished(response)
       } catch is FastRoute.Declined {
@@ -214,7 +225,7 @@ public enum CommandLineTool {
     func misconfiguration() -> Response? {
       #if DEBUG
         if let problem = OptionCollisions.problem(in: Root.self, names: names) {
-          return misconfigured(problem, format: format, start: start)
+          return misconfigured(problem, format: format, invocation: invocation)
         }
       #endif
       return nil
@@ -225,7 +236,19 @@ public enum CommandLineTool {
       parsed = try Root.parseAsRoot(rest)
     } catch {
       if let response = misconfiguration() { return .finished(response) }
-      return .finished(parseFailure(Root.self, error, arguments: rest, format: format, start: start))
+      return .finished(
+        parseFailure(Root.self, error, arguments: rest, format: format, invocation: invocation))
+    }
+    // swift-argument-parser's own `help` (also what `--help` parses to): it needs no state
+    // home, so a missing one must not stand in its way.
+    if String(reflecting: type(of: parsed)).hasPrefix("ArgumentParser.") {
+      do {
+        try parsed.run()
+        return .finished(Response(exitStatus: .success, standardOutput: "", standardError: ""))
+      } catch {
+        return .finished(
+          parseFailure(Root.self, error, arguments: rest, format: format, invocation: invocation))
+      }
     }
     let path = commandPath(of: type(of: parsed), in: Root.self)
 
@@ -245,7 +268,7 @@ public enum CommandLineTool {
           do {
             let result = try await command.execute(in: commandContext)
             return respond(
-              result: result, context: commandContext, format: format, start: start,
+              result: result, context: commandContext, format: format, invocation: invocation,
               terminal: standardOutputIsTerminal)
           } catch {
             return failed(error, commandContext, command: path)
@@ -256,7 +279,7 @@ public enum CommandLineTool {
         let result = try command.execute(in: commandContext)
         return .finished(
           respond(
-            result: result, context: commandContext, format: format, start: start,
+            result: result, context: commandContext, format: format, invocation: invocation,
             terminal: standardOutputIsTerminal))
       } catch {
         return .finished(failed(error, commandContext, command: path))
@@ -269,7 +292,8 @@ public enum CommandLineTool {
             return Response(exitStatus: .success, standardOutput: "", standardError: "")
           } catch {
             return plainCommandFailure(
-              Root.self, error, arguments: rest, format: format, start: start, failed: failed(_:_:command:),
+              Root.self, error, arguments: rest, format: format, invocation: invocation,
+              failed: failed(_:_:command:),
               context: commandContext)
           }
         })
@@ -280,7 +304,8 @@ public enum CommandLineTool {
       } catch {
         return .finished(
           plainCommandFailure(
-            Root.self, error, arguments: rest, format: format, start: start, failed: failed(_:_:command:),
+            Root.self, error, arguments: rest, format: format, invocation: invocation,
+            failed: failed(_:_:command:),
             context: commandContext))
       }
     }
@@ -291,7 +316,7 @@ public enum CommandLineTool {
   /// without its subcommand) as the parser means them, every other error through the error
   /// catalog, as for any command (never as a usage error).
   private static func plainCommandFailure<Root: TandemTool>(
-    _ root: Root.Type, _ error: any Error, arguments: [String], format: OutputFormat, start: Int64,
+    _ root: Root.Type, _ error: any Error, arguments: [String], format: OutputFormat, invocation: Invocation,
     failed: (any Error, CommandContext?, String?) -> Response, context: CommandContext
   ) -> Response {
     switch error {
@@ -300,7 +325,7 @@ public enum CommandLineTool {
         exitStatus: ExitStatus(exit.rawValue, name: "EXIT_\(exit.rawValue)"), standardOutput: "",
         standardError: "")
     case _ where String(reflecting: type(of: error)).hasPrefix("ArgumentParser."):
-      return parseFailure(Root.self, error, arguments: arguments, format: format, start: start)
+      return parseFailure(Root.self, error, arguments: arguments, format: format, invocation: invocation)
     default:
       return failed(error, context, context.commandPath)
     }
@@ -315,45 +340,47 @@ public enum CommandLineTool {
   }
 
   /// The response for a tool whose own definition is wrong (a mistake of its author).
-  static func misconfigured(_ problem: String, format: OutputFormat, start: Int64) -> Response {
+  static func misconfigured(_ problem: String, format: OutputFormat, invocation: Invocation) -> Response {
     var failure = CommandFailure(
       code: "INTERNAL_ERROR", exitCode: .generalError, message: "this tool is misconfigured: \(problem)")
     failure.fixRequired = "the tool's author must fix its definition; nothing was run"
     return respond(
-      failure: failure, format: format, instanceID: nil, command: nil, start: start, warnings: [])
+      failure: failure, format: format, instanceID: nil, command: nil, invocation: invocation, warnings: [])
   }
 
   /// Builds the response for a command's result.
   static func respond<Result: CommandResult>(
-    result: Result, context: CommandContext, format: OutputFormat, start: Int64, terminal: Bool
+    result: Result, context: CommandContext, format: OutputFormat, invocation: Invocation, terminal: Bool
   ) -> Response {
     if let output = result as? CommandOutput {
-      return respond(output: output, context: context, format: format, start: start, terminal: terminal)
+      return respond(
+        output: output, context: context, format: format, invocation: invocation, terminal: terminal)
     }
     do {
       let data = try result.encodedData()
       let output = CommandOutput(data: data, text: result.text ?? TextRendering.render(data))
-      return respond(output: output, context: context, format: format, start: start, terminal: terminal)
+      return respond(
+        output: output, context: context, format: format, invocation: invocation, terminal: terminal)
     } catch {
       return respond(
         failure: CommandFailure(
           code: "INTERNAL_ERROR", exitCode: .generalError,
           message: "the result could not be encoded: \(error)"),
         format: format, instanceID: context.options.instanceID?.rawValue, command: context.commandPath,
-        start: start, warnings: context.warnings)
+        invocation: invocation, warnings: context.warnings)
     }
   }
 
   /// Builds the response for a command's result; `terminal` tells whether standard output
   /// is a terminal.
   static func respond(
-    output: CommandOutput, context: CommandContext, format: OutputFormat, start: Int64, terminal: Bool
+    output: CommandOutput, context: CommandContext, format: OutputFormat, invocation: Invocation,
+    terminal: Bool
   ) -> Response {
     switch format {
     case .json:
       var meta = ResponseEnvelope.meta(
-        durationMilliseconds: SystemClock.monotonicMilliseconds() - start,
-        instanceID: context.options.instanceID?.rawValue, command: context.commandPath)
+        invocation, instanceID: context.options.instanceID?.rawValue, command: context.commandPath)
       if let cursor = context.continuation {
         meta += [("truncated", .bool(true)), ("cursor", .string(cursor))]
       }
@@ -378,7 +405,8 @@ public enum CommandLineTool {
 
   /// Builds the response for any error a command threw.
   static func respond(
-    failure error: any Error, format: OutputFormat, instanceID: String?, command: String?, start: Int64,
+    failure error: any Error, format: OutputFormat, instanceID: String?, command: String?,
+    invocation: Invocation,
     warnings: [String]
   ) -> Response {
     var failure: CommandFailure
@@ -404,9 +432,7 @@ public enum CommandLineTool {
     }
     switch format {
     case .json:
-      let meta = ResponseEnvelope.meta(
-        durationMilliseconds: SystemClock.monotonicMilliseconds() - start, instanceID: instanceID,
-        command: command)
+      let meta = ResponseEnvelope.meta(invocation, instanceID: instanceID, command: command)
       let envelope = ResponseEnvelope.failure(failure, warnings: warnings, meta: meta)
       return Response(
         exitStatus: failure.exitCode, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "",
@@ -418,43 +444,111 @@ public enum CommandLineTool {
     }
   }
 
-  /// Help and version requests print text and exit 0; anything else is a usage error (2).
-  /// Help that was not asked for (a command group without its subcommand) is, in JSON mode,
-  /// the `help` member of a success envelope: JSON mode prints one JSON document.
+  /// Help and version requests exit 0, with the help or the version as text, or in JSON
+  /// mode as the `help` or `version` member of a success envelope (JSON mode prints one JSON
+  /// document, whatever was asked). Anything else is a usage error (2), with what the
+  /// command line was probably meant to be.
   private static func parseFailure<Root: TandemTool>(
-    _ root: Root.Type, _ error: any Error, arguments: [String], format: OutputFormat, start: Int64
+    _ root: Root.Type, _ error: any Error, arguments: [String], format: OutputFormat, invocation: Invocation
   ) -> Response {
+    // A completion script with the global options, or the manual page: raw text, in every
+    // output mode. Checked only here, where the parser has refused or answered the line.
+    if let document = CompletionScript.requested(by: arguments, root: Root.self)
+      ?? ManualPage.requested(by: arguments, root: Root.self)
+    {
+      return Response(
+        exitStatus: .success, standardOutput: document.hasSuffix("\n") ? document : document + "\n",
+        standardError: "")
+    }
     if Root.exitCode(for: error) == .success {
       var text = Root.fullMessage(for: error)
-      // Help shows the global options, declared once for the whole tool, in every command.
-      if text.hasPrefix("OVERVIEW:") || text.hasPrefix("USAGE:") {
-        text = GlobalOptionsHelp.appended(to: text, tool: Root.identity, names: Root.globalOptionNames)
-      }
-      if format == .json && !asksForText(arguments) {
-        let meta = ResponseEnvelope.meta(
-          durationMilliseconds: SystemClock.monotonicMilliseconds() - start, instanceID: nil, command: nil)
+      let isHelp = text.hasPrefix("OVERVIEW:") || text.hasPrefix("USAGE:")
+      if isHelp { text = HelpSections.appended(to: text, root: Root.self, arguments: arguments) }
+      if format == .json && !asksForRawOutput(arguments) {
+        let member = isHelp ? "help" : "version"
+        var value = text
+        while value.hasSuffix("\n") { value.removeLast() }
+        let meta = ResponseEnvelope.meta(invocation, instanceID: nil, command: nil)
         let envelope = ResponseEnvelope.success(
-          data: .object([("help", .string(text))]), warnings: [], meta: meta)
+          data: .object([(member, .string(value))]), warnings: [], meta: meta)
         return Response(
-          exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "")
+          exitStatus: .success, standardOutput: JSONWriter.compact(envelope) + "\n", standardError: "",
+          format: .json)
       }
       return Response(
         exitStatus: .success, standardOutput: text.hasSuffix("\n") ? text : text + "\n", standardError: "")
     }
-    var failure = CommandFailure.usage(Root.message(for: error))
-    failure.fixRequired =
-      "correct the command line; run \(Root.configuration.commandName ?? "the tool") --help for usage"
+    let failure = usageFailure(Root.self, message: Root.message(for: error), arguments: arguments)
     return respond(
-      failure: failure, format: format, instanceID: nil, command: nil, start: start, warnings: [])
+      failure: failure, format: format, instanceID: nil, command: nil, invocation: invocation, warnings: [])
   }
 
-  /// Whether the command line itself asks for help or the version, which stay text.
-  private static func asksForText(_ arguments: [String]) -> Bool {
-    arguments.first == "help"
-      || arguments.contains {
-        $0 == "-h" || $0 == "--help" || $0 == "--version" || $0 == "--experimental-dump-help"
-          || $0.hasPrefix("--generate-completion-script")
+  /// The usage error for a command line swift-argument-parser refused with `message`: an
+  /// unknown command gets the closest one, a command that runs another command gets the
+  /// `--` it needs.
+  static func usageFailure<Root: TandemTool>(_ root: Root.Type, message: String, arguments: [String])
+    -> CommandFailure
+  {
+    let tool = Root.identity.name
+    let target = CommandLineAdvice.target(in: Root.self, arguments: arguments)
+    let at = ([tool] + target.path).joined(separator: " ")
+    var failure = CommandFailure.usage(message)
+    failure.fixRequired = "correct the command line; run \(at) --help for usage"
+    if let word = target.unmatched, message.contains("'\(word)'") {
+      failure.message = "unknown command '\(word)' for '\(at)'"
+      if let closest = CommandLineAdvice.closest(to: word, among: target.command) {
+        failure.message += "; did you mean '\(closest)'?"
+        failure.suggestion = "did you mean `\(at) \(closest)`?"
+        failure.details.append(("did_you_mean", .string(closest)))
+      } else {
+        let names = target.command.configuration.subcommands.map(CommandLineAdvice.name(of:))
+        failure.message += "; its commands are: " + names.joined(separator: ", ")
       }
+    } else if !arguments.contains("--"),
+      message.lowercased().contains("unexpected argument") || message.hasPrefix("Unknown option"),
+      CommandLineAdvice.takesCommandAfterTerminator(target.command)
+    {
+      failure.message = message + "; put the command to run after --"
+      // `tool lock run [options] -- CMD ARGS`: the command starts at the first word after the
+      // command's own options.
+      var start = lastIndexOfPath(target.path, in: arguments)
+      let options = CommandLineAdvice.options(of: target.command)
+      while start < arguments.count {
+        let word = arguments[start]
+        if options.valued.contains(word) {
+          start += 2
+        } else if options.flags.contains(word) || options.valued.contains(where: { word.hasPrefix($0 + "=") })
+        {
+          start += 1
+        } else {
+          break
+        }
+      }
+      if start < arguments.count {
+        let line = [tool] + arguments[..<start] + ["--"] + arguments[start...]
+        failure.fixRequired =
+          "put the command to run after --, e.g. " + line.map(ShellQuoting.quote).joined(with: " ")
+      } else {
+        failure.fixRequired = "put the command to run after --, e.g. \(at) -- COMMAND ARGUMENTS"
+      }
+    }
+    return failure
+  }
+
+  /// The index just after the last word of `path` in `arguments`.
+  private static func lastIndexOfPath(_ path: [String], in arguments: [String]) -> Int {
+    var index = 0
+    for word in path {
+      guard let found = arguments[index...].firstIndex(of: word) else { break }
+      index = found + 1
+    }
+    return index
+  }
+
+  /// Whether the command line asks for output that is not a document: a completion script,
+  /// or swift-argument-parser's own JSON description of the tool.
+  private static func asksForRawOutput(_ arguments: [String]) -> Bool {
+    arguments.contains { $0 == "--experimental-dump-help" || $0.hasPrefix("--generate-completion-script") }
   }
 
   /// `config set` for the command type `type` within `root`'s tree.

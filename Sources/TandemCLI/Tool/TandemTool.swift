@@ -44,10 +44,22 @@ public struct RemedyAdvice: Sendable {
   /// `["config", "repair", "--scope", "shared"]`; the tool's name and the caller's explicit
   /// global options are added (``CommandContext/commandLine(_:)-([String])``).
   public var command: [String]?
+  /// For log-in remedies: the complete log-in command line that restores access
+  /// (`reauth_command` in the error object). It may read a secret on standard input, so it
+  /// is never a `fix_command`.
+  public var reauthCommand: String?
+  /// For log-in remedies: every way to authenticate (`auth_methods` in the error object).
+  public var authMethods: [AuthenticationMethod]
 
-  /// Advice with a command, words, or both.
-  public init(text: String? = nil, command: [String]? = nil) {
+  /// Advice with a command, words, or both; for log-in remedies also the log-in command and
+  /// the ways to authenticate.
+  public init(
+    text: String? = nil, command: [String]? = nil, reauthCommand: String? = nil,
+    authMethods: [AuthenticationMethod] = []
+  ) {
     self.text = text
     self.command = command
+    self.reauthCommand = reauthCommand
+    self.authMethods = authMethods
   }
 }

@@ -130,7 +130,7 @@ public struct ConfigStore: Sendable {
   private static var updateIntent: LockIntent { LockIntent(instanceID: nil, command: "config update") }
 
   /// Refuses an expected revision that no document can have.
-  private static func checkExpected(_ expectedRevision: UInt64?) throws(StateError) {
+  static func checkExpected(_ expectedRevision: UInt64?) throws(StateError) {
     if let expectedRevision, expectedRevision > UInt64(Int64.max) {
       throw StateError(
         .invalidArgument,
@@ -229,21 +229,16 @@ public struct ConfigStore: Sendable {
     }
     let locked = try lock(timeout: timeout, intent: intent)
     defer { locked.lock.release() }
-    let reason: String
-    do {
-      let document = try read(in: locked.directory)
-      guard max(document.revision, locked.lock.historicalRevision) >= UInt64(Int64.max) else {
-        return RepairOutcome(path: path, movedTo: nil, reason: nil)
-      }
-      reason = "\(path) has used up its revisions"
-      locked.lock.resetHistory()
-    } catch let error where error.code == .stateCorrupt || error.code == .unsafeStatePath {
-      reason = error.message
+    guard
+      let found = try repairReason(in: locked.directory, historicalRevision: locked.lock.historicalRevision)
+    else {
+      return RepairOutcome(path: path, movedTo: nil, reason: nil)
     }
-    let aside = fileName + ".corrupt-" + String(SystemClock.wallMilliseconds())
+    if found.exhausted { locked.lock.resetHistory() }
+    let aside = asideName()
     try locked.directory.rename(fileName, to: aside, doing: "move aside")
     try locked.directory.synchronize()
-    return RepairOutcome(path: path, movedTo: locked.directory.displayPath(aside), reason: reason)
+    return RepairOutcome(path: path, movedTo: locked.directory.displayPath(aside), reason: found.reason)
   }
 
   /// The revision of the next write: one above the document's, and above every revision
@@ -252,21 +247,7 @@ public struct ConfigStore: Sendable {
   /// revision 0, which `ifRevision: 0` matches: "only if there is none".)
   private func nextRevision(after current: ConfigDocument, under lock: FileLock) throws(StateError) -> UInt64
   {
-    var base = max(current.revision, lock.historicalRevision)
-    if base == 0, let id = namespace.instanceID {
-      base = RetiredRevisions.read(id, home: home)[fileName] ?? 0
-    }
-    guard base < UInt64(Int64.max) else {
-      var error = StateError(
-        .stateCorrupt,
-        "\(path) is at revision \(base), the highest a document can have, so no write can raise it; "
-          + "it was left untouched",
-        path: path)
-      error.fixRequired = "move the document aside (repair it) or restore it from a backup"
-      error.remedy = .repairDocument(namespace, fileName: fileName)
-      throw error
-    }
-    return base + 1
+    try nextRevision(after: current.revision, historicalRevision: lock.historicalRevision)
   }
 
   private func lock(timeout: LockTimeout, intent: LockIntent) throws(StateError) -> LockedDirectory {
@@ -274,7 +255,7 @@ public struct ConfigStore: Sendable {
       home: home, directory: namespace.components, name: lockFileName, timeout: timeout, intent: intent)
   }
 
-  private func read(in directory: DirectoryHandle) throws(StateError) -> ConfigDocument {
+  func read(in directory: DirectoryHandle) throws(StateError) -> ConfigDocument {
     guard let bytes = try directory.readFile(fileName, limit: StateLimits.maximumDocumentBytes) else {
       return ConfigDocument()
     }

@@ -49,7 +49,8 @@ public struct ActiveAccount: Sendable {
       .credentialsMissing,
       records.isEmpty
         ? "no account is stored in \(home.path)" : "no active account: \(records.count) accounts are stored")
-    error.fixRequired = records.isEmpty ? "log in to an account first" : "name the account, or choose an active one"
+    error.fixRequired =
+      records.isEmpty ? "log in to an account first" : "name the account, or choose an active one"
     error.remedy = records.isEmpty ? .logInFirst : .chooseAccount
     throw error
   }
@@ -59,19 +60,35 @@ public struct ActiveAccount: Sendable {
     try ConfigStore(home: home, namespace: namespace, fileName: Self.fileName).read()[Self.key]
   }
 
+  /// The file that holds this namespace's choice (it may not exist yet).
+  public var path: String {
+    ConfigStore(home: home, namespace: namespace, fileName: Self.fileName).path
+  }
+
+  /// The namespaces whose own choice is `account` now: the shared default and instances,
+  /// in that order. Reads only, without locks: what ``forget(_:home:timeout:intent:)``
+  /// would clear if nothing changes meanwhile.
+  public static func namespaces(choosing account: String, home: StateHome) throws(StateError) -> [Namespace] {
+    var namespaces: [Namespace] = [.shared]
+    for instance in try InstanceRegistry(home: home).list() {
+      if let id = try? InstanceID(instance.id) { namespaces.append(.instance(id)) }
+    }
+    var choosing: [Namespace] = []
+    for namespace in namespaces where try ActiveAccount(home: home, namespace: namespace).stored() == account
+    {
+      choosing.append(namespace)
+    }
+    return choosing
+  }
+
   /// Clears `account` wherever it is the active choice: the shared default and every
   /// instance's own. Run after the account is removed, so that no namespace is left
   /// pointing at an account that is gone. Returns the namespaces whose choice was cleared.
   public static func forget(
     _ account: String, home: StateHome, timeout: LockTimeout, intent: LockIntent
   ) throws -> [Namespace] {
-    var namespaces: [Namespace] = [.shared]
-    for instance in try InstanceRegistry(home: home).list() {
-      if let id = try? InstanceID(instance.id) { namespaces.append(.instance(id)) }
-    }
     var cleared: [Namespace] = []
-    for namespace in namespaces where try ActiveAccount(home: home, namespace: namespace).stored() == account
-    {
+    for namespace in try namespaces(choosing: account, home: home) {
       // Checked again under the lock: another process may have switched meanwhile.
       let store = ConfigStore(home: home, namespace: namespace, fileName: Self.fileName)
       let removed = try store.update(timeout: timeout, intent: intent) { document -> Bool in

@@ -423,11 +423,10 @@ public struct CredentialStore: Sendable {
             "; the provider had rotated the refresh token, and the new one could not be stored: log in again"
           throw lost
         }
-        throw classify(
-          failure, account: record.name, interrupted: interrupted, keptGeneration: nextGeneration)
+        throw classify(failure, record: record, interrupted: interrupted, keptGeneration: nextGeneration)
       }
       if failure.kind != .timeout { try? save(record, in: locked) }
-      throw classify(failure, account: record.name, interrupted: interrupted)
+      throw classify(failure, record: record, interrupted: interrupted)
     }
     var updated = record
     updated.tokens = tokens
@@ -459,10 +458,20 @@ public struct CredentialStore: Sendable {
   }
 
   private func classify(
-    _ failure: RefreshFailure, account: String, interrupted: AccountRecord.InterruptedRefresh?,
+    _ failure: RefreshFailure, record: AccountRecord, interrupted: AccountRecord.InterruptedRefresh?,
     keptGeneration: UInt64? = nil
   ) -> StateError {
-    var error = classifyKind(failure, account: account, interrupted: interrupted)
+    var error = classifyKind(failure, account: record.name, interrupted: interrupted)
+    if error.code == .credentialsExpired, let tokens = record.tokens, !tokens.accessToken.isEmpty {
+      // The refresh token's own expiry is not told by providers; the last access token's is
+      // known, and nothing renews access after it.
+      error.expiredAtMilliseconds = tokens.expiresAtMilliseconds
+      let instant = SystemClock.iso8601(wallMilliseconds: tokens.expiresAtMilliseconds)
+      error.message +=
+        tokens.isValid(forAtLeast: .zero)
+        ? "; its last access token is valid until \(instant)"
+        : "; its last access token expired at \(instant)"
+    }
     if let keptGeneration {
       error.message +=
         "; the provider had already rotated the refresh token, and the new one was stored (generation "

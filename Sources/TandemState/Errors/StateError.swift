@@ -64,6 +64,9 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
     public static let setupRequired = Code("SETUP_REQUIRED")
     /// Input the command waits for (a secret on standard input) did not end in time.
     public static let inputTimeout = Code("INPUT_TIMEOUT")
+    /// Input the command needs (a secret on standard input) is not there: standard input
+    /// is empty or a terminal. Nothing was waited for.
+    public static let inputMissing = Code("INPUT_MISSING")
   }
 
   /// Why a ``Code/concurrentModification`` happened.
@@ -105,6 +108,10 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
   public var suggestion: String?
   /// The failed system call, for errors that come from the operating system.
   public var systemError: SystemCallError?
+  /// For ``Code/credentialsExpired``: when the account's last access token expired (or
+  /// expires: after it nothing renews access until a new login), in milliseconds since the
+  /// epoch; nil when none was obtained since the login.
+  public var expiredAtMilliseconds: Int64?
 
   /// Creates an error with a code and a message; set the other fields as they apply.
   public init(_ code: Code, _ message: String, path: String? = nil) {

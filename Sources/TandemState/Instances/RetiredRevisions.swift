@@ -12,15 +12,36 @@ internal import SystemPlatform
 enum RetiredRevisions {
   static let directoryName = ".retired"
 
-  /// Records the highest revision of each document of the namespace in `directory`.
-  static func retire(_ id: InstanceID, from directory: DirectoryHandle, home: StateHome) throws(StateError) {
+  /// Records the highest revision of each document of the namespace in `directory`, and
+  /// returns the record as written (empty when there was nothing to record).
+  @discardableResult
+  static func retire(_ id: InstanceID, from directory: DirectoryHandle, home: StateHome) throws(StateError)
+    -> [String: UInt64]
+  {
+    let revisions = try merged(id, from: directory, home: home)
+    guard !revisions.isEmpty,
+      let retired = try home.openDirectory([StateHome.instancesDirectoryName, directoryName], create: true)
+    else { return revisions }
+    let members = revisions.keys.sorted().map { ($0, JSONValue.integer(Int64(clamping: revisions[$0]!))) }
+    try AtomicFile.write(
+      Array((JSONWriter.compact(.object(members)) + "\n").utf8), as: id.rawValue + ".json", in: retired)
+    return revisions
+  }
+
+  /// What ``retire(_:from:home:)`` would record, read without changing anything: the
+  /// revisions already recorded for `id`, raised by those of the documents in `directory`.
+  static func merged(_ id: InstanceID, from directory: DirectoryHandle, home: StateHome) throws(StateError)
+    -> [String: UInt64]
+  {
     var revisions = read(id, home: home)
     for name in try directory.entries() where name.hasSuffix(".lock") {
       let document = String(name.dropLast(5))
       var highest = revisions[document] ?? 0
       // A lock file that cannot be read counts as revision 0; the document's own revision
       // (read below) still counts.
-      if let fd = try? SystemCall.open(name, in: directory.fd, flags: O_RDONLY | O_NOFOLLOW | O_CLOEXEC) {
+      if let fd = try? SystemCall.open(
+        name, in: directory.fd, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
+      {
         highest = max(highest, LockRecord.read(from: fd)?.revision ?? 0)
         SystemCall.release(fd)
       }
@@ -31,12 +52,12 @@ enum RetiredRevisions {
       }
       if highest > 0 { revisions[document] = highest }
     }
-    guard !revisions.isEmpty,
-      let retired = try home.openDirectory([StateHome.instancesDirectoryName, directoryName], create: true)
-    else { return }
-    let members = revisions.keys.sorted().map { ($0, JSONValue.integer(Int64(clamping: revisions[$0]!))) }
-    try AtomicFile.write(
-      Array((JSONWriter.compact(.object(members)) + "\n").utf8), as: id.rawValue + ".json", in: retired)
+    return revisions
+  }
+
+  /// Where the revisions of `id` are recorded, for messages.
+  static func path(of id: InstanceID, home: StateHome) -> String {
+    home.displayPath([StateHome.instancesDirectoryName, directoryName, id.rawValue + ".json"])
   }
 
   /// The revisions recorded for `id`'s documents, by file name; empty if none.

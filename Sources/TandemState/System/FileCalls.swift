@@ -181,6 +181,18 @@ extension SystemCall {
   /// The names in the directory `fd`, without `.` and `..`. Reads through a descriptor of
   /// its own, so `fd` keeps its position and stays open.
   static func entries(of fd: Int32) throws(SystemCallError) -> [String] {
+    var names: [String] = []
+    try scanEntries(of: fd) { name in
+      names.append(name)
+      return true
+    }
+    return names
+  }
+
+  /// Reads the names in the directory `fd` (without `.` and `..`) in one pass, handing each
+  /// to `visit` until it returns `false`: a question about a directory of thousands of
+  /// entries stops at its answer instead of collecting them all. `fd` stays as it was.
+  static func scanEntries(of fd: Int32, _ visit: (String) -> Bool) throws(SystemCallError) {
     let copy = try open(".", in: fd, flags: O_RDONLY | O_DIRECTORY | O_CLOEXEC)
     guard let stream = raw.fdopendir(copy) else {
       let error = SystemCallError("fdopendir", errno: Platform.errno)
@@ -189,19 +201,18 @@ extension SystemCall {
     }
     // Closes `copy` too. Nothing was written through it: its result carries nothing to act on.
     defer { _ = raw.closedir(stream) }
-    var names: [String] = []
     while true {
       // readdir returns nil both at the end and on an error; only errno tells them apart.
       Platform.errno = 0
       guard let entry = raw.readdir(stream) else {
         let code = Platform.errno
         if code != 0 { throw SystemCallError("readdir", errno: code) }
-        return names
+        return
       }
       let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
         String(cString: bytes.bindMemory(to: CChar.self).baseAddress!)
       }
-      if name != "." && name != ".." { names.append(name) }
+      if name != "." && name != ".." && !visit(name) { return }
     }
   }
 }

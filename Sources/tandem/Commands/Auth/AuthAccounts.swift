@@ -13,14 +13,13 @@ struct AuthSwitch: TandemCommand {
 
   func execute(in context: CommandContext) throws -> AccountChoice {
     try InstanceID.validateName(account, kind: "account name")
-    _ = try AuthSupport.withReauthHint(account: account, context: context) {
-      try CredentialStore(home: context.options.home).record(account)
-    }
-    try ActiveAccount(home: context.options.home, namespace: context.options.namespace)
-      .switchTo(account, timeout: context.options.lockTimeout, intent: context.intent(account))
+    _ = try CredentialStore(home: context.options.home).record(account)
+    let active = ActiveAccount(home: context.options.home, namespace: context.options.namespace)
+    try active.switchTo(account, timeout: context.options.lockTimeout, intent: context.intent(account))
+    let scope = context.options.instanceID == nil ? "shared" : "instance"
     return AccountChoice(
-      account: account, scope: context.options.instanceID == nil ? "shared" : "instance",
-      instanceID: context.options.instanceID?.rawValue)
+      account: account, scope: scope, instanceID: context.options.instanceID?.rawValue, writeScope: scope,
+      path: active.path)
   }
 }
 
@@ -31,6 +30,10 @@ struct AccountChoice: CommandResult {
   let scope: String
   /// The instance that chose; `null` for the shared default.
   let instanceID: String?
+  /// Where the write went: `instance` or `shared`, as `scope`.
+  let writeScope: String
+  /// The file written: the namespace's `auth.json`.
+  let path: String
 
   var text: String? { "active account: \(account) (\(scope))" }
 }
@@ -44,9 +47,7 @@ struct AuthStatus: TandemCommand {
 
   func execute(in context: CommandContext) throws -> AccountStatus {
     let (name, origin) = try AuthSupport.account(account, in: context)
-    let record = try AuthSupport.withReauthHint(account: name, context: context) {
-      try CredentialStore(home: context.options.home).record(name)
-    }
+    let record = try CredentialStore(home: context.options.home).record(name)
     return AccountStatus(summary: AccountSummary(record), origin: origin.rawValue)
   }
 }
@@ -75,18 +76,30 @@ struct AuthLogout: TandemCommand {
       instance, also when --instance-id is given (the output says so). Every namespace whose \
       active account it was (the shared default, instances' own choices) is cleared, so that none \
       points at an account that is gone. To stop using an account in one instance only, use \
-      auth switch there instead.
+      auth switch there instead. With --dry-run it reports the same effect (the file it would \
+      delete, the namespaces whose active account it would clear) and changes nothing.
       """)
 
   @Option(help: "The account (default: the active one).") var account: String?
 
+  @Flag(name: .customLong("dry-run"), help: "Report what would be removed and cleared; change nothing.")
+  var dryRun = false
+
   func execute(in context: CommandContext) throws -> LogoutReport {
     let name = try AuthSupport.account(account, in: context).name
     let home = context.options.home
-    try AuthSupport.withReauthHint(account: name, context: context) {
-      try CredentialStore(home: home)
-        .logout(account: name, timeout: context.options.lockTimeout, intent: context.intent(name))
+    let store = CredentialStore(home: home)
+    if dryRun {
+      // The checks a logout makes, read without locks; nothing is written, not even a lock file.
+      _ = try store.record(name)
+      let clearing = try ActiveAccount.namespaces(choosing: name, home: home)
+      warnIfInstance(name, done: false, in: context)
+      return LogoutReport(
+        account: name, path: store.path(of: name), dryRun: true,
+        clearing: clearing.map { ActiveAccount(home: home, namespace: $0) })
     }
+    try store.logout(account: name, timeout: context.options.lockTimeout, intent: context.intent(name))
+    warnIfInstance(name, done: true, in: context)
     // The account is gone; no namespace may keep it as its active account.
     var cleared: [Namespace] = []
     do {
@@ -97,13 +110,17 @@ struct AuthLogout: TandemCommand {
         "the account was removed, but clearing it as the active account failed: \(error); "
           + "run auth switch --account OTHER where it was active")
     }
-    if let id = context.options.instanceID {
-      context.warn(
-        "account \(name) is shared by every instance: logging out in instance \(id.rawValue) removed it for all "
-          + "instances (to stop using it in one instance only, run auth switch there instead)")
-    }
     return LogoutReport(
-      account: name,
-      clearedActive: cleared.map { LogoutReport.Cleared(instanceID: $0.instanceID?.rawValue) })
+      account: name, path: store.path(of: name), dryRun: false,
+      clearing: cleared.map { ActiveAccount(home: home, namespace: $0) })
+  }
+
+  /// With an instance id: the account is not the instance's own, and goes for all of them.
+  private func warnIfInstance(_ name: String, done: Bool, in context: CommandContext) {
+    guard let id = context.options.instanceID else { return }
+    context.warn(
+      "account \(name) is shared by every instance: logging out in instance \(id.rawValue) "
+        + (done ? "removed" : "would remove") + " it for all instances (to stop using it in one instance "
+        + "only, run auth switch there instead)")
   }
 }

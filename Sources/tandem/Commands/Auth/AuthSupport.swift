@@ -26,40 +26,6 @@ enum AuthSupport {
     }
   }
 
-  /// The `auth login` command line that recreates `record` (the refresh token still goes on
-  /// standard input).
-  static func reauthCommand(_ record: AccountRecord?, account: String, context: CommandContext) -> String {
-    guard let record else { return context.commandLine("auth", "login", "--account", account) }
-    switch record.source {
-    case .oauth(let client):
-      var words = [
-        "auth", "login", "--account", account, "--token-url", client.tokenURL, "--client-id", client.clientID,
-      ]
-      if let variable = client.clientSecretEnvironmentVariable { words += ["--client-secret-env", variable] }
-      if let scope = client.scope { words += ["--scope", scope] }
-      return context.commandLine(words) + " < REFRESH_TOKEN_FILE"
-    case .command(let command):
-      return context.commandLine(["auth", "login", "--account", account, "--refresh-command", command])
-    }
-  }
-
-  /// Runs `body`; credential errors gain a `reauth_command`.
-  static func withReauthHint<T>(account: String, context: CommandContext, _ body: () throws -> T) throws -> T
-  {
-    do {
-      return try body()
-    } catch let error as StateError
-      where [.credentialsMissing, .credentialsExpired, .refreshRevoked].contains(error.code)
-    {
-      let record = try? CredentialStore(home: context.options.home).record(account)
-      var failure = context.failure(error)
-      failure.details.append(
-        ("reauth_command", .string(reauthCommand(record, account: account, context: context))))
-      failure.details.append(("account", .string(account)))
-      throw failure
-    }
-  }
-
   /// Runs a token operation (`auth token`, `auth refresh`) on the resolved account with its
   /// built-in refresher, and reports the token.
   static func withTokenStore(
@@ -67,11 +33,10 @@ enum AuthSupport {
     _ operation: (CredentialStore, String, any TokenRefresher) throws -> CredentialStore.TokenResult
   ) throws -> CommandOutput {
     let name = try account(explicit, in: context).name
-    let report = try withReauthHint(account: name, context: context) {
-      let store = CredentialStore(home: context.options.home)
-      let record = try store.record(name)
-      return TokenReport(try operation(store, name, refresher(for: record.source, context: context)))
-    }
+    let store = CredentialStore(home: context.options.home)
+    let record = try store.record(name)
+    let report = TokenReport(
+      try operation(store, name, refresher(for: record.source, context: context)), path: store.path(of: name))
     // Exact when captured (`$(tandem auth token)`), escaped on a terminal.
     return try report.output(storedValue: report.accessToken)
   }
@@ -85,12 +50,16 @@ enum AuthSupport {
   /// Reads a secret from standard input until it ends, refusing a terminal (nothing may wait
   /// for a person), more than ``standardInputLimit`` bytes (never part of a secret) and an
   /// input that does not end within `timeoutMilliseconds` (an open pipe nobody closes).
+  ///
+  /// Nothing there (a terminal, no standard input, an input that ends holding only white
+  /// space) is ``StateError/Code/inputMissing`` at once: a closed or empty input is known
+  /// to be empty without waiting for the timeout.
   static func readSecretFromStandardInput(what: String, timeoutMilliseconds: Int64, option: String) throws
     -> String
   {
     guard isatty(STDIN_FILENO) == 0 else {
-      throw CommandFailure.usage(
-        "pipe the \(what) on standard input (it is never taken from the command line)")
+      throw missingInput(
+        what, "standard input is a terminal, and nothing waits for a person to type a secret")
     }
     let limit = standardInputLimit
     // At most an hour (as LockTimeout's parser gives), so the sum cannot overflow.
@@ -102,7 +71,9 @@ enum AuthSupport {
       var entry = pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0)
       let ready = poll(&entry, 1, Int32(clamping: max(0, min(remaining, 1000))))
       if ready < 0 && errno == EINTR { continue }
-      if ready < 0 || entry.revents & Int16(POLLNVAL) != 0 { break }  // no standard input at all
+      if ready < 0 || entry.revents & Int16(POLLNVAL) != 0 {
+        throw missingInput(what, "there is no standard input (it is closed)")
+      }
       if ready == 0 {
         guard remaining > 0 else {
           var error = StateError(
@@ -138,9 +109,27 @@ enum AuthSupport {
       throw CommandFailure.usage("the \(what) on standard input is not valid UTF-8")
     }
     let trimmed = text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == " " || $0 == "\t" })
+    if trimmed.isEmpty {
+      // An unset variable piped in (`echo "$TOKEN" |`) gives a lone newline: as empty as no input.
+      throw missingInput(
+        what,
+        bytes.isEmpty
+          ? "standard input was empty (it ended at once, 0 bytes)"
+          : "standard input held only white space (\(bytes.count) bytes)")
+    }
     guard trimmed.count == 1 else {
       throw CommandFailure.usage("expected exactly one \(what) on standard input, got \(trimmed.count) words")
     }
     return String(trimmed[0])
+  }
+
+  /// ``StateError/Code/inputMissing``: the secret must come on standard input, and none did.
+  private static func missingInput(_ what: String, _ why: String) -> StateError {
+    var error = StateError(
+      .inputMissing, "no \(what) on standard input: \(why); nothing was stored")
+    error.fixRequired =
+      "a \(what) must come on standard input (it is never taken from the command line): redirect it from a "
+      + "file or pipe it in"
+    return error
   }
 }

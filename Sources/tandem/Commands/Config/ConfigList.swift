@@ -19,7 +19,9 @@ struct ConfigList: TandemCommand {
       """
   )
 
-  @Option(help: ArgumentHelp("List only this document: instance or shared.", valueName: "scope"))
+  @Option(
+    help: ArgumentHelp("List only this document: instance or shared.", valueName: "scope"),
+    completion: .list(ConfigScope.allCases.map(\.rawValue)))
   var scope: String?
 
   @Option(

@@ -20,7 +20,9 @@ struct ConfigSet: TandemCommand {
   @Option(name: .customLong("if-revision"), help: "Apply only if the document is at this revision.")
   var ifRevision: UInt64?
 
-  @Option(help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"))
+  @Option(
+    help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"),
+    completion: .list(ConfigScope.allCases.map(\.rawValue)))
   var scope: String?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
@@ -79,19 +81,27 @@ struct ConfigWriteReport {
   let keys: [String]
   /// What the text says was done: `set` or `unset`.
   let verb: String
+  /// The document's absolute path.
+  let path: String
+  /// What was done, for the commands that report it (`unset`); with `dry_run: false`.
+  var effect: JSONValue? = nil
 
   var output: CommandOutput {
     let document = update.document
-    let data: JSONValue = .object([
+    // One array literal: `config set` pays for every append on its hot route.
+    var members: [(String, JSONValue)] = [
       ("scope", .string(target.scope.rawValue)),
       ("instance_id", .optional(target.store.namespace.instanceID?.rawValue)),
       ("keys", .array(keys.map(JSONValue.string))),
       ("changed", .bool(update.changed)),
       ("revision", .integer(Int64(document.revision))),
       ("previous_revision", .integer(Int64(update.previousRevision))),
-      ("path", .string(target.store.path)),
+      ("write_scope", .string(target.scope.rawValue)),
+      ("path", .string(path)),
       ("waited_ms", .integer(Int64(update.waited / .milliseconds(1)))),
-    ])
+    ]
+    if let effect { members += [("dry_run", .bool(false)), ("effect", effect)] }
+    let data: JSONValue = .object(members)
     return CommandOutput(
       data: data,
       text:

@@ -5,6 +5,12 @@ import TandemState
 struct ConfigTarget {
   let scope: ConfigScope
   let store: ConfigStore
+  /// Whether the shared document was chosen by default: neither an instance id nor
+  /// `--scope shared` was given, so the caller may have meant its own namespace.
+  var sharedByDefault = false
+
+  /// The document's absolute path, as writes report it.
+  var path: String { AbsolutePath.of(store.path) }
 
   /// The document writes go to: the instance's when an instance id is set, unless `--scope
   /// shared`; `--scope instance` needs an instance id.
@@ -20,7 +26,8 @@ struct ConfigTarget {
       if let id = context.options.instanceID {
         return ConfigTarget(scope: .instance, store: ConfigStore(home: home, namespace: .instance(id)))
       }
-      return ConfigTarget(scope: .shared, store: ConfigStore(home: home, namespace: .shared))
+      return ConfigTarget(
+        scope: .shared, store: ConfigStore(home: home, namespace: .shared), sharedByDefault: true)
     }
   }
 
@@ -45,9 +52,18 @@ struct ConfigTarget {
         + context.optionNames.environmentVariable(.instanceID, tool: context.tool))
   }
 
-  /// One locked write of `keys` to this target, reported the same way by `set` and `unset`.
+  /// Warns when this write goes to the shared document by default in a home with instance
+  /// namespaces (``SharedWriteWarning``).
+  func warnIfSharedByDefault(dryRun: Bool, path: String? = nil, in context: CommandContext) {
+    if sharedByDefault { SharedWriteWarning.check(path: path ?? self.path, dryRun: dryRun, in: context) }
+  }
+
+  /// One locked write of `keys` to this target, reported the same way by `set` and `unset`;
+  /// `effect`, when given, describes what the write did (`unset`'s `effect`) from the
+  /// document's path and its revisions before and after.
   func write(
     keys: [String], ifRevision: UInt64?, verb: String, in context: CommandContext,
+    effect: ((_ path: String, _ before: UInt64, _ after: UInt64) -> JSONValue)? = nil,
     _ body: (inout ConfigDocument) throws -> Void
   ) throws -> CommandOutput {
     let update: ConfigUpdate<Void>
@@ -62,6 +78,15 @@ struct ConfigTarget {
       error.fixCommand = context.commandLine("config", "list", "--scope", scope.rawValue)
       throw error
     }
-    return ConfigWriteReport(target: self, update: update, keys: keys, verb: verb).output
+    // The path is built once, for the answer and the warning.
+    let path = self.path
+    warnIfSharedByDefault(dryRun: false, path: path, in: context)
+    // Given plain values, not the update: passing that generic value on costs `config set`
+    // a copy through runtime metadata (4,000 instructions).
+    let described = effect?(path, update.previousRevision, update.document.revision)
+    return ConfigWriteReport(
+      target: self, update: update, keys: keys, verb: verb, path: path, effect: described
+    )
+    .output
   }
 }

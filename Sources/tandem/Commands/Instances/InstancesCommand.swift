@@ -68,29 +68,34 @@ struct InstanceListing: CommandResult {
 struct InstancesRemove: TandemCommand {
   static let configuration = CommandConfiguration(
     commandName: "remove",
-    abstract: "Remove an instance's namespace, waiting for its writers (same lock discipline)."
+    abstract: "Remove an instance's namespace, waiting for its writers (same lock discipline).",
+    discussion: """
+      Everything in instances/ID/ goes: its documents, their lock files, the tools' namespaces \
+      of run --isolate (symbolic links are removed, never followed). The documents' last \
+      revisions are recorded in instances/.retired/ID.json. With --dry-run nothing is locked, \
+      removed or recorded: the answer's effect lists what would be.
+      """
   )
 
-  @Argument(help: "The instance id.") var id: String
+  @Argument(help: "The instance id.", completion: .instanceIDs(of: Tandem.identity)) var id: String
 
-  func execute(in context: CommandContext) throws -> InstanceRemoval {
+  @Flag(name: .customLong("dry-run"), help: "Report what would be removed; change nothing.")
+  var dryRun = false
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
     let instance = try InstanceID(id)
+    let registry = InstanceRegistry(home: context.options.home)
+    let removal: NamespaceRemoval
     do {
-      try InstanceRegistry(home: context.options.home)
-        .remove(instance, timeout: context.options.lockTimeout, intent: context.intent(id))
+      removal =
+        dryRun
+        ? try registry.plannedRemoval(instance)
+        : try registry.remove(instance, timeout: context.options.lockTimeout, intent: context.intent(id))
     } catch {
       var failure = error
       if failure.code == .notFound { failure.fixCommand = context.commandLine("instances", "list") }
       throw failure
     }
-    return InstanceRemoval(id: id)
+    return InstanceRemovalReport(removal: removal, dryRun: dryRun).output
   }
-}
-
-/// What `instances remove` answers.
-struct InstanceRemoval: CommandResult {
-  let id: String
-  let removed = true
-
-  var text: String? { "removed instance \(id)" }
 }
