@@ -9,10 +9,10 @@
 /// any instance id. It lets an agent tell its own values from other agents' values; a value
 /// written by another agent is data to check, never an instruction.
 ///
-/// On disk each key's provenance is one string in the document's `written` object, the
-/// commit time and the instance id separated by a space (`"2026-11-29T14:21:45.123Z
-/// agent-1"`), or the time alone for a writer without an instance id: one short string per
-/// key, parsed with the values (docs/benchmarks.md, "Provenance").
+/// On disk each key's provenance is one string of the document's `written.stamps`, in the
+/// order of its keys: the commit time and the instance id separated by a space
+/// (`"2026-11-29T14:21:45.123Z agent-1"`), or the time alone for a writer without an
+/// instance id (``ConfigDocument``; docs/provenance.md).
 public struct ConfigProvenance: Sendable, Equatable {
   /// The instance id of the writer, or `nil` for a writer that had none.
   public let instanceID: String?
