@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TandemCLI
 import TandemTestSupport
 import Testing
 
@@ -106,16 +107,8 @@ struct AgentDocsTests {
               .replacingOccurrences(of: "VALUE", with: "v").replacingOccurrences(of: "N", with: "1")
               .replacingOccurrences(of: "G", with: "1") : word
         }
-        var rest: [String] = []
-        var index = 0
-        while index < words.count {
-          if ["--instance-id", "--output", "--home", "--lock-timeout"].contains(words[index]) {
-            index += 2
-            continue
-          }
-          rest.append(words[index])
-          index += 1
-        }
+        // Global options are taken out before the parser, as the tool does.
+        let rest = try GlobalOptions.extract(from: words).1
         #expect(throws: Never.self, "\(file): \(line)") { _ = try Tandem.parseAsRoot(rest) }
       }
     }

@@ -150,16 +150,7 @@ struct ManifestTests {
         // A redirection belongs to the shell, not to the command line.
         if let redirect = words.firstIndex(of: "<") { words.removeSubrange(redirect...) }
         // Global options are taken out before the parser, as the tool does.
-        var rest: [String] = []
-        var index = 0
-        while index < words.count {
-          if ["--instance-id", "--output", "--home", "--lock-timeout"].contains(words[index]) {
-            index += 2
-            continue
-          }
-          rest.append(words[index])
-          index += 1
-        }
+        let rest = try GlobalOptions.extract(from: words).1
         count += 1
         #expect(throws: Never.self, "\(key): \(example)") { _ = try Tandem.parseAsRoot(rest) }
       }
