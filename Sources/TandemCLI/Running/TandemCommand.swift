@@ -144,7 +144,8 @@ public final class CommandContext {
   /// ``commandLine(_:)-(String...)`` for a list of words.
   public func commandLine(_ words: [String]) -> String {
     var parts = [toolName] + words
-    if let home = explicitGlobals.home { parts += [optionNames.flag(.home), home] }
+    // The home as resolved: a `~` that no shell expanded has been expanded.
+    if explicitGlobals.home != nil { parts += [optionNames.flag(.home), options.home.path] }
     if let id = options.instanceID, explicitGlobals.instanceID != nil {
       parts += [optionNames.flag(.instanceID), id.rawValue]
     }

@@ -14,9 +14,11 @@ struct ConfigUnset: TandemCommand {
       """
   )
 
-  @Argument(help: "The keys.") var keys: [String]
+  @Argument(help: ArgumentHelp("The keys.", valueName: "key")) var keys: [String]
 
-  @Option(name: .customLong("if-revision"), help: "Apply only if the document is at this revision.")
+  @Option(
+    name: .customLong("if-revision"),
+    help: ArgumentHelp("Apply only if the document is at this revision.", valueName: "n"))
   var ifRevision: UInt64?
 
   @Option(help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"))

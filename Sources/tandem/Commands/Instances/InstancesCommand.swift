@@ -55,7 +55,9 @@ struct InstancesRemove: TandemCommand {
       Everything in instances/ID/ goes: its documents, their lock files, the tools' namespaces \
       of run --isolate (symbolic links are removed, never followed). The documents' last \
       revisions are recorded in instances/.retired/ID.json. With --dry-run nothing is locked, \
-      removed or recorded: the answer's effect lists what would be.
+      removed or recorded: the answer's effect lists what would be. With --ignore-not-found an \
+      instance that is not there exits 0 with removed: false and found: false (an invalid id \
+      still exits 2), so that a clean-up can run twice.
       """
   )
 
@@ -64,16 +66,26 @@ struct InstancesRemove: TandemCommand {
   @Flag(name: .customLong("dry-run"), help: "Report what would be removed; change nothing.")
   var dryRun = false
 
+  @Flag(
+    name: .customLong("ignore-not-found"), help: "Succeed (removed: false) when there is no such instance.")
+  var ignoreNotFound = false
+
   func execute(in context: CommandContext) throws -> CommandOutput {
     let instance = try InstanceID(id)
     let registry = InstanceRegistry(home: context.options.home)
+    // A dry run takes no lock, so an invalid lock timeout does not stand in its way.
+    let timeout = dryRun ? nil : try context.options.lockTimeout
     let removal: NamespaceRemoval
     do {
-      removal =
-        dryRun
-        ? try registry.plannedRemoval(instance)
-        : try registry.remove(instance, timeout: context.options.lockTimeout, intent: context.intent(id))
+      if let timeout {
+        removal = try registry.remove(instance, timeout: timeout, intent: context.intent(id))
+      } else {
+        removal = try registry.plannedRemoval(instance)
+      }
     } catch {
+      if error.code == .notFound && ignoreNotFound {
+        return InstanceRemovalReport.absent(instance, home: context.options.home, dryRun: dryRun)
+      }
       var failure = error
       if failure.code == .notFound { failure.fixCommand = context.commandLine("instances", "list") }
       throw failure
