@@ -156,14 +156,4 @@ struct ConfigCommandTests {
     #expect(result.status == 4 && result.errorCode == "UNSAFE_STATE_PATH")
     #expect(FileManager.default.contents(atPath: canary) == Data("canary".utf8))
   }
-
-  @Test("demo runs its five scenarios and passes, the naive tool under tandem run among them")
-  func demo() throws {
-    let result = try TandemBinary.run(["demo", "--output", "json"])
-    #expect(result.status == 0, "\(result.standardOutput)")
-    let scenarios = try #require(result.data?["scenarios"] as? [[String: Any]])
-    #expect(scenarios.count == 5)
-    #expect(scenarios.allSatisfy { $0["passed"] as? Bool == true })
-    #expect(scenarios.contains { $0["name"] as? String == "naive-tool-under-run" })
-  }
 }

@@ -466,6 +466,15 @@ public enum CommandLineTool {
   private static func parseFailure<Root: TandemTool>(
     _ root: Root.Type, _ error: any Error, arguments: [String], format: OutputFormat, invocation: Invocation
   ) -> Response {
+    // A completion script with the global options, or the manual page: raw text, in every
+    // output mode. Checked only here, where the parser has refused or answered the line.
+    if let document = CompletionScript.requested(by: arguments, root: Root.self)
+      ?? ManualPage.requested(by: arguments, root: Root.self)
+    {
+      return Response(
+        exitStatus: .success, standardOutput: document.hasSuffix("\n") ? document : document + "\n",
+        standardError: "")
+    }
     if Root.exitCode(for: error) == .success {
       var text = Root.fullMessage(for: error)
       let isHelp = text.hasPrefix("OVERVIEW:") || text.hasPrefix("USAGE:")

@@ -89,7 +89,7 @@ public final class CommandContext {
   /// Non-fatal diagnostics for the envelope's `warnings`.
   public private(set) var warnings: [String] = []
   /// The global flags given explicitly, to repeat in suggested commands.
-  let explicitGlobals: GlobalOptions.Raw
+  package let explicitGlobals: GlobalOptions.Raw
   /// The tool's advice for remedies.
   let advice: (Remedy, CommandContext) -> RemedyAdvice?
 

@@ -39,6 +39,14 @@ package enum CapturedProcess {
   ) throws(StateError) -> Started {
     var environment = ProcessEnvironment.inherited()
     for entry in extraEnvironment { environment.set(entry) }
+    return try start(arguments, input: input, environment: environment)
+  }
+
+  /// ``start(_:input:extraEnvironment:)`` with exactly `environment`, for a caller that must
+  /// also take variables away (the demo keeps the caller's `TANDEM_*` from its agents).
+  package static func start(
+    _ arguments: [String], input: [UInt8] = [], environment: ProcessEnvironment
+  ) throws(StateError) -> Started {
     var request = ProcessSpawner.Request(arguments, environment: environment)
     request.standardInput = input.isEmpty ? .null : .pipe
     request.newProcessGroup = true

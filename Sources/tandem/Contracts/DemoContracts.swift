@@ -2,8 +2,13 @@ import TandemCLI
 import TandemState
 
 extension DemoCommand: ContractedCommand {
-  // The demo works in a temporary home of its own, never in the caller's.
+  // The demo works in a temporary directory of its own, never in the caller's home.
   static let contract = CommandContract(
-    .safe, failures: [.ioError],
-    examples: [CommandExample("See concurrent agents lose updates, then not with tandem", "demo")])
+    .safe, failures: [.ioError, DemoCommand.guaranteeBroken],
+    examples: [
+      CommandExample("See concurrent agents lose work without tandem, then not with it", "demo"),
+      CommandExample(
+        "The same, as data: one row per scenario, without and with tandem", "--output json demo"),
+      CommandExample("Keep the temporary directory to look inside", "demo --keep"),
+    ])
 }

@@ -11,7 +11,9 @@ struct ConfigGet: TandemCommand {
 
   @Argument(help: "The key.") var key: String
 
-  @Option(help: ArgumentHelp("Read only this document: instance or shared.", valueName: "scope"))
+  @Option(
+    help: ArgumentHelp("Read only this document: instance or shared.", valueName: "scope"),
+    completion: .list(ConfigScope.allCases.map(\.rawValue)))
   var scope: String?
 
   func execute(in context: CommandContext) throws -> CommandOutput {

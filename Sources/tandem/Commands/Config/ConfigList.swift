@@ -9,7 +9,9 @@ struct ConfigList: TandemCommand {
     abstract: "Print every visible key=value, with the scope each comes from."
   )
 
-  @Option(help: ArgumentHelp("List only this document: instance or shared.", valueName: "scope"))
+  @Option(
+    help: ArgumentHelp("List only this document: instance or shared.", valueName: "scope"),
+    completion: .list(ConfigScope.allCases.map(\.rawValue)))
   var scope: String?
 
   func execute(in context: CommandContext) throws -> ConfigListing {

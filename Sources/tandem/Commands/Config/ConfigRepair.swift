@@ -14,7 +14,9 @@ struct ConfigRepair: TandemCommand {
       """
   )
 
-  @Option(help: ArgumentHelp("Document to repair: instance or shared.", valueName: "scope"))
+  @Option(
+    help: ArgumentHelp("Document to repair: instance or shared.", valueName: "scope"),
+    completion: .list(ConfigScope.allCases.map(\.rawValue)))
   var scope: String?
 
   @Flag(name: .customLong("dry-run"), help: "Report what would be moved; change nothing.")

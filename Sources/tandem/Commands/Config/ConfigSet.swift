@@ -22,7 +22,9 @@ struct ConfigSet: TandemCommand {
     help: ArgumentHelp("Apply only if the document is at this revision.", valueName: "n"))
   var ifRevision: UInt64?
 
-  @Option(help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"))
+  @Option(
+    help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"),
+    completion: .list(ConfigScope.allCases.map(\.rawValue)))
   var scope: String?
 
   func execute(in context: CommandContext) throws -> CommandOutput {

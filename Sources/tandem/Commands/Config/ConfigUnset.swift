@@ -21,7 +21,9 @@ struct ConfigUnset: TandemCommand {
     help: ArgumentHelp("Apply only if the document is at this revision.", valueName: "n"))
   var ifRevision: UInt64?
 
-  @Option(help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"))
+  @Option(
+    help: ArgumentHelp("Document to write: instance or shared.", valueName: "scope"),
+    completion: .list(ConfigScope.allCases.map(\.rawValue)))
   var scope: String?
 
   @Flag(name: .customLong("dry-run"), help: "Report what would be removed; change nothing.")

@@ -61,7 +61,7 @@ struct InstancesRemove: TandemCommand {
       """
   )
 
-  @Argument(help: "The instance id.") var id: String
+  @Argument(help: "The instance id.", completion: .instanceIDs(of: Tandem.identity)) var id: String
 
   @Flag(name: .customLong("dry-run"), help: "Report what would be removed; change nothing.")
   var dryRun = false
