@@ -190,7 +190,7 @@ public enum CommandLineTool {
     func context(_ options: GlobalOptions, _ path: String) -> CommandContext {
       CommandContext(
         options: options, tool: tool, optionNames: names, commandPath: path, explicitGlobals: raw,
-        advice: Root.advice(for:in:))
+        advice: Root.advice(for:in:), standardOutputIsTerminal: standardOutputIsTerminal && format == .text)
     }
     func failed(_ error: any Error, _ context: CommandContext?, command: String?) -> Response {
       respond(

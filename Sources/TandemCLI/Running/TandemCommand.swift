@@ -92,11 +92,16 @@ public final class CommandContext {
   package let explicitGlobals: GlobalOptions.Raw
   /// The tool's advice for remedies.
   let advice: (Remedy, CommandContext) -> RemedyAdvice?
+  /// Whether standard output is a terminal: text for a person (a list under a header,
+  /// ``TextTable``) rather than for a pipe or a file. Always `false` in JSON mode.
+  public let standardOutputIsTerminal: Bool
 
   init(
     options: GlobalOptions, tool: ToolIdentity, optionNames: GlobalOptionNames, commandPath: String,
-    explicitGlobals: GlobalOptions.Raw, advice: @escaping (Remedy, CommandContext) -> RemedyAdvice?
+    explicitGlobals: GlobalOptions.Raw, advice: @escaping (Remedy, CommandContext) -> RemedyAdvice?,
+    standardOutputIsTerminal: Bool = false
   ) {
+    self.standardOutputIsTerminal = standardOutputIsTerminal
     self.options = options
     self.tool = tool
     self.optionNames = optionNames
