@@ -84,7 +84,7 @@ class Contender:
 
     def present_keys(self):
         if self.name == "tandem":
-            out = subprocess.run([self.tandem, "--home", self.home, "--output", "json", "config", "list"],
+            out = subprocess.run([self.tandem, "--home", self.home, "--output", "json", "config", "list", "--limit", "0"],
                                  capture_output=True, text=True, check=True).stdout
             return {entry["key"] for entry in json.loads(out)["data"]["entries"]}
         if self.name.startswith("git config"):

@@ -1,4 +1,5 @@
 import Configuration
+import TandemState
 
 /// Turns a stored string into the content of the type a reader asked for, by the rules
 /// swift-configuration's `EnvironmentVariablesProvider` applies to its strings, so that a value
@@ -54,7 +55,7 @@ struct ConfigValueParser: Sendable {
     _ text: String, as expected: String, quoting: Bool, _ convert: (String) -> Value?
   ) throws(Failure) -> Value {
     guard let value = convert(text) else {
-      throw Failure(reason: quoting ? "\(Self.quoted(text)) is not \(expected)" : "it is not \(expected)")
+      throw Failure(reason: quoting ? "\(QuotedData.mark(text)) is not \(expected)" : "it is not \(expected)")
     }
     return value
   }
@@ -65,7 +66,7 @@ struct ConfigValueParser: Sendable {
     var result: [Value] = []
     for (index, element) in split(text).enumerated() {
       guard let value = convert(element) else {
-        let shown = quoting ? " (\(Self.quoted(element)))" : ""
+        let shown = quoting ? ", \(QuotedData.mark(element))," : ""
         throw Failure(reason: "element \(index + 1)\(shown) is not \(expected)")
       }
       result.append(value)
@@ -78,25 +79,5 @@ struct ConfigValueParser: Sendable {
     while let first = text.first, first.isWhitespace { text.removeFirst() }
     while let last = text.last, last.isWhitespace { text.removeLast() }
     return String(text)
-  }
-
-  /// `text` in double quotes, cut short, with control characters escaped: a value may be
-  /// anything a process wrote.
-  private static func quoted(_ text: String) -> String {
-    var result = "\""
-    for (count, scalar) in text.unicodeScalars.enumerated() {
-      if count == 80 {
-        result += "…"
-        break
-      }
-      switch scalar {
-      case "\"": result += "\\\""
-      case "\\": result += "\\\\"
-      case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-        result += "\\u{" + String(scalar.value, radix: 16) + "}"
-      default: result.unicodeScalars.append(scalar)
-      }
-    }
-    return result + "\""
   }
 }

@@ -22,15 +22,25 @@ enum FastRoutes {
         keys: arguments.positionals, ifRevision: try revision(arguments), scope: arguments.value("--scope"),
         in: context)
     },
-    FastRoute(["config", "list"], valueOptions: ["--scope"]) { arguments, context in
+    FastRoute(["config", "list"], valueOptions: ["--scope", "--limit", "--cursor"]) { arguments, context in
       guard arguments.positionals.isEmpty else { throw FastRoute.Declined() }
-      return try ConfigList.perform(scope: arguments.value("--scope"), in: context).output()
+      return try ConfigList.perform(
+        scope: arguments.value("--scope"), limit: try integer(arguments, "--limit"),
+        cursor: arguments.value("--cursor"), in: context
+      ).output(in: context.options.output)
     },
     FastRoute(["lock", "status"], valueOptions: ["--name"]) { arguments, context in
       guard arguments.positionals.isEmpty else { throw FastRoute.Declined() }
       return try LockStatusCommand.perform(name: arguments.value("--name"), in: context).output()
     },
   ]
+
+  /// An `Int` option as swift-argument-parser would read it; anything else is left to it.
+  private static func integer(_ arguments: FastArguments, _ name: String) throws -> Int? {
+    guard let text = arguments.value(name) else { return nil }
+    guard let value = Int(text) else { throw FastRoute.Declined() }
+    return value
+  }
 
   /// `--if-revision` as swift-argument-parser would read it; anything else is left to it.
   private static func revision(_ arguments: FastArguments) throws -> UInt64? {

@@ -23,9 +23,10 @@ struct Home {
     try TandemBinary.start(args(arguments, instance: instance, json: json))
   }
 
-  /// The shared document's values, read through the tool.
+  /// The shared document's values, read through the tool (all of them: `--limit 0`).
   func values(instance: String? = nil, scope: String? = nil) throws -> [String: String] {
-    let result = try run(["config", "list"] + (scope.map { ["--scope", $0] } ?? []), instance: instance)
+    let result = try run(
+      ["config", "list", "--limit", "0"] + (scope.map { ["--scope", $0] } ?? []), instance: instance)
     #expect(result.status == 0, "config list failed: \(result.standardOutput) \(result.standardError)")
     let entries = (result.data?["entries"] as? [[String: Any]]) ?? []
     var values: [String: String] = [:]

@@ -16,7 +16,7 @@ struct LargeDocumentCommandTests {
     #expect(try home.run(["config", "set", "k1=changed"]).data?["revision"] as? Int == 2)
     let unset = try home.run(["config", "unset"] + (1...100).map { "k\($0 * 3)" })
     #expect(unset.status == 0 && unset.data?["revision"] as? Int == 3)
-    let list = try home.run(["config", "list"])
+    let list = try home.run(["config", "list", "--limit", "0"])
     let entries = (list.data?["entries"] as? [[String: Any]]) ?? []
     #expect(entries.count == 9_900)
     let keys = entries.compactMap { $0["key"] as? String }

@@ -75,7 +75,7 @@ class Suite:
         self.report(name, ok, f"{detail} ({time.monotonic() - started:.1f} s)")
 
     def values(self, home, instance=None):
-        status, envelope = self.run(home, "config", "list", instance=instance)
+        status, envelope = self.run(home, "config", "list", "--limit", "0", instance=instance)
         if status != 0:
             raise RuntimeError(f"config list exited {status}: {envelope}")
         return {entry["key"]: entry["value"] for entry in envelope["data"]["entries"]}

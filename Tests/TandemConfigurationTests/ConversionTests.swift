@@ -47,7 +47,7 @@ struct ConversionTests {
       try config.requiredInt(forKey: "region")
     }
     #expect(error.key == "region" && error.type == .int && error.scope == .shared && error.revision == 1)
-    #expect(error.description.contains("\"eu-west-1\" is not an integer"), "\(error)")
+    #expect(error.description.contains("\"eu-west-1\" (quoted data) is not an integer"), "\(error)")
     #expect(throws: ConfigValueConversionError.self) { try config.requiredBool(forKey: "port") }
     let element = try #require(throws: ConfigValueConversionError.self) {
       try config.requiredIntArray(forKey: "hosts")

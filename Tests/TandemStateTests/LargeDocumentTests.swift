@@ -120,11 +120,84 @@ struct LargeDocumentTests {
     var entries: [ConfigDocument.Entry] = []
     for (key, value) in members {
       guard case .string(let text) = value else {
-        return .failure(.init("the value of \"\(key)\" is not a string"))
+        return .failure(.init("the value of \(QuotedData.mark(key)) is not a string"))
       }
       entries.append(.init(key: key, value: text))
     }
-    return .success(entries.sorted { $0.key < $1.key })
+    entries.sort { $0.key < $1.key }
+    // Provenance: each element of "stamps" read on its own, one per key in order, when the
+    // digest is of these keys.
+    var document = ConfigDocument()
+    document.set(entries.map { (key: $0.key, value: $0.value) })
+    if let digest = json["written"]?["key_digest"]?.stringValue,
+      case .array(let stamps)? = json["written"]?["stamps"],
+      stamps.count == entries.count, digest == document.keyDigest
+    {
+      for (index, stamp) in stamps.enumerated() {
+        entries[index].stamp = stamp.stringValue.flatMap { WriteStamp(stored: $0) } ?? .none
+      }
+    }
+    return .success(entries)
+  }
+
+  /// Documents with provenance in the form tandem writes it (read in place) and in every
+  /// other form (read in the general way), for the comparison with a full parse.
+  var provenanceTexts: [String] {
+    var abc = ConfigDocument()
+    abc.set([(key: "a", value: "1"), (key: "b", value: "2"), (key: "c", value: "3")])
+    let digest = abc.keyDigest
+    let head =
+      #"{"format": "tandem.config/1", "revision": 7, "values": {"a": "1", "b": "2", "c": "3"}, "written": "#
+    let time = "2026-11-29T14:21:45.123Z"
+    let other = "2026-11-29T14:21:46.000Z"
+    var many = ConfigDocument()
+    many.set((1...40).map { (key: "key\(100 + $0)", value: "v") })
+    let values = many.entries.map { "\"\($0.key)\": \"v\"" }.joined(separator: ", ")
+    let stamps = (1...40).map {
+      $0 % 7 == 0 ? "null" : "\"\($0 % 3 == 0 ? other : time)\($0 % 2 == 0 ? " agent-\($0 % 5)" : "")\""
+    }
+    .joined(separator: ", ")
+    func written(_ stamps: String, digest: String = digest) -> String {
+      head + #"{"key_digest": "\#(digest)", "stamps": [\#(stamps)]}}"#
+    }
+    return [
+      written(#""\#(time) agent-1", null, "\#(time)""#),
+      written(#""\#(time) agent-1", "\#(time) agent-1", "\#(other) agent-2""#),
+      written(#"null,null,null"#),
+      written(#""2026-11-29T14:21:45.123Z", "2026-11-29T14:21:59.999Z a", "2026-11-29T14:22:00.000Z a""#),
+      written(#""2026-11-29T23:59:59.999Z", "2026-11-30T23:59:00.001Z", "2026-11-30T23:59:07.xyzZ""#),
+      written(#""1969-12-31T23:59:59.999Z", "1969-12-31T23:59:00.000Z", "0000-01-01T00:00:00.000Z""#),
+      written(#" "\#(time) x" , "\#(time) x"  ,"\#(time)" "#),
+      #"{"format": "tandem.config/1", "revision": 7, "values": {\#(values)}, "written": {"key_digest": "\#(many.keyDigest)", "stamps": [\#(stamps)]}}"#,
+      // Not one per key, or for other keys.
+      written(#""\#(time)", "\#(time)""#),
+      written(#""\#(time)", "\#(time)", "\#(time)", "\#(time)""#),
+      written(#"]"#),
+      written(#""\#(time)", "\#(time)", "\#(time)""#, digest: "fnv1a-64:0000000000000000"),
+      // Other forms: escapes, other times, ids that are not ids, other values.
+      written(#""\#(time) agent\u002d1", "2026-11-29T14:21:45Z", "2026-11-29T16:21:45.5+02:00""#),
+      written(#""\#(time) not an id", "\#(time) ", "\#(time) ../x""#),
+      written(#""\#(time)agent", "\#(time) \#(String(repeating: "x", count: 65))", "yesterday""#),
+      written(#"1, true, {"a": "b"}"#),
+      written(#"nul, null, null"#),
+      written(#""\#(time)" "\#(time)", null"#),
+      written(#""\#(time)",, null"#),
+      written(#""\#(time)", null, null,"#),
+      head + #"{"stamps": ["\#(time)", null, null], "key_digest": "\#(digest)"}}"#,
+      head + #"{"key_digest": "\#(digest)", "stamps": ["\#(time)", null, null], "more": 1}}"#,
+      head + #"{"key_digest": "\#(digest)", "stamps": ["\#(time)", null, null], "stamps": []}}"#,
+      head
+        + #"{"key_digest": "\#(digest)", "key_digest": "\#(digest)", "stamps": ["\#(time)", null, null]}}"#,
+      head + #"{"key_digest": "\#(digest)", "stamps": ["\#(time)", null, null]"#,
+      head + #"{"key_digest": "\#(digest)", "stamps": ["2026-11-29T14:21:45.123Z"#,
+      head + #"{"key_digest": 7, "stamps": ["\#(time)", null, null]}}"#,
+      head + #""not an object"}"#,
+      head + #"["a"]}"#,
+      head + #"{}}"#,
+      written(#""\#(time)", null, null"#).replacingOccurrences(of: "}}", with: "}, \"written\": {}}"),
+      #"{"format": "tandem.config/1", "revision": 7, "written": {"key_digest": "\#(digest)", "stamps": ["\#(time) w", null, null]}, "values": {"a": "1", "b": "2", "c": "3"}}"#,
+      #"{"format": "tandem.config/1", "revision": 7, "values": {"c": "3", "b": "2", "a": "1"}, "written": {"key_digest": "\#(digest)", "stamps": ["\#(time) w", null, null]}}"#,
+    ]
   }
 
   @Test("the values parsed straight into entries fail and succeed exactly as a full parse")
@@ -132,40 +205,43 @@ struct LargeDocumentTests {
     let head = #"{"format": "tandem.config/1", "revision": 7, "values": "#
     let deep = String(repeating: "[", count: 70) + String(repeating: "]", count: 70)
     let many = (1...40).map { "\"key\(100 - $0)\": \"v\($0)\"" }.joined(separator: ", ")
-    let texts: [String] = [
-      head + #"{}}"#,
-      head + #"{"b": "2", "a": "1", "c": "3"}}"#,
-      head + "{\(many)}}",
-      head + "{\(many), \"key70\": \"again\"}}",
-      head + #"{"a": {"b": "c"}}}"#,
-      head + #"{"a": 1, "b": }}"#,
-      head + #"{"a": 1, "a": "2"}}"#,
-      head + #"{"a": "1", "a": 2}}"#,
-      head + "{\"a\": \(deep)}}",
-      head + #"{"a": "1",}}"#,
-      head + #"{"a" "1"}}"#,
-      head + #"{"a": "1"} "#,
-      head + #"{"a": "1"}} x"#,
-      head + #"{"\u00e9": "1", "é": "2"}}"#,
-      head + #"{"é": "1", "e\u0301": "2"}}"#,
-      head + #"{"a\"b": "q\n", "\ud83d\ude80": "rocket"}}"#,
-      head + #"{"a": "\ud800"}}"#,
-      head + #""not an object"}"#,
-      head + #"{"a": "1"}, "values": {"b": "2"}}"#,
-      #"{"format": "tandem.config/1", "revision": 1, "nested": {"values": {"a": 1}}, "values": {"a": "1"}}"#,
-      #"{"format": "tandem.config/1", "revision": 1, "nested": {"values": "x"}}"#,
-      #"{"format": "tandem.config/1", "revision": 1}"#,
-      #"{"format": "other", "values": {"a": 1}}"#,
-      #"[{"format": "tandem.config/1", "revision": 1, "values": {}}]"#,
-      #"{"values": {"a": 1}, "format": "tandem.config/1", "revision": -2}"#,
-      "",
-    ]
+    let texts: [String] =
+      [
+        head + #"{}}"#,
+        head + #"{"b": "2", "a": "1", "c": "3"}}"#,
+        head + "{\(many)}}",
+        head + "{\(many), \"key70\": \"again\"}}",
+        head + #"{"a": {"b": "c"}}}"#,
+        head + #"{"a": 1, "b": }}"#,
+        head + #"{"a": 1, "a": "2"}}"#,
+        head + #"{"a": "1", "a": 2}}"#,
+        head + "{\"a\": \(deep)}}",
+        head + #"{"a": "1",}}"#,
+        head + #"{"a" "1"}}"#,
+        head + #"{"a": "1"} "#,
+        head + #"{"a": "1"}} x"#,
+        head + #"{"\u00e9": "1", "é": "2"}}"#,
+        head + #"{"é": "1", "e\u0301": "2"}}"#,
+        head + #"{"a\"b": "q\n", "\ud83d\ude80": "rocket"}}"#,
+        head + #"{"a": "\ud800"}}"#,
+        head + #""not an object"}"#,
+        head + #"{"a": "1"}, "values": {"b": "2"}}"#,
+        #"{"format": "tandem.config/1", "revision": 1, "nested": {"values": {"a": 1}}, "values": {"a": "1"}}"#,
+        #"{"format": "tandem.config/1", "revision": 1, "nested": {"values": "x"}}"#,
+        #"{"format": "tandem.config/1", "revision": 1}"#,
+        #"{"format": "other", "values": {"a": 1}}"#,
+        #"[{"format": "tandem.config/1", "revision": 1, "values": {}}]"#,
+        #"{"values": {"a": 1}, "format": "tandem.config/1", "revision": -2}"#,
+        "",
+      ] + provenanceTexts
     for text in texts {
       var bytes = Array(text.utf8)
       if text.hasSuffix("} ") { bytes.removeLast() }
       let expected = referenceDecode(bytes)
       switch (
-        Result { () throws(ConfigDocument.DecodingFailure) in try ConfigDocument.decode(bytes, format: configFormat) }, expected
+        Result { () throws(ConfigDocument.DecodingFailure) in
+          try ConfigDocument.decode(bytes, format: configFormat)
+        }, expected
       ) {
       case (.success(let document), .success(let entries)):
         #expect(document.entries == entries, "\(text)")
@@ -185,7 +261,9 @@ struct LargeDocumentTests {
         Issue.record("invalid UTF-8 accepted by the full parse")
         continue
       }
-      #expect(throws: ConfigDocument.DecodingFailure.self) { try ConfigDocument.decode(bytes, format: configFormat) }
+      #expect(throws: ConfigDocument.DecodingFailure.self) {
+        try ConfigDocument.decode(bytes, format: configFormat)
+      }
       do {
         _ = try ConfigDocument.decode(bytes, format: configFormat)
       } catch {
@@ -212,30 +290,46 @@ struct LargeDocumentTests {
   @Test("a document is saved as the bytes JSONWriter.pretty gives for it")
   func encodingMatchesWriter() throws {
     var document = ConfigDocument()
-    #expect(document.encode(format: configFormat) == Array((JSONWriter.pretty(json(of: document)) + "\n").utf8))
+    #expect(
+      document.encode(format: configFormat) == Array((JSONWriter.pretty(json(of: document)) + "\n").utf8))
     document["plain"] = "value"
     document["quote\"key"] = "line\nbreak \\ tab\t nul \u{0} del \u{7F} sep \u{2028}\u{2029} é 🚀"
     document["a.b"] = ""
     document.revision = 12
     document.updatedAtMilliseconds = 1_700_000_000_123
-    let bytes = document.encode(format: configFormat)
+    // Not committed: no provenance, and no "written" member.
+    var bytes = document.encode(format: configFormat)
+    #expect(bytes == Array((JSONWriter.pretty(json(of: document)) + "\n").utf8))
+    #expect(try ConfigDocument.decode(bytes, format: configFormat).hasSameValues(as: document))
+    // Committed twice: every key with its provenance, from two writers.
+    document = document.committed(at: 12, updatedAtMilliseconds: 1_700_000_000_123, writer: "agent-1")
+    document["quote\"key"] = "changed"
+    document = document.committed(at: 13, updatedAtMilliseconds: 1_700_000_000_999, writer: nil)
+    bytes = document.encode(format: configFormat)
     #expect(bytes == Array((JSONWriter.pretty(json(of: document)) + "\n").utf8))
     let decoded = try ConfigDocument.decode(bytes, format: configFormat)
-    #expect(decoded.entries == document.entries && decoded.revision == 12)
+    #expect(decoded.entries == document.entries && decoded.revision == 13)
   }
 
   /// The document as a ``JSONValue``, the way it was saved before entries were written
   /// directly.
   func json(of document: ConfigDocument) -> JSONValue {
-    .object([
-      ("format", .string(configFormat)),
-      ("revision", .integer(Int64(document.revision))),
-      (
-        "updated_at",
-        document.updatedAtMilliseconds.map { .string(SystemClock.iso8601(wallMilliseconds: $0)) } ?? .null
-      ),
-      ("values", .object(document.entries.map { ($0.key, .string($0.value)) })),
+    let stamps: [JSONValue] = document.entries.map { entry in
+      entry.provenance.map { .string($0.stored) } ?? .null
+    }
+    let written: JSONValue = .object([
+      ("key_digest", .string(document.keyDigest)), ("stamps", .array(stamps)),
     ])
+    return .object(
+      [
+        ("format", .string(configFormat)),
+        ("revision", .integer(Int64(document.revision))),
+        (
+          "updated_at",
+          document.updatedAtMilliseconds.map { .string(SystemClock.iso8601(wallMilliseconds: $0)) } ?? .null
+        ),
+        ("values", .object(document.entries.map { ($0.key, .string($0.value)) })),
+      ] + (document.entries.contains { $0.provenance != nil } ? [("written", written)] : []))
   }
 
   @Test("values, set, remove and the subscript agree")

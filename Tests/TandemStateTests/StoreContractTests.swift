@@ -41,6 +41,27 @@ struct StoreContractTests {
     #expect(try store.read()["a"] == "1" && store.read()["b"] == "2", "\(name)")
   }
 
+  @Test("the keys an update sets are recorded as written by its intent's instance, the others keep theirs")
+  func provenance() throws {
+    for (name, backend) in Self.backends() { try checkProvenance(backend, name) }
+  }
+
+  private func checkProvenance<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
+    let store = backend.store(.shared)
+    let agent = LockIntent(instanceID: "agent-1", command: "test")
+    try store.update(timeout: .seconds(5), ifRevision: nil, intent: agent) {
+      $0.set([(key: "a", value: "1")])
+    }
+    try store.update(timeout: .seconds(5), ifRevision: nil, intent: nil) { $0.set([(key: "b", value: "2")]) }
+    let document = try store.read()
+    #expect(document.entry("a")?.provenance?.instanceID == "agent-1", "\(name)")
+    let anonymous = try #require(document.entry("b")?.provenance, "\(name)")
+    #expect(anonymous.instanceID == nil, "\(name)")
+    #expect(
+      try #require(document.entry("a")?.provenance).writtenAtMilliseconds <= anonymous.writtenAtMilliseconds,
+      "\(name)")
+  }
+
   @Test("a stale expected revision is refused and nothing is written")
   func staleRevision() throws {
     for (name, backend) in Self.backends() { try checkStale(backend, name) }
@@ -206,7 +227,8 @@ struct MemoryStore: RevisionedDocumentStore {
       state.highest[key] = revision
       return revision
     }
-    let committed = changed.committed(at: next, updatedAtMilliseconds: nil)
+    let committed = changed.committed(
+      at: next, updatedAtMilliseconds: Int64(Date().timeIntervalSince1970 * 1000), writer: intent?.instanceID)
     backend.state.withLock { $0.documents[key] = committed }
     return ConfigUpdate(
       result: result, document: committed, previousRevision: current.revision,

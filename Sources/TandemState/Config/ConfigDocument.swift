@@ -1,8 +1,39 @@
-/// One configuration document: string values by key, and a revision raised by 1 at every
-/// applied write.
+/// One configuration document: string values by key, who wrote each key and when, and a
+/// revision raised by 1 at every applied write.
 ///
-/// On disk it is JSON: `{"format": "NAME.config/1", "revision": 3,
-/// "updated_at": "...", "values": {"region": "us-east-1"}}`.
+/// On disk it is JSON:
+///
+/// ```json
+/// {
+///   "format": "NAME.config/1",
+///   "revision": 3,
+///   "updated_at": "2026-11-29T14:21:45.123Z",
+///   "values": {
+///     "region": "us-east-1",
+///     "zone": "b"
+///   },
+///   "written": {
+///     "key_digest": "fnv1a-64:5c1a0e5b2d6f7a88",
+///     "stamps": [
+///       "2026-11-29T14:21:45.123Z agent-1",
+///       null
+///     ]
+///   }
+/// }
+/// ```
+///
+/// `written` holds each key's ``ConfigProvenance``: one stamp per key of `values`, in the
+/// same (sorted) order, `null` for a key without one, and a digest of the keys the stamps
+/// were written for. Stamps apply only when their number and the digest match the keys
+/// read: a document whose keys were changed by anything but tandem (by hand, by a tandem
+/// that predates provenance) shows no provenance for any key rather than a wrong one. The
+/// keys are not repeated: on a 10,000-key document that would double the cost of every read
+/// (docs/benchmarks.md, "Provenance").
+///
+/// `written` is optional: documents written before it existed read as they are, their keys
+/// without provenance; tandem versions that predate it read and write these documents too
+/// (they ignore `written` and drop it when they write). The format tag therefore stays
+/// version 1.
 ///
 /// The values are kept as one array sorted by key: the order tandem writes them in, so a
 /// document read from disk needs no hashing and no sort, a lookup is a binary search, and
@@ -24,6 +55,28 @@ public struct ConfigDocument: Sendable, Equatable {
     public var key: String
     /// Its value.
     public var value: String
+    /// The key's provenance, compact (``WriteStamp``): ``WriteStamp/none`` when the
+    /// document does not say, ``WriteStamp/pending`` when the key was set in a transaction
+    /// not yet committed.
+    var stamp: WriteStamp
+
+    /// An entry without provenance.
+    public init(key: String, value: String) {
+      self.key = key
+      self.value = value
+      self.stamp = .none
+    }
+
+    init(key: String, value: String, stamp: WriteStamp) {
+      self.key = key
+      self.value = value
+      self.stamp = stamp
+    }
+
+    /// Who last wrote the key and when; `nil` when the document does not say (a key written
+    /// by hand or by a tandem that predates provenance), and for a key set in the current
+    /// transaction until it commits.
+    public var provenance: ConfigProvenance? { stamp.provenance }
   }
 
   /// The kind of document in its format tag: `NAME.config/1` (``ToolIdentity/documentFormat(_:version:)``).
@@ -34,17 +87,30 @@ public struct ConfigDocument: Sendable, Equatable {
   /// Up to this many keys, a batch of changes is applied key by key; past it, in one merge.
   static let batchLimit = 16
 
-  /// An empty document at revision 0.
   /// The document as a backend commits it: the same entries at `revision`, written at
-  /// `updatedAtMilliseconds` (wall clock). The file store stamps its own commits; another
-  /// ``RevisionedDocumentStore`` stamps its commits with this.
-  public func committed(at revision: UInt64, updatedAtMilliseconds: Int64?) -> ConfigDocument {
+  /// `updatedAtMilliseconds` (wall clock), the keys set since it was read recorded as written
+  /// then by `writer` (the update's ``LockIntent/instanceID``; without a time they get no
+  /// provenance). The file store stamps its own commits; another ``RevisionedDocumentStore``
+  /// stamps its commits with this.
+  public func committed(at revision: UInt64, updatedAtMilliseconds: Int64?, writer: String? = nil)
+    -> ConfigDocument
+  {
     var copy = self
     copy.revision = revision
     copy.updatedAtMilliseconds = updatedAtMilliseconds
+    copy.recordWrites(as: updatedAtMilliseconds.map { WriteStamp(recording: writer, at: $0) } ?? .none)
     return copy
   }
 
+  /// Gives every key set since the document was read `stamp`. One pass that writes only the
+  /// keys set: a transaction that set nothing copies nothing.
+  mutating func recordWrites(as stamp: WriteStamp) {
+    for index in entries.indices where entries[index].stamp == .pending {
+      entries[index].stamp = stamp
+    }
+  }
+
+  /// An empty document at revision 0.
   public init() {
     revision = 0
     entries = []
@@ -62,12 +128,25 @@ public struct ConfigDocument: Sendable, Equatable {
       return result
     }
     set {
-      entries = newValue.map { Entry(key: $0.key, value: $0.value) }
-      entries.sort { $0.key < $1.key }
+      var replaced = newValue.map { Entry(key: $0.key, value: $0.value, stamp: .pending) }
+      replaced.sort { $0.key < $1.key }
+      // A key whose value stays as it was keeps its provenance: assigning the whole
+      // dictionary back after changing one key writes that key only.
+      var old = 0
+      for index in replaced.indices {
+        while old < entries.count && entries[old].key < replaced[index].key { old += 1 }
+        if old < entries.count && entries[old].key == replaced[index].key
+          && entries[old].value == replaced[index].value
+        {
+          replaced[index].stamp = entries[old].stamp
+        }
+      }
+      entries = replaced
     }
   }
 
-  /// Reads, sets or (with `nil`) removes a value.
+  /// Reads, sets or (with `nil`) removes a value. Setting a value, even the one the key
+  /// has, records the transaction's writer as the key's provenance when it commits.
   public subscript(key: String) -> String? {
     get {
       let (position, found) = search(key)
@@ -76,12 +155,27 @@ public struct ConfigDocument: Sendable, Equatable {
     set {
       let (position, found) = search(key)
       switch (found, newValue) {
-      case (true, let value?): entries[position].value = value
+      case (true, let value?):
+        entries[position].value = value
+        entries[position].stamp = .pending
       case (true, nil): entries.remove(at: position)
-      case (false, let value?): entries.insert(Entry(key: key, value: value), at: position)
+      case (false, let value?): entries.insert(Entry(key: key, value: value, stamp: .pending), at: position)
       case (false, nil): break
       }
     }
+  }
+
+  /// The entry of `key`, with its provenance, if the key is set.
+  public func entry(_ key: String) -> Entry? {
+    let (position, found) = search(key)
+    return found ? entries[position] : nil
+  }
+
+  /// The position of the first entry whose key sorts after `key`: where a listing that
+  /// continues after `key` starts.
+  func position(after key: String) -> Int {
+    let (position, found) = search(key)
+    return found ? position + 1 : position
   }
 
   /// Sets every pair, as setting them one by one in order would (a key given twice keeps
@@ -109,7 +203,7 @@ public struct ConfigDocument: Sendable, Equatable {
         old += 1
       }
       if old < entries.count && entries[old].key == pair.key { old += 1 }
-      merged.append(Entry(key: pair.key, value: pair.value))
+      merged.append(Entry(key: pair.key, value: pair.value, stamp: .pending))
     }
     merged.append(contentsOf: entries[old...])
     entries = merged
@@ -159,16 +253,21 @@ public struct ConfigDocument: Sendable, Equatable {
     return result
   }
 
-  /// Whether both documents hold the same keys with the same values (what a backend reports
-  /// as ``ConfigUpdate/changed``).
+  /// Whether both documents hold the same keys with the same values, whoever wrote them
+  /// (what a backend reports as ``ConfigUpdate/changed``).
   public func hasSameValues(as other: ConfigDocument) -> Bool {
     guard entries.count == other.entries.count else { return false }
-    return entries == other.entries
+    for (mine, theirs) in zip(entries, other.entries)
+    where mine.key != theirs.key || mine.value != theirs.value {
+      return false
+    }
+    return true
   }
 
+  /// Same revision, time, values and provenance.
   public static func == (lhs: ConfigDocument, rhs: ConfigDocument) -> Bool {
     lhs.revision == rhs.revision && lhs.updatedAtMilliseconds == rhs.updatedAtMilliseconds
-      && lhs.hasSameValues(as: rhs)
+      && lhs.entries == rhs.entries
   }
 
   /// Parses a document, describing exactly what is wrong when it is not one.
@@ -176,10 +275,12 @@ public struct ConfigDocument: Sendable, Equatable {
     guard !bytes.isEmpty else { throw DecodingFailure("the file is empty") }
     let json: JSONValue
     var values: JSONParser.LiftedStrings
+    let stamps: JSONParser.LiftedStamps?
     do {
-      // The values are parsed straight into entries (with the parser's every check: repeated
-      // names, UTF-8, nesting); the rest of the document is a handful of members.
-      (json, values) = try JSONParser.parse(bytes, stringsOf: "values")
+      // The values and their provenance are parsed straight into entries (with the parser's
+      // every check: repeated names, UTF-8, nesting); the rest of the document is a handful
+      // of members.
+      (json, values, stamps) = try JSONParser.parse(bytes, stringsOf: "values", stampsOf: "written")
     } catch {
       throw DecodingFailure("not valid JSON (\(error.description))")
     }
@@ -191,24 +292,88 @@ public struct ConfigDocument: Sendable, Equatable {
       throw DecodingFailure("\"revision\" is not a non-negative integer")
     }
     guard values.found else { throw DecodingFailure("\"values\" is not an object") }
-    if let key = values.nonString { throw DecodingFailure("the value of \"\(key)\" is not a string") }
+    if let key = values.nonString {
+      throw DecodingFailure("the value of \(QuotedData.mark(key)) is not a string")
+    }
     var document = ConfigDocument()
     document.revision = UInt64(revision)
-    // Files tandem wrote are sorted already; one written by hand is sorted once.
+    // Files tandem wrote are sorted already, their stamps already in the entries; one
+    // written by hand is sorted once and its stamps matched after.
     document.entries = values.entries
     values.entries = []
     if !values.ascending { document.entries.sort { $0.key < $1.key } }
+    // Provenance is optional and never makes a document unreadable: a `written` in another
+    // form, or for other keys, leaves every key without provenance.
+    let written = stamps ?? Self.stamps(in: json["written"])
+    let digest = values.ascending ? values.keyDigest.text : document.keyDigest
+    if let written, written.attached {
+      // Read into the entries already: kept only if they are these keys' stamps.
+      if written.keyDigest != digest {
+        for index in document.entries.indices { document.entries[index].stamp = .none }
+      }
+    } else if let written, written.stamps.count == document.count, written.keyDigest == digest {
+      for index in document.entries.indices { document.entries[index].stamp = written.stamps[index] }
+    }
     if case .string(let stamp)? = json["updated_at"] {
       document.updatedAtMilliseconds = SystemClock.parseRFC3339(stamp)
     }
     return document
   }
 
+  /// The stamps of a `written` member the parser did not read in place (written or edited
+  /// by hand): `nil` unless it has a `key_digest` string and a `stamps` array; a stamp that
+  /// is not a string in the stored form reads as none.
+  private static func stamps(in written: JSONValue?) -> JSONParser.LiftedStamps? {
+    guard let digest = written?["key_digest"]?.stringValue, case .array(let elements)? = written?["stamps"]
+    else {
+      return nil
+    }
+    return JSONParser.LiftedStamps(
+      keyDigest: digest, stamps: elements.map { $0.stringValue.flatMap { WriteStamp(stored: $0) } ?? .none })
+  }
+
+  /// What `key_digest` records for this document's keys.
+  var keyDigest: String {
+    var digest = KeyDigest()
+    for entry in entries { digest.add(entry.key) }
+    return digest.text
+  }
+
+  /// What `key_digest` records: FNV-1a (64 bits) of the keys in order, each key's UTF-8
+  /// followed by 0xFF (a byte no UTF-8 holds), so that no two lists of keys run together.
+  struct KeyDigest {
+    private var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+
+    /// Folds in the next key, as its UTF-8.
+    mutating func add(_ key: UnsafeBufferPointer<UInt8>) {
+      var hash = self.hash
+      for byte in key { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+      self.hash = (hash ^ 0xFF) &* 0x100_0000_01b3
+    }
+
+    /// Folds in the next key.
+    mutating func add(_ key: String) {
+      var key = key
+      key.withUTF8 { add($0) }
+    }
+
+    /// The digest as the document records it: `fnv1a-64:` and 16 hexadecimal digits.
+    var text: String {
+      let hex = String(hash, radix: 16)
+      return "fnv1a-64:" + String(repeating: "0", count: 16 - hex.utf8.count) + hex
+    }
+  }
+
   /// The document as indented JSON with keys in sorted order, ending in a newline: the bytes
   /// `JSONWriter.pretty` gives for it (a test holds them equal), written straight from the
   /// entries, since wrapping thousands of them in ``JSONValue``s first would double the cost.
   func encode(format: String) -> [UInt8] {
-    var out = ByteBuffer(capacity: 128 + entries.count * 24)
+    // The member "written" only when a key has provenance: a document none of whose keys has
+    // any is saved exactly as before provenance existed.
+    let stamped = entries.contains { $0.stamp.isRecorded }
+    // Room for the values, and for a stamp per key when there are stamps.
+    var out = ByteBuffer(capacity: 128 + entries.count * (stamped ? 72 : 24))
+    var digest = KeyDigest()
     out.append("{\n  \"format\": ")
     JSONWriter.writeString(format, into: &out)
     out.append(",\n  \"revision\": ")
@@ -224,11 +389,51 @@ public struct ConfigDocument: Sendable, Equatable {
     for entry in entries {
       out.append(first ? "\n    " : ",\n    " as StaticString)
       first = false
+      let keyStart = out.count
       JSONWriter.writeString(entry.key, into: &out)
+      if stamped {
+        // The digest of the keys from the text just written when nothing was escaped.
+        let written = keyStart + 1..<out.count - 1
+        if written.count == entry.key.utf8.count {
+          out.withBytes(in: written) { digest.add($0) }
+        } else {
+          digest.add(entry.key)
+        }
+      }
       out.append(": " as StaticString)
       JSONWriter.writeString(entry.value, into: &out)
     }
-    out.append(entries.isEmpty ? "}\n}\n" : "\n  }\n}\n" as StaticString)
+    out.append(entries.isEmpty ? "}" : "\n  }" as StaticString)
+    if stamped {
+      out.append(",\n  \"written\": {\n    \"key_digest\": \"")
+      out.append(digest.text)
+      out.append("\",\n    \"stamps\": [")
+      // The time of the key before, formatted: the keys of one commit share it.
+      var time = [UInt8](repeating: 0, count: WriteStamp.timeLength)
+      var timeMilliseconds = Int64.min
+      for (position, entry) in entries.enumerated() {
+        out.append(position == 0 ? "\n      " : ",\n      " as StaticString)
+        guard entry.stamp.isRecorded else {
+          out.append("null")
+          continue
+        }
+        out.append(UInt8(ascii: "\""))
+        time.withUnsafeMutableBufferPointer { time in
+          if entry.stamp.milliseconds != timeMilliseconds {
+            WriteStamp.formatTime(entry.stamp.milliseconds, into: time, after: timeMilliseconds)
+            timeMilliseconds = entry.stamp.milliseconds
+          }
+          out.append(UnsafeBufferPointer(time))
+        }
+        if let instanceID = entry.stamp.instanceID {
+          out.append(UInt8(ascii: " "))
+          out.append(instanceID)
+        }
+        out.append(UInt8(ascii: "\""))
+      }
+      out.append("\n    ]\n  }")
+    }
+    out.append("\n}\n")
     return out.bytes()
   }
 

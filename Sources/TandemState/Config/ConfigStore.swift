@@ -67,7 +67,9 @@ public struct ConfigStore: Sendable {
   ///   - expectedRevision: when set, the change applies only if the document is still at
   ///     this revision; otherwise ``StateError/Code/concurrentModification`` with reason
   ///     `revision_mismatch` is thrown and nothing is written.
-  ///   - intent: what to tell processes that wait for the lock meanwhile.
+  ///   - intent: what to tell processes that wait for the lock meanwhile. Its
+  ///     ``LockIntent/instanceID`` is also recorded as the writer of every key `body` sets
+  ///     (``ConfigProvenance``); without an intent, keys are recorded as written by none.
   ///   - body: the change. Throwing from it abandons the transaction; nothing is written.
   /// - Returns: what `body` returned, the saved document and whether the values changed.
   ///   Every applied transaction writes a new revision, even one that leaves the values as
@@ -96,7 +98,7 @@ public struct ConfigStore: Sendable {
       defer { LockScopes.leave(scope) }
       result = try body(&changed)
     }
-    return try commit(&changed, over: current, under: locked, result: result)
+    return try commit(&changed, over: current, under: locked, writer: intent?.instanceID, result: result)
   }
 
   /// Runs `body` on the current document under the namespace lock and saves the result, as
@@ -122,7 +124,7 @@ public struct ConfigStore: Sendable {
     let current = try start(under: locked, expecting: expectedRevision)
     var changed = current
     let result = try await locked.lock.whileHolding { () async throws -> Result in try await body(&changed) }
-    return try commit(&changed, over: current, under: locked, result: result)
+    return try commit(&changed, over: current, under: locked, writer: intent?.instanceID, result: result)
   }
 
   private static var updateIntent: LockIntent { LockIntent(instanceID: nil, command: "config update") }
@@ -144,7 +146,8 @@ public struct ConfigStore: Sendable {
   {
     let current = try read(in: locked.directory)
     if let expectedRevision, expectedRevision != current.revision {
-      throw StateError.revisionMismatch(path: path, namespace: namespace, expected: expectedRevision, current: current.revision)
+      throw StateError.revisionMismatch(
+        path: path, namespace: namespace, expected: expectedRevision, current: current.revision)
     }
     return current
   }
@@ -153,10 +156,12 @@ public struct ConfigStore: Sendable {
   /// makes the write durable.
   private func commit<Result>(
     _ changed: inout ConfigDocument, over current: ConfigDocument, under locked: LockedDirectory,
-    result: Result
+    writer: String?, result: Result
   ) throws(StateError) -> ConfigUpdate<Result> {
     changed.revision = try nextRevision(after: current, under: locked.lock)
-    changed.updatedAtMilliseconds = SystemClock.wallMilliseconds()
+    let now = SystemClock.wallMilliseconds()
+    changed.updatedAtMilliseconds = now
+    changed.recordWrites(as: WriteStamp(recording: writer, at: now))
     let changedEntries = try validate(changed, against: current)
     let bytes = changed.encode(format: documentFormat)
     guard bytes.count <= StateLimits.maximumDocumentBytes else {

@@ -31,6 +31,39 @@ public struct LayeredConfig: Sendable {
     public let scope: ConfigScope
     /// The revision of the document the value came from.
     public let revision: UInt64
+    /// The provenance, compact: formatted only when asked for.
+    let stamp: WriteStamp
+
+    /// Who last wrote the value and when, as its document records it; `nil` when it does
+    /// not say (see ``ConfigDocument/Entry/provenance``).
+    public var provenance: ConfigProvenance? { stamp.provenance }
+
+    /// ``provenance``, or `previous` itself when it says the same (the keys of one commit,
+    /// listed one after the other), without formatting it again.
+    public func provenance(reusing previous: ConfigProvenance?) -> ConfigProvenance? {
+      if let previous, stamp.isRecorded, previous.writtenAtMilliseconds == stamp.milliseconds,
+        previous.instanceID == stamp.instanceID
+      {
+        return previous
+      }
+      return stamp.provenance
+    }
+
+    init(_ entry: ConfigDocument.Entry, scope: ConfigScope, revision: UInt64) {
+      key = entry.key
+      value = entry.value
+      self.scope = scope
+      self.revision = revision
+      stamp = entry.stamp
+    }
+  }
+
+  /// Some of the visible keys, in key order: what a listing shows one page at a time.
+  public struct Page: Sendable {
+    /// The keys with the value that wins for each, sorted by key.
+    public let entries: [Entry]
+    /// Whether visible keys after the last of ``entries`` remain.
+    public let hasMore: Bool
   }
 
   /// The documents to read for `scope` (nil: all layers), nearest first.
@@ -53,9 +86,7 @@ public struct LayeredConfig: Sendable {
   /// The value of `key`, from the nearest layer that has it.
   public func lookup(_ key: String, scope: ConfigScope? = nil) throws(StateError) -> Entry? {
     for (layer, _, document) in try documents(scope) {
-      if let value = document[key] {
-        return Entry(key: key, value: value, scope: layer, revision: document.revision)
-      }
+      if let entry = document.entry(key) { return Entry(entry, scope: layer, revision: document.revision) }
     }
     return nil
   }
@@ -68,14 +99,35 @@ public struct LayeredConfig: Sendable {
   /// The value that wins for every key of `documents` (nearest first), sorted by key: one
   /// merge of the documents' sorted entries, linear in their size.
   public static func winners(_ documents: [(ConfigScope, ConfigStore, ConfigDocument)]) -> [Entry] {
+    page(of: documents, after: nil, limit: nil).entries
+  }
+
+  /// The first `limit` keys (all with `nil`) of `documents` (nearest first) that sort after
+  /// `key` (from the first with `nil`), with the value that wins for each.
+  ///
+  /// Listing page after page, each continuing after the last key of the one before, gives
+  /// every key that exists throughout exactly once, in order, however other processes add
+  /// and remove keys meanwhile: a page holds every key of its range of keys that its
+  /// snapshot holds, and the ranges of successive pages follow each other without gap or
+  /// overlap. The cost is a binary search per document plus the page's size: a later page
+  /// of a large document costs no more than the first.
+  public static func page(
+    of documents: [(ConfigScope, ConfigStore, ConfigDocument)], after key: String?, limit: Int?
+  ) -> Page {
     var merged: [Entry] = []
     for (layer, _, document) in documents {
-      let farther = document.entries.map {
-        Entry(key: $0.key, value: $0.value, scope: layer, revision: document.revision)
-      }
+      let start = key.map { document.position(after: $0) } ?? 0
+      // The first limit + 1 keys of the union are among the first limit + 1 of each
+      // document; one more than the page tells whether more remain.
+      let available = document.entries.count - start
+      let end =
+        limit.map { $0 < available ? start + $0 + 1 : document.entries.count } ?? document.entries.count
+      let farther = document.entries[start..<end].map { Entry($0, scope: layer, revision: document.revision) }
       merged = merged.isEmpty ? farther : merge(nearer: merged, farther: farther)
     }
-    return merged
+    guard let limit, merged.count > limit else { return Page(entries: merged, hasMore: false) }
+    merged.removeSubrange(limit...)
+    return Page(entries: merged, hasMore: true)
   }
 
   /// Two sorted lists of entries as one, the nearer entry winning for a key in both.

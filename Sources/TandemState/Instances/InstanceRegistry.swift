@@ -24,12 +24,30 @@ public struct InstanceRegistry: Sendable {
   /// The instances, sorted by id. Entries that are not valid instance ids (such as leftovers
   /// of an interrupted removal) are skipped.
   public func list() throws(StateError) -> [Summary] {
+    try list(after: nil, limit: nil).instances
+  }
+
+  /// Some of the instances, in id order: what a listing shows one page at a time.
+  public struct Page: Sendable {
+    /// The instances, sorted by id.
+    public let instances: [Summary]
+    /// Whether instances after the last of ``instances`` remain.
+    public let hasMore: Bool
+  }
+
+  /// The first `limit` instances (all with `nil`) whose ids sort after `id` (from the first
+  /// with `nil`). Continuing each page after the last id of the one before lists every
+  /// instance that exists throughout exactly once, whatever is created or removed meanwhile.
+  /// Only the instances of the page are examined.
+  public func list(after id: String?, limit: Int?) throws(StateError) -> Page {
     guard let directory = try home.openDirectory([StateHome.instancesDirectoryName], create: false) else {
-      return []
+      return Page(instances: [], hasMore: false)
     }
     var result: [Summary] = []
     for name in try directory.entries().sorted() where InstanceID.isValid(name) {
+      if let id, name <= id { continue }
       guard let info = directory.status(name), (info.st_mode & S_IFMT) == S_IFDIR else { continue }
+      if let limit, result.count == limit { return Page(instances: result, hasMore: true) }
       var lastWrite: Int64?
       if let sub = try? directory.openSubdirectory(name, create: false),
         let file = sub.status(ConfigStore.fileName)
@@ -38,7 +56,7 @@ public struct InstanceRegistry: Sendable {
       }
       result.append(Summary(id: name, path: directory.displayPath(name), lastWriteMilliseconds: lastWrite))
     }
-    return result
+    return Page(instances: result, hasMore: false)
   }
 
   /// Whether the home holds at least one instance namespace: one read of `instances/`

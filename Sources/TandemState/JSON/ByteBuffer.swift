@@ -59,6 +59,11 @@ struct ByteBuffer: ~Copyable {
     text.withUTF8 { append($0) }
   }
 
+  /// Runs `body` on the bytes written in `range`.
+  func withBytes<Result>(in range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    body(UnsafeBufferPointer(start: base + range.lowerBound, count: range.count))
+  }
+
   /// The bytes written.
   consuming func bytes() -> [UInt8] {
     Array(UnsafeBufferPointer(start: base, count: count))

@@ -251,8 +251,10 @@ enum LockAcquisition {
     if nested {
       message += " by another process started under the same holder"
     } else if let holder {
-      let who = holder.instanceID.map { "\($0): \(holder.command)" } ?? holder.command
-      message += " by pid \(holder.pid) (\(who)) for \(formatSeconds(held ?? 0))"
+      // What the holder recorded is another process's text: quoted and marked as data.
+      let command = "command " + QuotedData.quote(holder.command)
+      let who = holder.instanceID.map { "instance \(QuotedData.quote($0)), " + command } ?? command
+      message += " by pid \(holder.pid) (\(who); quoted data) for \(formatSeconds(held ?? 0))"
     } else {
       message += " by another process"
     }

@@ -50,7 +50,8 @@ public struct LockHolder: Sendable, Equatable {
 
 /// What a process intends to do under a lock; recorded for whoever waits on it.
 public struct LockIntent: Sendable {
-  /// The instance the holder acts for.
+  /// The instance the holder acts for. A ``ConfigStore`` update records it as the writer of
+  /// the keys it sets (``ConfigProvenance``).
   public var instanceID: String?
   /// A short description of the holder's command. Never put secrets here: other agents
   /// read it from `lock status` and from conflict errors.

@@ -10,6 +10,9 @@
 ///   written.
 /// - Revisions only grow, even across a document's removal: a revision never names two
 ///   different documents (no ABA).
+/// - The keys a transaction sets are recorded as written by its intent's
+///   ``LockIntent/instanceID`` at the commit's time (``ConfigProvenance``;
+///   ``ConfigDocument/committed(at:updatedAtMilliseconds:writer:)`` does it).
 /// - A writer that cannot get in within its timeout gets
 ///   ``StateError/Code/concurrentModification`` (reason `lock_timeout`), with the holder
 ///   and a retry estimate where the backend can tell.

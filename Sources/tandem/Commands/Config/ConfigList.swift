@@ -6,7 +6,17 @@ import TandemState
 struct ConfigList: TandemCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
-    abstract: "Print every visible key=value, with the scope each comes from."
+    abstract: "Print every visible key=value, with the scope each comes from.",
+    discussion: """
+      Keys are listed in order. In JSON output a page holds at most \(PageRequest.defaultLimit) \
+      keys unless --limit says otherwise; when more remain, meta.truncated is true and \
+      meta.cursor is what --cursor takes for the next page. Text output lists every key \
+      unless --limit is given (the cursor of the next page is then on standard error). Each \
+      page continues after the last key of the one before, so paging while others write never \
+      repeats or skips a key that exists throughout. JSON gives each key's written_by (the \
+      instance id of its last writer, null for a writer without one) and written_at (null \
+      when the document does not say).
+      """
   )
 
   @Option(
@@ -14,20 +24,36 @@ struct ConfigList: TandemCommand {
     completion: .list(ConfigScope.allCases.map(\.rawValue)))
   var scope: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "At most this many keys; 0 for all. Default: \(PageRequest.defaultLimit) in JSON output, all in text.",
+      valueName: "n"))
+  var limit: Int?
+
+  @Option(help: ArgumentHelp("Continue after the page that gave this meta.cursor.", valueName: "cursor"))
+  var cursor: String?
+
   func execute(in context: CommandContext) throws -> ConfigListing {
-    try Self.perform(scope: scope, in: context)
+    try Self.perform(scope: scope, limit: limit, cursor: cursor, in: context)
   }
 
-  static func perform(scope: String?, in context: CommandContext) throws -> ConfigListing {
+  /// The name of this list in its cursors.
+  static let listName = "config list"
+
+  static func perform(scope: String?, limit: Int?, cursor: String?, in context: CommandContext) throws
+    -> ConfigListing
+  {
+    let page = try PageRequest(limit: limit, cursor: cursor, list: listName, in: context)
     let filter = try ConfigTarget.forReading(scope, in: context)
     let layered = LayeredConfig(home: context.options.home, namespace: context.options.namespace)
     let documents = try layered.documents(filter)
-    // Nearest layer wins; documents are read once, so the list is one consistent snapshot
-    // per document. (Merged in one pass: linear in the documents' size.)
+    // Nearest layer wins; documents are read once, so each page is one consistent snapshot
+    // per document. (Merged in one pass over the page: a binary search per document for
+    // where it starts, then linear in the page's size.)
+    let listed = LayeredConfig.page(of: documents, after: page.after, limit: page.limit)
+    page.finish(hasMore: listed.hasMore, last: listed.entries.last?.key, in: context)
     return ConfigListing(
-      entries: LayeredConfig.winners(documents).map {
-        ConfigListing.Entry(key: $0.key, value: $0.value, scope: $0.scope.rawValue)
-      },
+      entries: listed.entries,
       revisions: ConfigListing.Revisions(documents.map { ($0.0.rawValue, $0.2.revision) }))
   }
 }

@@ -1,17 +1,9 @@
 import TandemCLI
 import TandemState
 
-/// What `config list` answers: every visible key with the value that wins, and the revision
-/// of each document read.
+/// What `config list` answers: the visible keys of the page with the value that wins and who
+/// wrote it, and the revision of each document read.
 struct ConfigListing: CommandResult {
-  /// One visible key.
-  struct Entry: Encodable {
-    let key: String
-    let value: String
-    /// The document the value comes from: `instance` or `shared`.
-    let scope: String
-  }
-
   /// Each document's revision, as an object named by scope (`{"instance": 3, "shared": 7}`),
   /// nearest document first.
   struct Revisions: Encodable {
@@ -34,14 +26,25 @@ struct ConfigListing: CommandResult {
     init?(intValue: Int) { nil }
   }
 
-  let entries: [Entry]
+  /// The keys of the page, sorted.
+  let entries: [LayeredConfig.Entry]
   let revisions: Revisions
+
+  /// Encodes the entries as `config list` shows them: key, value, the scope it comes from,
+  /// and its provenance.
+  func encode(to encoder: any Encoder) throws { try encodedData().encode(to: encoder) }
 
   /// Built by hand: `config list` is the re-read after every conflict, and encoding these
   /// types cost it 480,000 instructions at start-up (docs/benchmarks.md).
   func encodedData() throws -> JSONValue {
+    var provenance: ConfigProvenance?
     let listed: [JSONValue] = entries.map { entry in
-      .object([("key", .string(entry.key)), ("value", .string(entry.value)), ("scope", .string(entry.scope))])
+      provenance = entry.provenance(reusing: provenance)
+      return .object([
+        ("key", .string(entry.key)), ("value", .string(entry.value)),
+        ("scope", .string(entry.scope.rawValue)),
+        ("written_by", .optional(provenance?.instanceID)), ("written_at", .optional(provenance?.writtenAt)),
+      ])
     }
     let revisions: [(String, JSONValue)] = revisions.documents.map {
       ($0.scope, .integer(Int64(clamping: $0.revision)))

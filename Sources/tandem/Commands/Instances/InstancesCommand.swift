@@ -14,11 +14,29 @@ struct InstancesCommand: ParsableCommand {
 /// `tandem instances list`
 struct InstancesList: TandemCommand {
   static let configuration = CommandConfiguration(
-    commandName: "list", abstract: "List instances with their last write.")
+    commandName: "list", abstract: "List instances with their last write.",
+    discussion: """
+      Instances are listed by id. In JSON output a page holds at most \(PageRequest.defaultLimit) \
+      instances unless --limit says otherwise; when more remain, meta.truncated is true and \
+      meta.cursor is what --cursor takes for the next page. Text output lists every instance \
+      unless --limit is given.
+      """)
+
+  @Option(
+    help: ArgumentHelp(
+      "At most this many instances; 0 for all. Default: \(PageRequest.defaultLimit) in JSON output, all in text.",
+      valueName: "n"))
+  var limit: Int?
+
+  @Option(help: ArgumentHelp("Continue after the page that gave this meta.cursor.", valueName: "cursor"))
+  var cursor: String?
 
   func execute(in context: CommandContext) throws -> InstanceListing {
-    InstanceListing(
-      instances: try InstanceRegistry(home: context.options.home).list().map { instance in
+    let page = try PageRequest(limit: limit, cursor: cursor, list: "instances list", in: context)
+    let listed = try InstanceRegistry(home: context.options.home).list(after: page.after, limit: page.limit)
+    page.finish(hasMore: listed.hasMore, last: listed.instances.last?.id, in: context)
+    return InstanceListing(
+      instances: listed.instances.map { instance in
         InstanceListing.Instance(
           id: instance.id, path: instance.path,
           lastWrite: instance.lastWriteMilliseconds.map { SystemClock.iso8601(wallMilliseconds: $0) })
