@@ -104,7 +104,9 @@ struct AccountList: CommandResult {
     guard !terminal else {
       return TextTable(
         header: ["", "ACCOUNT", "KIND", "STATE"],
-        rows: accounts.map { [$0.active ? "*" : "", $0.summary.record.name, $0.summary.kind, $0.summary.state] }
+        rows: accounts.map {
+          [$0.active ? "*" : "", $0.summary.record.name, $0.summary.kind, $0.summary.state]
+        }
       ).rendered(forTerminal: true)
     }
     return accounts.map {

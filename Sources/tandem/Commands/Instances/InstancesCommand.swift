@@ -14,8 +14,12 @@ struct InstancesCommand: ParsableCommand {
 /// `tandem instances list`
 struct InstancesList: TandemCommand {
   static let configuration = CommandConfiguration(
-    commandName: "list", abstract: "List instances with their last write.",
+    commandName: "list", abstract: "List instances with what they hold and their last write.",
     discussion: """
+      Each instance with what its namespace holds (config: its own config document; account: \
+      its own active account, auth.json) and the last write of either; never written when it \
+      holds neither. At a terminal, a table under a header; in a pipe or a file, one \
+      tab-separated line per instance: ID, LAST WRITE, PATH, HOLDS. \
       Instances are listed by id. In JSON output a page holds at most \(PageRequest.defaultLimit) \
       instances unless --limit says otherwise; when more remain, meta.truncated is true and \
       meta.cursor is what --cursor takes for the next page. Text output lists every instance \
@@ -36,31 +40,8 @@ struct InstancesList: TandemCommand {
     let listed = try InstanceRegistry(home: context.options.home).list(after: page.after, limit: page.limit)
     page.finish(hasMore: listed.hasMore, last: listed.instances.last?.id, in: context)
     return InstanceListing(
-      instances: listed.instances.map { instance in
-        InstanceListing.Instance(
-          id: instance.id, path: instance.path,
-          lastWrite: instance.lastWriteMilliseconds.map { SystemClock.iso8601(wallMilliseconds: $0) })
-      })
-  }
-}
-
-/// What `instances list` answers.
-struct InstanceListing: CommandResult {
-  /// One instance namespace.
-  struct Instance: Encodable {
-    let id: String
-    let path: String
-    /// When its config was last written; `null` when it never was.
-    let lastWrite: String?
-  }
-
-  let instances: [Instance]
-
-  // Tab-separated fields: ids and paths escaped so that neither adds a field or a line.
-  var text: String? {
-    instances.map {
-      "\(TextEscaping.escape($0.id))\t\($0.lastWrite ?? "never written")\t\(TextEscaping.escape($0.path))"
-    }.joined(separator: "\n")
+      instances: listed.instances.map(InstanceListing.Instance.init),
+      terminal: context.standardOutputIsTerminal)
   }
 }
 
