@@ -278,7 +278,7 @@ struct ActionableErrorTests {
         let flattened = option.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(flattened.components(separatedBy: "(default").count <= 2, "\(command): \(flattened)")
       }
-      for placeholder in ["<if-revision>", "<if-generation>", "<min-ttl>", "<stdin-timeout>", "<keys>"] {
+      for placeholder in ["<if-revision>", "<if-generation>", "<min-ttl>", "<stdin-timeout>"] {
         #expect(!help.contains(placeholder), "\(command): \(placeholder)")
       }
     }

@@ -23,7 +23,7 @@ struct ConfigGet: TandemCommand {
       """
   )
 
-  @Argument(help: ArgumentHelp("The keys.", valueName: "key")) var keys: [String] = []
+  @Argument(help: ArgumentHelp("The keys.", valueName: "key")) var keys: [String]
 
   @Option(
     help: ArgumentHelp("Read only this document: instance or shared.", valueName: "scope"),
@@ -41,9 +41,6 @@ struct ConfigGet: TandemCommand {
   var showScope = false
 
   func execute(in context: CommandContext) throws -> CommandOutput {
-    guard !keys.isEmpty else {
-      throw CommandFailure.usage("name the key to read, e.g. \(context.toolName) config get region")
-    }
     if keys.count == 1 && defaultValue == nil && !showScope {
       return try Self.perform(key: keys[0], scope: scope, in: context)
     }

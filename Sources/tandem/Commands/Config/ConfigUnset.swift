@@ -14,7 +14,7 @@ struct ConfigUnset: TandemCommand {
       """
   )
 
-  @Argument(help: ArgumentHelp("The keys.", valueName: "key")) var keys: [String]
+  @Argument(help: "The keys.") var keys: [String]
 
   @Option(
     name: .customLong("if-revision"),
