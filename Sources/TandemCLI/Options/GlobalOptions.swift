@@ -190,30 +190,44 @@ public struct GlobalOptions: Sendable {
   )
     -> OutputFormat
   {
-    guard let given = given(.output, raw, environment, tool, names) else { return .text }
-    return OutputFormat(rawValue: given.text) ?? .json
+    output(raw, environment: environment, tool: tool, names: names).format
   }
 
-  /// The failure for an output format that is neither `text` nor `json`, or `nil`.
-  static func outputFailure(
+  /// The output format, leniently as ``outputFormat(_:environment:tool:names:)``, and the
+  /// failure for a value that is neither `text` nor `json`: one look at the flag and the
+  /// variable for both.
+  static func output(
     _ raw: Raw, environment: EnvironmentLookup, tool: ToolIdentity, names: GlobalOptionNames
-  ) -> CommandFailure? {
-    guard let given = given(.output, raw, environment, tool, names), OutputFormat(rawValue: given.text) == nil
-    else { return nil }
+  ) -> (format: OutputFormat, failure: CommandFailure?) {
+    guard let given = given(.output, raw, environment, tool, names) else { return (.text, nil) }
+    if let format = OutputFormat(rawValue: given.text) { return (format, nil) }
     var failure = CommandFailure.usage(
       "invalid output format \(InstanceID.quoted(given.text)) in \(given.place): use text or json")
     failure.fixRequired = given.fix("text or json", unsetMeans: "the default, text")
-    return failure
+    return (.json, failure)
   }
 
   /// Where a global option's value came from: its flag, or its environment variable.
   struct Given {
     /// The value.
     var text: String
+    /// Whether it came from the flag rather than the variable.
+    var fromFlag: Bool
+    /// The option.
+    var option: Name
+    /// The tool's names for the options.
+    var names: GlobalOptionNames
+    /// The short flag it was given by (`-o`), if it was.
+    var shortFlag: String?
+    /// The tool, whose prefix the variable has.
+    var tool: ToolIdentity
+
     /// The flag as typed (`--output`, `-o`), or `nil` when the value came from the variable.
-    var flag: String?
+    /// Spelled only for a message: the start-up path never needs it.
+    var flag: String? { fromFlag ? shortFlag ?? names.flag(option) : nil }
+
     /// The environment variable the option falls back to.
-    var variable: String
+    var variable: String { names.environmentVariable(option, tool: tool) }
 
     /// Where the value was, for a message: `--lock-timeout`, or `the environment variable
     /// TANDEM_LOCK_TIMEOUT`.
@@ -233,13 +247,13 @@ public struct GlobalOptions: Sendable {
     _ name: Name, _ raw: Raw, _ environment: EnvironmentLookup, _ tool: ToolIdentity,
     _ names: GlobalOptionNames
   ) -> Given? {
-    let variable = names.environmentVariable(name, tool: tool)
     if let flag = raw[name] {
-      let spelling = name == .output ? raw.outputShortFlag ?? names.flag(name) : names.flag(name)
-      return Given(text: flag, flag: spelling, variable: variable)
+      return Given(
+        text: flag, fromFlag: true, option: name, names: names,
+        shortFlag: name == .output ? raw.outputShortFlag : nil, tool: tool)
     }
-    if let text = environment[variable], !text.isEmpty {
-      return Given(text: text, flag: nil, variable: variable)
+    if let text = environment[names.environmentVariable(name, tool: tool)], !text.isEmpty {
+      return Given(text: text, fromFlag: false, option: name, names: names, shortFlag: nil, tool: tool)
     }
     return nil
   }
@@ -257,8 +271,8 @@ public struct GlobalOptions: Sendable {
   )
     throws(CommandFailure) -> GlobalOptions
   {
-    if let failure = outputFailure(raw, environment: environment, tool: tool, names: names) { throw failure }
-    let output = outputFormat(raw, environment: environment, tool: tool, names: names)
+    let (output, invalidOutput) = Self.output(raw, environment: environment, tool: tool, names: names)
+    if let invalidOutput { throw invalidOutput }
     let home = try resolveHome(raw, environment: environment, tool: tool, names: names)
     var instance: InstanceID?
     if let given = given(.instanceID, raw, environment, tool, names) {
@@ -267,8 +281,7 @@ public struct GlobalOptions: Sendable {
       } catch {
         var failure = CommandFailure(error)
         failure.message =
-          "invalid instance id \(InstanceID.quoted(given.text)) in \(given.place): "
-          + InstanceID.rule
+          "invalid instance id \(InstanceID.quoted(given.text)) in \(given.place): " + InstanceID.rule
         failure.fixRequired =
           given.fix("an instance id matching \(InstanceID.pattern)", unsetMeans: "the shared namespace")
         throw failure
@@ -277,9 +290,16 @@ public struct GlobalOptions: Sendable {
     var timeout = Result<LockTimeout, CommandFailure>.success(.default)
     if let given = given(.lockTimeout, raw, environment, tool, names) {
       do throws(StateError) {
-        timeout = .success(try LockTimeout(parsing: given.text, option: given.place))
+        timeout = .success(try LockTimeout(parsing: given.text))
       } catch {
-        var failure = CommandFailure(error)
+        // Parsed again, on this path alone, for the message that names where the value was.
+        var named = error
+        do throws(StateError) {
+          _ = try LockTimeout(parsing: given.text, option: given.place)
+        } catch {
+          named = error
+        }
+        var failure = CommandFailure(named)
         failure.fixRequired = given.fix(
           "a duration such as 5s", unsetMeans: "the default, \(LockTimeout.default)")
         timeout = .failure(failure)
@@ -294,20 +314,14 @@ public struct GlobalOptions: Sendable {
   private static func resolveHome(
     _ raw: Raw, environment: EnvironmentLookup, tool: ToolIdentity, names: GlobalOptionNames
   ) throws(CommandFailure) -> StateHome {
-    let variable = names.environmentVariable(.home, tool: tool)
-    let given: Given
-    if let flag = raw.home {
-      guard !flag.isEmpty else {
-        var failure = CommandFailure.usage(
-          "\(names.flag(.home)) is empty: give it a directory, or leave it out for the default home, "
-            + GlobalOptionsHelp.defaultHome(of: tool))
-        failure.fixRequired = "pass \(names.flag(.home)) DIR, or leave \(names.flag(.home)) out"
-        throw failure
-      }
-      given = Given(text: flag, flag: names.flag(.home), variable: variable)
-    } else if let text = environment[variable], !text.isEmpty {
-      given = Given(text: text, flag: nil, variable: variable)
-    } else {
+    if raw.home?.isEmpty == true {
+      var failure = CommandFailure.usage(
+        "\(names.flag(.home)) is empty: give it a directory, or leave it out for the default home, "
+          + GlobalOptionsHelp.defaultHome(of: tool))
+      failure.fixRequired = "pass \(names.flag(.home)) DIR, or leave \(names.flag(.home)) out"
+      throw failure
+    }
+    guard let given = given(.home, raw, environment, tool, names) else {
       do throws(StateError) {
         return try StateHome.resolve(tool: tool, explicit: nil, lookup: environment.value)
       } catch {

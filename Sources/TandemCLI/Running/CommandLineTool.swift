@@ -172,8 +172,9 @@ public enum CommandLineTool {
           format: GlobalOptions.outputFormat(before, environment: environment, tool: tool, names: names),
           instanceID: nil, command: nil, invocation: invocation, warnings: []))
     }
-    let format = GlobalOptions.outputFormat(raw, environment: environment, tool: tool, names: names)
-    if let failure = GlobalOptions.outputFailure(raw, environment: environment, tool: tool, names: names) {
+    let (format, invalidOutput) = GlobalOptions.output(
+      raw, environment: environment, tool: tool, names: names)
+    if let failure = invalidOutput {
       // Neither text nor json: an envelope for the program that most likely asked, and the
       // line on standard error for a person. (In a debug build, a command's own `--output`
       // taken for the format is first reported as the tool's mistake, as below.)
