@@ -41,6 +41,8 @@ struct MainActorLockTests {
     try await second.value
     #expect(record.completed == 2)
     #expect(record.mostInside == 1, "both tasks were inside the lock at once")
-    #expect(record.threads.count == 1, "the main actor's tasks ran on one thread: \(record.threads)")
+    // Not asserted: that both ran on one thread. Dispatch may drain the main queue from a
+    // worker thread (one at a time) once the main thread has handed it over, which a loaded
+    // test run does; exclusion must hold either way, and is what is checked above.
   }
 }

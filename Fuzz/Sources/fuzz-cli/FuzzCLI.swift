@@ -101,13 +101,14 @@ func describe(_ response: CommandLineTool.Response) -> String {
     + "stderr \(response.standardError.debugDescription)"
 }
 
-/// A response without what legitimately differs between two runs: `meta.duration_ms`.
+/// A response without what legitimately differs between two runs: `meta.duration_ms` and
+/// `meta.request_id`.
 func comparable(_ response: CommandLineTool.Response) -> String {
   var output = response.standardOutput
   if let json = try? JSONParser.parse(output), case .object(var members) = json,
     let index = members.firstIndex(where: { $0.0 == "meta" }), case .object(var meta) = members[index].1
   {
-    meta.removeAll { $0.0 == "duration_ms" }
+    meta.removeAll { $0.0 == "duration_ms" || $0.0 == "request_id" }
     members[index].1 = .object(meta)
     output = JSONWriter.compact(.object(members))
   }

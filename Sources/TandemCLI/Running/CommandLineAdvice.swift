@@ -36,8 +36,11 @@ enum CommandLineAdvice {
   /// The subcommand of `command` closest to `word` (an edit distance of at most 2, or a
   /// prefix of it), for "did you mean".
   static func closest(to word: String, among command: any ParsableCommand.Type) -> String? {
+    guard !word.isEmpty else { return nil }
     let names = command.configuration.subcommands.map(name(of:))
-    let scored = names.map { ($0, distance(word, $0)) }.filter { $0.1 <= 2 || $0.0.hasPrefix(word) }
+    // At most 2 edits, and fewer than the word has characters: `x` is not a typo of `env`.
+    let allowed = min(2, max(1, word.count - 1))
+    let scored = names.map { ($0, distance(word, $0)) }.filter { $0.1 <= allowed || $0.0.hasPrefix(word) }
     return scored.min { $0.1 < $1.1 }?.0
   }
 
