@@ -24,8 +24,9 @@ struct Notes: TandemTool {
   static let identity = ToolIdentity(name: "notes", environmentPrefix: "NOTES", home: .platformDefault)
 
   /// `export --output FILE` is the tool's own option, so the output format is `--format`
-  /// (`NOTES_FORMAT`).
-  static let globalOptionNames = GlobalOptionNames(output: "format")
+  /// (`NOTES_FORMAT`), and `-f` for short: a `-o` beside `export --output` would read as the
+  /// file.
+  static let globalOptionNames = GlobalOptionNames(output: "format", outputShort: "f")
 
   /// The commands of `notes` that fix an error; the framework adds the tool's name and the
   /// global options the caller gave (`--home`, `--instance-id`, ...).

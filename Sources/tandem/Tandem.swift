@@ -13,7 +13,7 @@ struct Tandem: TandemTool {
       A write that cannot proceed exits 6 (CONCURRENT_MODIFICATION) with retry_after_ms; \
       nothing is ever silently overwritten. Global options, before or after the subcommand: \
       --home DIR (TANDEM_HOME, default ~/.tandem), --instance-id ID (TANDEM_INSTANCE_ID), \
-      --lock-timeout D (TANDEM_LOCK_TIMEOUT, default 5s), --output text|json (TANDEM_OUTPUT). \
+      --lock-timeout D (TANDEM_LOCK_TIMEOUT, default 5s), -o/--output text|json (TANDEM_OUTPUT). \
       Exit codes follow the CLI Agent Spec; 6 is a conflict with retry_after_ms. Start with \
       `tandem demo`.
       """,

@@ -20,7 +20,7 @@ struct SampleTool: TandemTool {
         data: .object([
           ("words", .array(words.map(JSONValue.string))), ("home", .string(context.options.home.path)),
           ("instance", .optional(context.options.instanceID?.rawValue)),
-          ("timeout_ms", .integer(context.options.lockTimeout.milliseconds)),
+          ("timeout_ms", .integer(try context.options.lockTimeout.milliseconds)),
         ]), text: words.joined(separator: " "))
     }
   }

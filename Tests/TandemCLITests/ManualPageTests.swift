@@ -26,8 +26,11 @@ struct ManualPageTests {
   @Test("the page has the global options, their variables, every command, the manifest and the exit codes")
   func content() {
     let text = page().standardOutput
-    for option in ["home", "instance-id", "lock-timeout", "output"] {
+    for option in ["home", "instance-id", "lock-timeout"] {
       #expect(text.contains(".It Fl -\(option) Ar"), "\(option)")
+    }
+    #expect(text.contains(".It Fl o , Fl -output Ar"), "the output format with its short name")
+    for option in ["home", "instance-id", "lock-timeout", "output"] {
       #expect(text.contains(".Op Fl -\(option) Ar"), "\(option) in the synopsis")
     }
     for variable in ["SHELF_HOME", "SHELF_INSTANCE_ID", "SHELF_LOCK_TIMEOUT", "SHELF_OUTPUT"] {

@@ -228,8 +228,14 @@ struct ToolFitTests {
   func variableNamed() async throws {
     let response = await CommandLineTool.invoke(
       ReportTool.self, arguments: ["--format", "json", "fetch"],
-      environment: ["HOME": "/h", "RPT_LOCK_TIMEOUT": "soon"])
+      environment: ["HOME": "/h", "RPT_INSTANCE_ID": "../up"])
     let error = try #require(try object(response)["error"] as? [String: Any])
-    #expect((error["fix_required"] as? String)?.contains("RPT_LOCK_TIMEOUT") == true, "\(error)")
+    #expect((error["message"] as? String)?.contains("the environment variable RPT_INSTANCE_ID") == true)
+    #expect((error["fix_required"] as? String)?.contains("set RPT_INSTANCE_ID") == true, "\(error)")
+    #expect((error["message"] as? String)?.contains("--instance-id") == false)
+    // The lock timeout is checked only where a lock is taken: `fetch` takes none.
+    let read = await CommandLineTool.invoke(
+      ReportTool.self, arguments: ["fetch"], environment: ["HOME": "/h", "RPT_LOCK_TIMEOUT": "soon"])
+    #expect(read.exitStatus == .success, "\(read.standardError)")
   }
 }

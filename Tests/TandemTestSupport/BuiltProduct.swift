@@ -11,21 +11,27 @@ public struct BuiltProduct: Sendable {
   public let environmentPrefix: String
   /// The name of the tool's output-format option, e.g. `output`.
   public let outputOption: String
+  /// Its short name, e.g. `o`, if it has one.
+  public let outputShort: String?
   /// The executable: `PREFIX_BIN` if set, else the built product beside the test bundle.
   public let path: String
 
   /// The product `name`, whose variables start with `environmentPrefix`.
-  public init(name: String, environmentPrefix: String, outputOption: String = "output") {
+  public init(
+    name: String, environmentPrefix: String, outputOption: String = "output", outputShort: String? = "o"
+  ) {
     self.name = name
     self.environmentPrefix = environmentPrefix
     self.outputOption = outputOption
+    self.outputShort = outputShort
     self.path = Self.locate(name, variable: environmentPrefix + "_BIN")
   }
 
   /// The reference tool.
   public static let tandem = BuiltProduct(name: "tandem", environmentPrefix: "TANDEM")
   /// The example tool of Examples/notes.
-  public static let notes = BuiltProduct(name: "notes", environmentPrefix: "NOTES", outputOption: "format")
+  public static let notes = BuiltProduct(
+    name: "notes", environmentPrefix: "NOTES", outputOption: "format", outputShort: "f")
 
   /// The prefixes of every tool of the package. A process the tests start sees none of the
   /// test runner's own variables with these prefixes (but `PREFIX_BIN`): it gets only
@@ -175,6 +181,14 @@ public struct BuiltProduct: Sendable {
       if word == "--" { break }
       if word == flag, index + 1 < arguments.count { json = arguments[index + 1] == "json" }
       if word.hasPrefix(flag + "=") { json = word == flag + "=json" }
+      if let short = outputShort.map({ "-" + $0 }), word.hasPrefix(short) {
+        let attached = word.dropFirst(short.count)
+        if attached.isEmpty, index + 1 < arguments.count {
+          json = arguments[index + 1] == "json"
+        } else if !attached.isEmpty {
+          json = attached == "json" || attached == "=json"
+        }
+      }
     }
     return json
   }

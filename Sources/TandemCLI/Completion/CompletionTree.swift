@@ -54,8 +54,11 @@ struct GlobalOptionDeclarations<Root: TandemTool>: ParsableArguments {
   var lockTimeout: String?
 
   @Option(
-    name: .customLong(Root.globalOptionNames.output), help: Self.help(.output),
-    completion: .list(OutputFormat.allCases.map(\.rawValue)))
+    name: Root.globalOptionNames.outputShort.map {
+      [.customLong(Root.globalOptionNames.output), .customShort($0)]
+    }
+      ?? [.customLong(Root.globalOptionNames.output)],
+    help: Self.help(.output), completion: .list(OutputFormat.allCases.map(\.rawValue)))
   var output: String?
 
   /// The option's line of `--help`, which zsh and fish show beside it.

@@ -26,6 +26,10 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
   public var suggestion: String?
   /// Further fields of the error object, in order (e.g. `reason`, `holder`, `path`).
   public var details: [(String, JSONValue)]
+  /// Whether text mode leaves the error line out and says it all with the exit status: a
+  /// command run on the caller's behalf that returned non-zero, as `grep -q` and
+  /// `git diff --quiet` do to answer. JSON mode reports the failure as always.
+  public var isQuietInText = false
 
   /// A failure with a code, an exit code and a message.
   public init(code: String, exitCode: ExitStatus, message: String, retryable: Bool = false) {

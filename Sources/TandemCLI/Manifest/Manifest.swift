@@ -40,6 +40,7 @@ package enum Manifest {
       if entry.option == .output {
         members.append(("default", .string(OutputFormat.text.rawValue)))
         members.append(("enum_values", .array(OutputFormat.allCases.map { .string($0.rawValue) })))
+        if let short = names.outputShort { members.append(("short", .string(String(short)))) }
       }
       return (names.name(of: entry.option), .object(members))
     }

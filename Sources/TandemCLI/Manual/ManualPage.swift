@@ -63,7 +63,9 @@ enum ManualPage {
       ".Sh GLOBAL OPTIONS", Mdoc.prose("Accepted before or after the command."), ".Bl -tag -width Ds",
     ]
     for entry in globals {
-      lines.append(".It Fl -\(names.name(of: entry.option)) Ar \(Mdoc.argument(bare(entry.placeholder)))")
+      let short = names.shortFlag(entry.option).map { "Fl \($0.dropFirst()) , " } ?? ""
+      lines.append(
+        ".It \(short)Fl -\(names.name(of: entry.option)) Ar \(Mdoc.argument(bare(entry.placeholder)))")
       lines.append(Mdoc.prose(entry.text))
     }
     lines.append(".El")

@@ -6,8 +6,11 @@ public import TandemState
 /// option something else:
 ///
 /// ```swift
-/// static let globalOptionNames = GlobalOptionNames(output: "format")
+/// static let globalOptionNames = GlobalOptionNames(output: "format", outputShort: "f")
 /// ```
+///
+/// The output format also has a one-letter name, `-o` by default (`tandem -o json config
+/// list`, as in kubectl); `nil` gives it none.
 ///
 /// Each option falls back to the environment variable named after it with the tool's prefix
 /// (`--format` → `NOTES_FORMAT`, `--instance-id` → `TANDEM_INSTANCE_ID`). ``CommandLineTool``
@@ -21,20 +24,24 @@ public struct GlobalOptionNames: Sendable, Equatable {
   public var lockTimeout: String
   /// The output format's option (default `output`).
   public var output: String
+  /// The output format's short option, without the dash (default `o`, for `-o json`), or
+  /// `nil` for none.
+  public var outputShort: Character?
 
   /// Names for the four global options; each is a long option name without the dashes:
-  /// lower-case letters, digits and `-`.
+  /// lower-case letters, digits and `-`. `outputShort` is one ASCII letter or digit.
   public init(
     home: String = "home", instanceID: String = "instance-id", lockTimeout: String = "lock-timeout",
-    output: String = "output"
+    output: String = "output", outputShort: Character? = "o"
   ) {
     self.home = home
     self.instanceID = instanceID
     self.lockTimeout = lockTimeout
     self.output = output
+    self.outputShort = outputShort
   }
 
-  /// `--home`, `--instance-id`, `--lock-timeout`, `--output`.
+  /// `--home`, `--instance-id`, `--lock-timeout`, `--output` (also `-o`).
   public static let standard = GlobalOptionNames()
 
   /// The name given to `option`.
@@ -49,6 +56,12 @@ public struct GlobalOptionNames: Sendable, Equatable {
 
   /// The flag of `option`, e.g. `--instance-id`.
   public func flag(_ option: GlobalOptions.Name) -> String { "--" + name(of: option) }
+
+  /// The short flag of `option`, e.g. `-o`, when it has one.
+  public func shortFlag(_ option: GlobalOptions.Name) -> String? {
+    guard option == .output, let outputShort else { return nil }
+    return "-" + String(outputShort)
+  }
 
   /// The environment variable `option` falls back to: the tool's prefix and the option's
   /// name in upper case, e.g. `TANDEM_INSTANCE_ID`.
@@ -77,7 +90,18 @@ public struct GlobalOptionNames: Sendable, Equatable {
     for (index, name) in all.enumerated() where all[..<index].contains(name) {
       return "two global options are both named --\(name)"
     }
+    if let outputShort, !Self.isShortOptionName(outputShort) {
+      return "the short name \"\(outputShort)\" of --\(output) is not one ASCII letter or digit"
+    }
     return nil
+  }
+
+  /// Whether `name` can be a short option: one ASCII letter or digit.
+  static func isShortOptionName(_ name: Character) -> Bool {
+    guard let ascii = name.asciiValue else { return false }
+    return (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(ascii)
+      || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(ascii)
+      || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(ascii)
   }
 
   /// Whether `name` can be a long option: lower-case letters, digits and `-`, not starting

@@ -12,13 +12,19 @@ enum GlobalOptionsHelp {
     var text: String
   }
 
+  /// The tool's default home as help shows it: `~/.tandem`, `$XDG_CONFIG_HOME/notes`.
+  static func defaultHome(of tool: ToolIdentity) -> String {
+    tool.homeLocation == .dotDirectory ? "~/.\(tool.name)" : "$XDG_CONFIG_HOME/\(tool.name)"
+  }
+
   /// The four global options, described in the tool's names.
   static func entries(tool: ToolIdentity, names: GlobalOptionNames) -> [Entry] {
-    let home = tool.homeLocation == .dotDirectory ? "~/.\(tool.name)" : "$XDG_CONFIG_HOME/\(tool.name)"
+    let home = defaultHome(of: tool)
     return [
       Entry(
         option: .home, placeholder: "<dir>",
-        text: "State directory (env \(names.environmentVariable(.home, tool: tool)); default \(home))."),
+        text: "State directory (env \(names.environmentVariable(.home, tool: tool)); default \(home); "
+          + "a leading ~ is expanded from HOME)."),
       Entry(
         option: .instanceID, placeholder: "<id>",
         text:
@@ -37,7 +43,8 @@ enum GlobalOptionsHelp {
   /// `help` with the global options section added.
   static func appended(to help: String, tool: ToolIdentity, names: GlobalOptionNames) -> String {
     let rows = entries(tool: tool, names: names).map { entry in
-      ("\(names.flag(entry.option)) \(entry.placeholder)", entry.text)
+      let short = names.shortFlag(entry.option).map { $0 + ", " } ?? ""
+      return (short + "\(names.flag(entry.option)) \(entry.placeholder)", entry.text)
     }
     let width = rows.map { $0.0.count }.max() ?? 0
     var section = "GLOBAL OPTIONS (before or after the subcommand):\n"

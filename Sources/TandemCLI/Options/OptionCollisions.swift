@@ -2,8 +2,9 @@ public import ArgumentParser
 import TandemState
 
 /// Finds the commands of a tool that declare an option with the name of one of its global
-/// options: the global option would take that option's value before the command saw it
-/// (a tool's own `export --output report.txt` read as an output format).
+/// options, long or short: the global option would take that option's value before the
+/// command saw it (a tool's own `export --output report.txt`, or `export -o report.txt`,
+/// read as an output format).
 public enum OptionCollisions {
   /// One command option that a global option shadows.
   package struct Collision: Sendable, Equatable, CustomStringConvertible {
@@ -31,7 +32,7 @@ public enum OptionCollisions {
     guard !collisions.isEmpty else { return nil }
     return collisions.map(\.description).joined(separator: "; ")
       + ", which is also the name of a global option; rename the command's option, or give the global "
-      + "option another name (GlobalOptionNames)"
+      + "option another name (GlobalOptionNames, whose outputShort may be nil)"
   }
 
   /// The collisions in `root`'s whole command tree, read from swift-argument-parser's own
@@ -49,16 +50,20 @@ public enum OptionCollisions {
       return []
     }
     let globals = GlobalOptions.Name.allCases.map { names.name(of: $0) }
+    // The output format's short name (`-o`) takes its value from the command line the same way.
+    let short = names.outputShort.map { String($0) }
     var found: [Collision] = []
     func visit(_ node: JSONValue, _ path: [String]) {
       if case .array(let arguments)? = node["arguments"] {
         for argument in arguments {
           guard case .array(let argumentNames)? = argument["names"] else { continue }
           for name in argumentNames {
-            guard name["kind"]?.stringValue == "long", let long = name["name"]?.stringValue,
-              globals.contains(long)
-            else { continue }
-            found.append(Collision(command: path.joined(separator: " "), flag: "--" + long))
+            guard let kind = name["kind"]?.stringValue, let text = name["name"]?.stringValue else { continue }
+            if kind == "long", globals.contains(text) {
+              found.append(Collision(command: path.joined(separator: " "), flag: "--" + text))
+            } else if kind == "short", let short, text == short {
+              found.append(Collision(command: path.joined(separator: " "), flag: "-" + text))
+            }
           }
         }
       }

@@ -172,11 +172,26 @@ public enum CommandLineTool {
           format: GlobalOptions.outputFormat(before, environment: environment, tool: tool, names: names),
           instanceID: nil, command: nil, invocation: invocation, warnings: []))
     }
-    let format = GlobalOptions.outputFormat(raw, environment: environment, tool: tool, names: names)
+    let (format, invalidOutput) = GlobalOptions.output(
+      raw, environment: environment, tool: tool, names: names)
+    if let failure = invalidOutput {
+      // Neither text nor json: an envelope for the program that most likely asked, and the
+      // line on standard error for a person. (In a debug build, a command's own `--output`
+      // taken for the format is first reported as the tool's mistake, as below.)
+      #if DEBUG
+        if let problem = OptionCollisions.problem(in: Root.self, names: names) {
+          return .finished(misconfigured(problem, format: .text, invocation: invocation))
+        }
+      #endif
+      var response = respond(
+        failure: failure, format: .json, instanceID: nil, command: nil, invocation: invocation, warnings: [])
+      response.standardError = failure.textLine + "\n"
+      return .finished(response)
+    }
     func context(_ options: GlobalOptions, _ path: String) -> CommandContext {
       CommandContext(
         options: options, tool: tool, optionNames: names, commandPath: path, explicitGlobals: raw,
-        advice: Root.advice(for:in:))
+        advice: Root.advice(for:in:), standardOutputIsTerminal: standardOutputIsTerminal && format == .text)
     }
     func failed(_ error: any Error, _ context: CommandContext?, command: String?) -> Response {
       respond(
@@ -439,7 +454,8 @@ public enum CommandLineTool {
         format: .json, failureLine: failure.textLine)
     case .text:
       let lines =
-        warnings.map { "warning: \(TextEscaping.escape($0))\n" }.joined(with: "") + failure.textLine + "\n"
+        warnings.map { "warning: \(TextEscaping.escape($0))\n" }.joined(with: "")
+        + (failure.isQuietInText ? "" : failure.textLine + "\n")
       return Response(exitStatus: failure.exitCode, standardOutput: "", standardError: lines)
     }
   }

@@ -92,11 +92,16 @@ public final class CommandContext {
   package let explicitGlobals: GlobalOptions.Raw
   /// The tool's advice for remedies.
   let advice: (Remedy, CommandContext) -> RemedyAdvice?
+  /// Whether standard output is a terminal: text for a person (a list under a header,
+  /// ``TextTable``) rather than for a pipe or a file. Always `false` in JSON mode.
+  public let standardOutputIsTerminal: Bool
 
   init(
     options: GlobalOptions, tool: ToolIdentity, optionNames: GlobalOptionNames, commandPath: String,
-    explicitGlobals: GlobalOptions.Raw, advice: @escaping (Remedy, CommandContext) -> RemedyAdvice?
+    explicitGlobals: GlobalOptions.Raw, advice: @escaping (Remedy, CommandContext) -> RemedyAdvice?,
+    standardOutputIsTerminal: Bool = false
   ) {
+    self.standardOutputIsTerminal = standardOutputIsTerminal
     self.options = options
     self.tool = tool
     self.optionNames = optionNames
@@ -144,7 +149,8 @@ public final class CommandContext {
   /// ``commandLine(_:)-(String...)`` for a list of words.
   public func commandLine(_ words: [String]) -> String {
     var parts = [toolName] + words
-    if let home = explicitGlobals.home { parts += [optionNames.flag(.home), home] }
+    // The home as resolved: a `~` that no shell expanded has been expanded.
+    if explicitGlobals.home != nil { parts += [optionNames.flag(.home), options.home.path] }
     if let id = options.instanceID, explicitGlobals.instanceID != nil {
       parts += [optionNames.flag(.instanceID), id.rawValue]
     }

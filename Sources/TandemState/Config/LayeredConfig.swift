@@ -91,6 +91,19 @@ public struct LayeredConfig: Sendable {
     return nil
   }
 
+  /// The values of `keys`, each from the nearest layer that has it (`nil` for a key no layer
+  /// has), in the order given: every document is read once, so the values are one snapshot
+  /// of each document.
+  public func lookup(_ keys: [String], scope: ConfigScope? = nil) throws(StateError) -> [Entry?] {
+    let documents = try documents(scope)
+    return keys.map { key in
+      for (layer, _, document) in documents {
+        if let entry = document.entry(key) { return Entry(entry, scope: layer, revision: document.revision) }
+      }
+      return nil
+    }
+  }
+
   /// Every visible key with the value that wins, sorted by key.
   public func entries(scope: ConfigScope? = nil) throws(StateError) -> [Entry] {
     Self.winners(try documents(scope))

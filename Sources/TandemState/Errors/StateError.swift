@@ -165,9 +165,14 @@ extension StateError {
   static func revisionMismatch(path: String, namespace: Namespace, expected: UInt64, current: UInt64)
     -> StateError
   {
+    // An expected revision ahead of the document is a wrong number, not a lost race.
+    let why =
+      expected > current
+      ? "revision \(expected) is ahead of the document, a revision it has not reached"
+      : "another writer changed it first"
     var error = StateError(
       .concurrentModification,
-      "\(path) is at revision \(current), not \(expected): another writer changed it first; nothing was written",
+      "\(path) is at revision \(current), not \(expected): \(why); nothing was written",
       path: path)
     error.conflictReason = .revisionMismatch
     error.expectedRevision = expected

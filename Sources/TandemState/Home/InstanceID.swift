@@ -17,13 +17,22 @@ public struct InstanceID: Hashable, Sendable, CustomStringConvertible {
   /// (instance ids and lock names follow the same rule).
   package static func validateName(_ text: String, kind: String) throws(StateError) {
     guard isValid(text) else {
-      var error = StateError(
-        .invalidArgument,
-        "invalid \(kind) \(quoted(text)): use 1 to 64 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit"
-      )
-      error.fixRequired = "pass a \(kind) matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+      var error = StateError(.invalidArgument, "invalid \(kind) \(quoted(text)): \(rule)")
+      error.fixRequired = "pass \(article(kind)) \(kind) matching \(pattern)"
       throw error
     }
+  }
+
+  /// What a valid name is, as a message says it.
+  package static let rule = "use 1 to 64 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit"
+
+  /// The pattern a valid name matches.
+  package static let pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+  /// `an` before a vowel (`an instance id`, `an account name`), else `a` (`a lock name`).
+  private static func article(_ noun: String) -> String {
+    guard let first = noun.unicodeScalars.first else { return "a" }
+    return "aeiouAEIOU".unicodeScalars.contains(first) ? "an" : "a"
   }
 
   public var description: String { rawValue }

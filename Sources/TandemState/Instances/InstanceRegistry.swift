@@ -16,9 +16,20 @@ public struct InstanceRegistry: Sendable {
     public let id: String
     /// The namespace's directory.
     public let path: String
-    /// When its document was last written (file modification time, milliseconds since the
-    /// epoch), or `nil` if it has none.
-    public let lastWriteMilliseconds: Int64?
+    /// When its config document or its active account (`auth.json`) was last written,
+    /// whichever came later (file modification time, milliseconds since the epoch), or `nil`
+    /// if it has neither.
+    public var lastWriteMilliseconds: Int64? {
+      switch (configWriteMilliseconds, accountWriteMilliseconds) {
+      case (let config?, let account?): return max(config, account)
+      case (let config, let account): return config ?? account
+      }
+    }
+    /// When its config document was last written, or `nil` if it has none.
+    public let configWriteMilliseconds: Int64?
+    /// When its active account (`auth.json`, ``ActiveAccount``) was last written, or `nil`
+    /// if it has none.
+    public let accountWriteMilliseconds: Int64?
   }
 
   /// The instances, sorted by id. Entries that are not valid instance ids (such as leftovers
@@ -48,13 +59,13 @@ public struct InstanceRegistry: Sendable {
       if let id, name <= id { continue }
       guard let info = directory.status(name), (info.st_mode & S_IFMT) == S_IFDIR else { continue }
       if let limit, result.count == limit { return Page(instances: result, hasMore: true) }
-      var lastWrite: Int64?
-      if let sub = try? directory.openSubdirectory(name, create: false),
-        let file = sub.status(ConfigStore.fileName)
-      {
-        lastWrite = Platform.modificationMilliseconds(of: file)
-      }
-      result.append(Summary(id: name, path: directory.displayPath(name), lastWriteMilliseconds: lastWrite))
+      let sub = try? directory.openSubdirectory(name, create: false)
+      let config = sub?.status(ConfigStore.fileName).map(Platform.modificationMilliseconds(of:))
+      let account = sub?.status(ActiveAccount.fileName).map(Platform.modificationMilliseconds(of:))
+      result.append(
+        Summary(
+          id: name, path: directory.displayPath(name), configWriteMilliseconds: config,
+          accountWriteMilliseconds: account))
     }
     return Page(instances: result, hasMore: false)
   }

@@ -30,7 +30,7 @@ public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
   }
 
   /// Parses a duration such as `250ms`, `5s`, `1.5s` or `2m`; `option` names where it came
-  /// from (a flag or a variable) in the error.
+  /// from in the error (`--lock-timeout`, `the environment variable TANDEM_LOCK_TIMEOUT`).
   public init(parsing text: String, option: String? = nil) throws(StateError) {
     self.init(milliseconds: try Self.milliseconds(parsing: text, what: "lock timeout", option: option))
   }
@@ -53,9 +53,10 @@ public struct LockTimeout: Hashable, Sendable, CustomStringConvertible {
     guard isPlainNumber, let value = Double(number), value.isFinite,
       value * factor <= Double(Self.maximum.milliseconds)
     else {
+      let place = option.map { " in \($0)" } ?? ""
       var error = StateError(
         .invalidArgument,
-        "invalid \(what) \(InstanceID.quoted(text)): use a duration such as 0, 250ms, 5s or 2m (at most 60m)"
+        "invalid \(what) \(InstanceID.quoted(text))\(place): use a duration such as 0, 250ms, 5s or 2m (at most 60m)"
       )
       error.fixRequired = option.map { "pass \($0) a duration such as 5s" } ?? "pass a duration such as 5s"
       throw error

@@ -25,6 +25,10 @@ extension ConfigGet: ContractedCommand {
     examples: [
       CommandExample("Print a value (the instance's, else the shared one)", "config get theme"),
       CommandExample("The value with its scope and revision, as JSON", "--output json config get theme"),
+      CommandExample("Several keys from one snapshot, one line each", "config get theme region"),
+      CommandExample("A fallback for a key that is not set (exit 0)", "config get --default light theme"),
+      CommandExample(
+        "The scope and revision before the value, for a later --if-revision", "config get --show-scope theme"),
     ], allowedValues: scopeValues)
 }
 

@@ -13,5 +13,8 @@ extension InstancesRemove: ContractedCommand {
     examples: [
       CommandExample("Remove an instance's namespace", "instances remove agent-1"),
       CommandExample("Show what would be removed, changing nothing", "instances remove --dry-run agent-1"),
+      CommandExample(
+        "Remove it if it is there, succeed if it is not (a clean-up that can run twice)",
+        "instances remove --ignore-not-found agent-1"),
     ])
 }

@@ -10,6 +10,14 @@ struct AccountSummary: Encodable {
 
   init(_ record: AccountRecord) { self.record = record }
 
+  /// `oauth` or `command`, as the JSON's `kind` says.
+  var kind: String {
+    switch record.source {
+    case .oauth: return "oauth"
+    case .command: return "command"
+    }
+  }
+
   var state: String {
     guard let tokens = record.tokens, !tokens.accessToken.isEmpty else { return "no access token yet" }
     let left = tokens.remaining()
@@ -84,10 +92,24 @@ struct AccountList: CommandResult {
   }
 
   let accounts: [Account]
+  /// Whether the text goes to a terminal, where it is a table under a header.
+  var terminal = false
 
-  // Stored data, escaped like every text rendering of it (the tab is the separator).
+  /// Only the accounts are data.
+  private enum CodingKeys: CodingKey { case accounts }
+
+  // Stored data, escaped like every text rendering of it (the tab is the separator). At a
+  // terminal, a table under a header; otherwise the lines scripts read, unchanged.
   var text: String? {
-    accounts.map {
+    guard !terminal else {
+      return TextTable(
+        header: ["", "ACCOUNT", "KIND", "STATE"],
+        rows: accounts.map {
+          [$0.active ? "*" : "", $0.summary.record.name, $0.summary.kind, $0.summary.state]
+        }
+      ).rendered(forTerminal: true)
+    }
+    return accounts.map {
       "\($0.active ? "* " : "  ")\(TextEscaping.escape($0.summary.record.name))\t\(TextEscaping.escape($0.summary.state))"
     }.joined(separator: "\n")
   }

@@ -62,7 +62,8 @@ struct AuthList: TandemCommand {
     let active = try? ActiveAccount(home: context.options.home, namespace: context.options.namespace)
       .resolve(explicit: nil).name
     return AccountList(
-      accounts: records.map { AccountList.Account(summary: AccountSummary($0), active: $0.name == active) })
+      accounts: records.map { AccountList.Account(summary: AccountSummary($0), active: $0.name == active) },
+      terminal: context.standardOutputIsTerminal)
   }
 }
 

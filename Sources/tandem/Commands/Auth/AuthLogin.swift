@@ -22,21 +22,30 @@ struct AuthLogin: TandemCommand {
 
   @Option(help: "The account name.") var account: String
   @Option(
-    name: .customLong("token-url"), help: "The OAuth token endpoint: https:// (http:// only to loopback).")
+    name: .customLong("token-url"),
+    help: ArgumentHelp("The OAuth token endpoint: https:// (http:// only to loopback).", valueName: "url"))
   var tokenURL: String?
-  @Option(name: .customLong("client-id"), help: "The OAuth client id.") var clientID: String?
-  @Option(name: .customLong("client-secret-env"), help: "Environment variable holding the client secret.")
+  @Option(name: .customLong("client-id"), help: ArgumentHelp("The OAuth client id.", valueName: "id"))
+  var clientID: String?
+  @Option(
+    name: .customLong("client-secret-env"),
+    help: ArgumentHelp("Environment variable holding the client secret.", valueName: "variable"))
   var clientSecretEnv: String?
   @Option(help: "The OAuth scope to request.") var scope: String?
-  @Option(name: .customLong("refresh-command"), help: "A credential helper command instead of OAuth.")
+  @Option(
+    name: .customLong("refresh-command"),
+    help: ArgumentHelp("A credential helper command instead of OAuth.", valueName: "command"))
   var refreshCommand: String?
   @Option(
     name: .customLong("stdin-timeout"),
-    help: "How long to wait for standard input to end (at most 60m).")
+    help: ArgumentHelp("How long to wait for standard input to end (at most 60m).", valueName: "duration"))
   var stdinTimeout: String = AuthSupport.defaultStandardInputTimeout
 
   func execute(in context: CommandContext) throws -> LoginReport {
     try InstanceID.validateName(account, kind: "account name")
+    // Checked before standard input is read: a refresh token read and then dropped over an
+    // invalid lock timeout would have to be sent again.
+    let lockTimeout = try context.options.lockTimeout
     let source: CredentialSource
     var refreshToken: String?
     if let refreshCommand {
@@ -64,12 +73,12 @@ struct AuthLogin: TandemCommand {
       }
     }
     let record = try CredentialStore(home: context.options.home).login(
-      account: account, source: source, refreshToken: refreshToken, timeout: context.options.lockTimeout,
+      account: account, source: source, refreshToken: refreshToken, timeout: lockTimeout,
       intent: context.intent(account))
     let active = ActiveAccount(home: context.options.home, namespace: context.options.namespace)
     var madeActive = false
     if try active.stored() == nil {
-      try active.switchTo(account, timeout: context.options.lockTimeout, intent: context.intent(account))
+      try active.switchTo(account, timeout: lockTimeout, intent: context.intent(account))
       madeActive = true
     }
     return LoginReport(

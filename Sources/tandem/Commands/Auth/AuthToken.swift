@@ -11,7 +11,9 @@ struct AuthToken: TandemCommand {
 
   @Option(help: "The account (default: the active one).") var account: String?
 
-  @Option(name: .customLong("min-ttl"), help: "Refresh if the token expires within this (default 60s).")
+  @Option(
+    name: .customLong("min-ttl"),
+    help: ArgumentHelp("Refresh first if the token expires within this.", valueName: "duration"))
   var minTTL: String = "60s"
 
   func execute(in context: CommandContext) throws -> CommandOutput {
@@ -38,7 +40,9 @@ struct AuthRefresh: TandemCommand {
 
   @Option(help: "The account (default: the active one).") var account: String?
 
-  @Option(name: .customLong("if-generation"), help: "Refresh only if the cache is still at this generation.")
+  @Option(
+    name: .customLong("if-generation"),
+    help: ArgumentHelp("Refresh only if the cache is still at this generation.", valueName: "n"))
   var ifGeneration: UInt64?
 
   func execute(in context: CommandContext) throws -> CommandOutput {

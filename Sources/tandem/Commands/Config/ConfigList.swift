@@ -8,6 +8,10 @@ struct ConfigList: TandemCommand {
     commandName: "list",
     abstract: "Print every visible key=value, with the scope each comes from.",
     discussion: """
+      At a terminal, a table of KEY, VALUE and SCOPE under a header. In a pipe or a file, one \
+      key=value line per key, as scripts read it; --show-scope puts the scope first, \
+      SCOPE<TAB>key=value, as git config --list --show-scope does. Values are escaped in text \
+      (a newline is \\n), so that one key is one line. \
       Keys are listed in order. In JSON output a page holds at most \(PageRequest.defaultLimit) \
       keys unless --limit says otherwise; when more remain, meta.truncated is true and \
       meta.cursor is what --cursor takes for the next page. Text output lists every key \
@@ -33,8 +37,15 @@ struct ConfigList: TandemCommand {
   @Option(help: ArgumentHelp("Continue after the page that gave this meta.cursor.", valueName: "cursor"))
   var cursor: String?
 
+  @Flag(
+    name: .customLong("show-scope"),
+    help: "In a pipe too, say the scope of each key: SCOPE<TAB>key=value lines.")
+  var showScope = false
+
   func execute(in context: CommandContext) throws -> ConfigListing {
-    try Self.perform(scope: scope, limit: limit, cursor: cursor, in: context)
+    var listing = try Self.perform(scope: scope, limit: limit, cursor: cursor, in: context)
+    listing.showScope = showScope
+    return listing
   }
 
   /// The name of this list in its cursors.
@@ -54,6 +65,7 @@ struct ConfigList: TandemCommand {
     page.finish(hasMore: listed.hasMore, last: listed.entries.last?.key, in: context)
     return ConfigListing(
       entries: listed.entries,
-      revisions: ConfigListing.Revisions(documents.map { ($0.0.rawValue, $0.2.revision) }))
+      revisions: ConfigListing.Revisions(documents.map { ($0.0.rawValue, $0.2.revision) }),
+      terminal: context.standardOutputIsTerminal)
   }
 }

@@ -29,6 +29,10 @@ struct ConfigListing: CommandResult {
   /// The keys of the page, sorted.
   let entries: [LayeredConfig.Entry]
   let revisions: Revisions
+  /// Whether the text goes to a terminal: a table under a header.
+  var terminal = false
+  /// Whether text in a pipe starts each line with the key's scope.
+  var showScope = false
 
   /// Encodes the entries as `config list` shows them: key, value, the scope it comes from,
   /// and its provenance.
@@ -52,9 +56,17 @@ struct ConfigListing: CommandResult {
     return .object([("entries", .array(listed)), ("revisions", .object(revisions))])
   }
 
-  /// One `key=value` line per key whatever the value holds: newlines and escape bytes are
-  /// escaped.
+  /// At a terminal, a table with each key's scope; otherwise one `key=value` line per key
+  /// (after `SCOPE<TAB>` with `--show-scope`), whatever the value holds: newlines and escape
+  /// bytes are escaped.
   var text: String? {
-    entries.map { "\(TextEscaping.escape($0.key))=\(TextEscaping.escape($0.value))" }.joined(with: "\n")
+    if terminal {
+      return TextTable(
+        header: ["KEY", "VALUE", "SCOPE"], rows: entries.map { [$0.key, $0.value, $0.scope.rawValue] }
+      ).rendered(forTerminal: true)
+    }
+    let prefix = { (entry: LayeredConfig.Entry) in showScope ? entry.scope.rawValue + "\t" : "" }
+    return entries.map { "\(prefix($0))\(TextEscaping.escape($0.key))=\(TextEscaping.escape($0.value))" }
+      .joined(with: "\n")
   }
 }

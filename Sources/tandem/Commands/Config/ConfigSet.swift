@@ -17,7 +17,9 @@ struct ConfigSet: TandemCommand {
   @Argument(help: ArgumentHelp("Assignments, split at the first '='.", valueName: "key=value"))
   var assignments: [String]
 
-  @Option(name: .customLong("if-revision"), help: "Apply only if the document is at this revision.")
+  @Option(
+    name: .customLong("if-revision"),
+    help: ArgumentHelp("Apply only if the document is at this revision.", valueName: "n"))
   var ifRevision: UInt64?
 
   @Option(

@@ -16,7 +16,9 @@ struct ConfigUnset: TandemCommand {
 
   @Argument(help: "The keys.") var keys: [String]
 
-  @Option(name: .customLong("if-revision"), help: "Apply only if the document is at this revision.")
+  @Option(
+    name: .customLong("if-revision"),
+    help: ArgumentHelp("Apply only if the document is at this revision.", valueName: "n"))
   var ifRevision: UInt64?
 
   @Option(

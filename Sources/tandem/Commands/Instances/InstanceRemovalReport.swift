@@ -36,6 +36,7 @@ struct InstanceRemovalReport {
     ])
     let data: JSONValue = .object([
       ("id", .string(removal.instanceID.rawValue)),
+      ("found", .bool(true)),
       ("removed", .bool(!dryRun)),
       ("write_scope", .string(ConfigScope.instance.rawValue)),
       ("path", .string(namespace)),
@@ -46,6 +47,30 @@ struct InstanceRemovalReport {
       "instance \(TextEscaping.escape(removal.instanceID.rawValue)) (\(TextEscaping.escape(namespace)): \(contents))"
     return CommandOutput(
       data: data, text: dryRun ? "would remove \(what); nothing was changed" : "removed \(what)")
+  }
+
+  /// The answer of `instances remove --ignore-not-found` for an instance that is not there:
+  /// the same members, `found` and `removed` false, nothing in `effect`.
+  static func absent(_ id: InstanceID, home: StateHome, dryRun: Bool) -> CommandOutput {
+    let namespace = AbsolutePath.of(
+      [home.path, StateHome.instancesDirectoryName, id.rawValue].joined(separator: "/"))
+    let effect: JSONValue = .object([
+      ("instance_id", .string(id.rawValue)),
+      ("namespace", .string(namespace)),
+      ("entries", .array([])),
+      ("retired_revisions", .null),
+    ])
+    let data: JSONValue = .object([
+      ("id", .string(id.rawValue)),
+      ("found", .bool(false)),
+      ("removed", .bool(false)),
+      ("write_scope", .string(ConfigScope.instance.rawValue)),
+      ("path", .string(namespace)),
+      ("dry_run", .bool(dryRun)),
+      ("effect", effect),
+    ])
+    return CommandOutput(
+      data: data, text: "no instance \(TextEscaping.escape(id.rawValue)) to remove; nothing was changed")
   }
 
   /// "3 files, 1 directory, 1 symbolic link (the link only)": what is below the namespace

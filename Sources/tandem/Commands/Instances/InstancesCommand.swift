@@ -14,8 +14,12 @@ struct InstancesCommand: ParsableCommand {
 /// `tandem instances list`
 struct InstancesList: TandemCommand {
   static let configuration = CommandConfiguration(
-    commandName: "list", abstract: "List instances with their last write.",
+    commandName: "list", abstract: "List instances with what they hold and their last write.",
     discussion: """
+      Each instance with what its namespace holds (config: its own config document; account: \
+      its own active account, auth.json) and the last write of either; never written when it \
+      holds neither. At a terminal, a table under a header; in a pipe or a file, one \
+      tab-separated line per instance: ID, LAST WRITE, PATH, HOLDS. \
       Instances are listed by id. In JSON output a page holds at most \(PageRequest.defaultLimit) \
       instances unless --limit says otherwise; when more remain, meta.truncated is true and \
       meta.cursor is what --cursor takes for the next page. Text output lists every instance \
@@ -36,31 +40,8 @@ struct InstancesList: TandemCommand {
     let listed = try InstanceRegistry(home: context.options.home).list(after: page.after, limit: page.limit)
     page.finish(hasMore: listed.hasMore, last: listed.instances.last?.id, in: context)
     return InstanceListing(
-      instances: listed.instances.map { instance in
-        InstanceListing.Instance(
-          id: instance.id, path: instance.path,
-          lastWrite: instance.lastWriteMilliseconds.map { SystemClock.iso8601(wallMilliseconds: $0) })
-      })
-  }
-}
-
-/// What `instances list` answers.
-struct InstanceListing: CommandResult {
-  /// One instance namespace.
-  struct Instance: Encodable {
-    let id: String
-    let path: String
-    /// When its config was last written; `null` when it never was.
-    let lastWrite: String?
-  }
-
-  let instances: [Instance]
-
-  // Tab-separated fields: ids and paths escaped so that neither adds a field or a line.
-  var text: String? {
-    instances.map {
-      "\(TextEscaping.escape($0.id))\t\($0.lastWrite ?? "never written")\t\(TextEscaping.escape($0.path))"
-    }.joined(separator: "\n")
+      instances: listed.instances.map(InstanceListing.Instance.init),
+      terminal: context.standardOutputIsTerminal)
   }
 }
 
@@ -73,7 +54,9 @@ struct InstancesRemove: TandemCommand {
       Everything in instances/ID/ goes: its documents, their lock files, the tools' namespaces \
       of run --isolate (symbolic links are removed, never followed). The documents' last \
       revisions are recorded in instances/.retired/ID.json. With --dry-run nothing is locked, \
-      removed or recorded: the answer's effect lists what would be.
+      removed or recorded: the answer's effect lists what would be. With --ignore-not-found an \
+      instance that is not there exits 0 with removed: false and found: false (an invalid id \
+      still exits 2), so that a clean-up can run twice.
       """
   )
 
@@ -82,16 +65,26 @@ struct InstancesRemove: TandemCommand {
   @Flag(name: .customLong("dry-run"), help: "Report what would be removed; change nothing.")
   var dryRun = false
 
+  @Flag(
+    name: .customLong("ignore-not-found"), help: "Succeed (removed: false) when there is no such instance.")
+  var ignoreNotFound = false
+
   func execute(in context: CommandContext) throws -> CommandOutput {
     let instance = try InstanceID(id)
     let registry = InstanceRegistry(home: context.options.home)
+    // A dry run takes no lock, so an invalid lock timeout does not stand in its way.
+    let timeout = dryRun ? nil : try context.options.lockTimeout
     let removal: NamespaceRemoval
     do {
-      removal =
-        dryRun
-        ? try registry.plannedRemoval(instance)
-        : try registry.remove(instance, timeout: context.options.lockTimeout, intent: context.intent(id))
+      if let timeout {
+        removal = try registry.remove(instance, timeout: timeout, intent: context.intent(id))
+      } else {
+        removal = try registry.plannedRemoval(instance)
+      }
     } catch {
+      if error.code == .notFound && ignoreNotFound {
+        return InstanceRemovalReport.absent(instance, home: context.options.home, dryRun: dryRun)
+      }
       var failure = error
       if failure.code == .notFound { failure.fixCommand = context.commandLine("instances", "list") }
       throw failure

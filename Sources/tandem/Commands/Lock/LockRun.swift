@@ -10,13 +10,15 @@ struct LockRun: TandemCommand {
     discussion: """
       Without --name the lock is the current namespace's config lock, so config writes wait \
       while the command runs. With --name it is a named lock under the home, shared by all \
-      instances. A lock timeout exits 6. The command runs in a process group of its own and \
+      instances. A lock timeout exits 6 without running the command. The command runs in a process group of its own and \
       inherits the lock; tandem commands it runs use the held lock instead of waiting for it \
       (TANDEM_HELD_LOCKS), so a script can read, decide and write as one step. Signals sent \
       to tandem (SIGINT, SIGTERM, SIGHUP, ...) are passed on to the whole group. When the \
       command ends, whatever it left running in its group gets SIGTERM, then SIGKILL after \
       1 s, and the lock is released before tandem returns. Only if tandem itself is killed \
-      with SIGKILL does the lock stay held until the command ends. \
+      with SIGKILL does the lock stay held until the command ends. A command that exits \
+      non-zero passes its status on; in text mode without an error line of tandem's own (as \
+      for grep -q), in JSON mode as COMMAND_FAILED with command_exit_code. \
       In JSON mode the command's standard output goes to standard error, so that standard \
       output carries exactly one JSON document.
       """
@@ -34,13 +36,13 @@ struct LockRun: TandemCommand {
     }
     let summary = command.joined(separator: " ")
     let intent = context.intent("-- " + summary)
-    let lock: FileLock
-    if let name {
-      lock = try NamedLock(home: context.options.home, name: name).acquire(
-        timeout: context.options.lockTimeout, intent: intent)
-    } else {
-      lock = try ConfigStore(home: context.options.home, namespace: context.options.namespace)
-        .acquireLock(timeout: context.options.lockTimeout, intent: intent)
+    let timeout = try context.options.lockTimeout
+    let lock = try LockedCommand.takingLocks {
+      if let name {
+        return try NamedLock(home: context.options.home, name: name).acquire(timeout: timeout, intent: intent)
+      }
+      return try ConfigStore(home: context.options.home, namespace: context.options.namespace)
+        .acquireLock(timeout: timeout, intent: intent)
     }
     return try LockedCommand.run(command, holding: [lock], intent: intent, in: context)
   }

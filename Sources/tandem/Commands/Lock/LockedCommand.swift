@@ -6,6 +6,22 @@ import TandemState
 /// signals sent to tandem and is cleaned up when it ends, and its exit status is passed
 /// through.
 enum LockedCommand {
+  /// Runs `body`, which takes the locks a command is to run under. A lock timeout there says
+  /// what the caller needs to know: the command was not run (rather than that nothing was
+  /// written).
+  static func takingLocks<Result>(_ body: () throws -> Result) throws -> Result {
+    do {
+      return try body()
+    } catch var error as StateError where error.conflictReason == .lockTimeout {
+      let written = "nothing was written"
+      let notRun = "the command was not run"
+      error.message =
+        error.message.contains(written)
+        ? error.message.replacing(written, with: notRun) : error.message + "; " + notRun
+      throw error
+    }
+  }
+
   /// Runs `command` holding `locks` (already taken, in this order) with `environment`
   /// added; releases them before it returns.
   static func run(
@@ -60,6 +76,8 @@ enum LockedCommand {
         code: "COMMAND_FAILED", exitCode: .commandStatus(status),
         message: "\(command[0]) exited with status \(status) (the lock was held \(held) ms)")
       failure.details = [("command_exit_code", .integer(Int64(status))), ("lock", heldLock)]
+      // Its status is its answer (`grep -q`, `git diff --quiet`): passed on without a line.
+      failure.isQuietInText = true
       throw failure
     case .signaled(let signal):
       var failure = CommandFailure(

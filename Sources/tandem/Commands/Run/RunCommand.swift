@@ -51,21 +51,23 @@ struct RunCommand: TandemCommand {
     // Released by LockedCommand once CMD has run; here only if CMD never starts.
     var handedOver = false
     defer { if !handedOver { for lock in locks.reversed() { lock.release() } } }
-    if serialize {
-      locks.append(
-        try NamedLock(home: context.options.home, name: "tool." + name).acquire(
-          timeout: context.options.lockTimeout, intent: intent))
-    }
     var environment: [String] = []
-    if isolate {
-      let namespace = try Self.namespace(for: name, in: context)
-      if namespace.profile.hasSharedCredentials {
+    try LockedCommand.takingLocks {
+      if serialize {
         locks.append(
-          try NamedLock(home: context.options.home, name: "tool.\(name).credentials").acquire(
+          try NamedLock(home: context.options.home, name: "tool." + name).acquire(
             timeout: context.options.lockTimeout, intent: intent))
       }
-      try Self.prepare(namespace, name: name, held: serialize, intent: intent, in: context)
-      environment = namespace.redirections.map { "\($0.variable)=\($0.path)" }
+      if isolate {
+        let namespace = try Self.namespace(for: name, in: context)
+        if namespace.profile.hasSharedCredentials {
+          locks.append(
+            try NamedLock(home: context.options.home, name: "tool.\(name).credentials").acquire(
+              timeout: context.options.lockTimeout, intent: intent))
+        }
+        try Self.prepare(namespace, name: name, held: serialize, intent: intent, in: context)
+        environment = namespace.redirections.map { "\($0.variable)=\($0.path)" }
+      }
     }
     handedOver = true
     let report = try LockedCommand.run(
