@@ -11,6 +11,7 @@ let package = Package(
     .library(name: "TandemState", targets: ["TandemState"]),
     .library(name: "TandemCLI", targets: ["TandemCLI"]),
     .library(name: "TandemConfiguration", targets: ["TandemConfiguration"]),
+    .library(name: "TandemPostgres", targets: ["TandemPostgres"]),
     .executable(name: "tandem", targets: ["tandem"]),
     .executable(name: "tandem-mcp", targets: ["tandem-mcp"]),
   ],
@@ -38,6 +39,10 @@ let package = Package(
     .package(url: "https://github.com/modelcontextprotocol/swift-sdk", .upToNextMinor(from: "0.12.1")),
     // `FileDescriptor` for the tests' MCP client, which talks to a spawned server's pipes.
     .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    // The PostgreSQL store (`--store postgresql://...`). Only `tandem-postgres` and the
+    // TandemPostgres library link it: it brings SwiftNIO, swift-crypto, BoringSSL and
+    // Foundation, which the file-store path must not pay for at start-up.
+    .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
   ],
   targets: [
     // The core: state home, locks, atomic files, revisioned config. No CLI dependency.
@@ -95,6 +100,12 @@ let package = Package(
       dependencies: ["TandemState", "TandemCLI", .product(name: "MCP", package: "swift-sdk")]
     ),
     .executableTarget(name: "tandem-mcp", dependencies: ["TandemMCP"]),
+    // The PostgreSQL backend: the same store and lock contract as the file store, on a
+    // database shared by several hosts (advisory locks, revisions checked in one statement).
+    .target(
+      name: "TandemPostgres",
+      dependencies: ["TandemState", .product(name: "PostgresNIO", package: "postgres-nio")]
+    ),
     // Helpers shared by the test targets: temporary homes, running the built tool.
     .target(name: "TandemTestSupport", dependencies: ["TandemState"], path: "Tests/TandemTestSupport"),
     .testTarget(name: "TandemStateTests", dependencies: ["TandemState", "TandemTestSupport"]),
