@@ -141,7 +141,8 @@ let package = Package(
     // Runs the built `tandem` binary as real, concurrent processes.
     // `tandem-postgres` too: `tandem` hands it the command lines of a PostgreSQL store.
     .testTarget(
-      name: "EndToEndTests", dependencies: ["tandem", "tandem-postgres", "TandemCommands", "TandemTestSupport"]),
+      name: "EndToEndTests",
+      dependencies: ["tandem", "tandem-postgres", "TandemCommands", "TandemTestSupport"]),
     // The MCP server: its translation of the manifest and envelopes, and real clients (the
     // SDK's) talking to spawned `tandem-mcp` processes.
     .testTarget(

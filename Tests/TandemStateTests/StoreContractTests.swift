@@ -141,7 +141,8 @@ struct StoreContractTests {
     #expect(stale.code == .concurrentModification && stale.conflictReason == .revisionMismatch, "\(name)")
     #expect(try store.previewRepair().movedTo == nil, "\(name)")
 
-    let held = try store.acquireLock(timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "hold"))
+    let held = try store.acquireLock(
+      timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "hold"))
     #expect(try store.lockStatus().isHeld, "\(name)")
     #expect(!held.path.isEmpty, "\(name)")
     // Another writer (another handle: outside the holder's scope it waits like another process).

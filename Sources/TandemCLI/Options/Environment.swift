@@ -46,7 +46,9 @@ struct EnvironmentLookup: Sendable {
     allVariables = { variables }
   }
 
-  init(value: @escaping @Sendable (String) -> String?, allVariables: @escaping @Sendable () -> [String: String]) {
+  init(
+    value: @escaping @Sendable (String) -> String?, allVariables: @escaping @Sendable () -> [String: String]
+  ) {
     self.value = value
     self.allVariables = allVariables
   }

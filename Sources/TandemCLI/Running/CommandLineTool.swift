@@ -230,7 +230,8 @@ public enum CommandLineTool {
     {
       return .handOff(
         HandOff(
-          executable: executable, url: GlobalOptions.store(raw, environment: environment, tool: tool, names: names),
+          executable: executable,
+          url: GlobalOptions.store(raw, environment: environment, tool: tool, names: names),
           given: GlobalOptions.given(.store, raw, environment, tool, names), format: format))
     }
     func context(_ options: GlobalOptions, _ path: String) -> CommandContext {

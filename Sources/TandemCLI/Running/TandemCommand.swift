@@ -174,7 +174,8 @@ public final class CommandContext {
       return provider
     }
     throw StoreURL.unserved(
-      url, given: GlobalOptions.given(.store, explicitGlobals, environment, tool, optionNames), stores: stores,
+      url, given: GlobalOptions.given(.store, explicitGlobals, environment, tool, optionNames),
+      stores: stores,
       tool: tool, names: optionNames)
   }
 

@@ -51,13 +51,15 @@ enum StoreHandOff {
   }
 
   private static func missing(
-    _ message: String, executable: StoreExecutable, path: String?, scheme: String, given: GlobalOptions.Given?,
+    _ message: String, executable: StoreExecutable, path: String?, scheme: String,
+    given: GlobalOptions.Given?,
     tool: ToolIdentity, names: GlobalOptionNames
   ) -> CommandFailure {
     var failure = CommandFailure(
       StateError(.setupRequired, message + "; nothing was done"))
     let unset =
-      given.map { $0.fromFlag ? "leave \($0.place) out" : "unset \($0.variable)" } ?? "leave \(names.flag(.store)) out"
+      given.map { $0.fromFlag ? "leave \($0.place) out" : "unset \($0.variable)" }
+      ?? "leave \(names.flag(.store)) out"
     failure.fixRequired =
       "install \(executable.fileName) beside \(tool.name) (\(executable.installation)), or \(unset) "
       + "to use the home's files"

@@ -29,7 +29,9 @@ enum StoreURL {
   /// Every scheme `stores` serve, in order, each once.
   static func schemes(of stores: [any StoreProvider]) -> [String] {
     var result: [String] = []
-    for store in stores { for scheme in store.schemes where !result.contains(scheme) { result.append(scheme) } }
+    for store in stores {
+      for scheme in store.schemes where !result.contains(scheme) { result.append(scheme) }
+    }
     return result
   }
 
