@@ -63,12 +63,14 @@ public struct PostgresStoreURL: Sendable, Equatable {
   /// Throws ``StateError/Code/invalidArgument`` for anything malformed, naming what to fix.
   public init(_ text: String, environment: [String: String]) throws(StateError) {
     var rest = Substring(text)
-    guard let schemeEnd = rest.range(of: "://"),
-      ["postgresql", "postgres"].contains(rest[..<schemeEnd.lowerBound].lowercased())
-    else {
+    var scheme = ""
+    if let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {
+      scheme = rest[..<colon].lowercased()
+      rest = rest[rest.index(colon, offsetBy: 3)...]
+    }
+    guard scheme == "postgresql" || scheme == "postgres" else {
       throw Self.invalid(text, "it must start with postgresql://")
     }
-    rest = rest[schemeEnd.upperBound...]
     var query = Substring("")
     if let mark = rest.firstIndex(of: "?") {
       query = rest[rest.index(after: mark)...]

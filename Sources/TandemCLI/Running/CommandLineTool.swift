@@ -51,8 +51,12 @@ public enum CommandLineTool {
   /// - Parameter stores: the stores a `--store URL` may name besides the home's files, by
   ///   the URL's scheme (``StoreProvider``; ``CommandContext/backend()``). A
   ///   ``StoreExecutable`` among them is handed the whole command line when its scheme is
-  ///   given, before anything else is done.
-  public static func main<Root: TandemTool>(_ root: Root.Type, stores: [any StoreProvider] = []) -> Never {
+  ///   given, before anything else is done. The list is made only when a store URL is
+  ///   given: a start without one does not pay for it (the runtime makes the type of a list
+  ///   of providers on its first use, which costs as much as a small command's own work).
+  public static func main<Root: TandemTool>(
+    _ root: Root.Type, stores: @autoclosure @escaping @Sendable () -> [any StoreProvider] = []
+  ) -> Never {
     let invocation = Invocation(version: Root.configuration.version)
     // A SIGINT, SIGTERM or SIGHUP during a lock wait then ends in an envelope (INTERRUPTED,
     // exit 128 + signal) rather than a silent death. Installs nothing until a wait blocks.
@@ -104,7 +108,8 @@ public enum CommandLineTool {
   ///   ``CommandOutput/value(_:data:)`` result is printed escaped rather than exactly.
   package static func invoke<Root: TandemTool>(
     _ root: Root.Type, arguments: [String], environment: [String: String],
-    invocation: Invocation? = nil, standardOutputIsTerminal: Bool = false, stores: [any StoreProvider] = []
+    invocation: Invocation? = nil, standardOutputIsTerminal: Bool = false,
+    stores: @autoclosure @escaping @Sendable () -> [any StoreProvider] = []
   ) async -> Response {
     switch prepare(
       root, arguments: arguments, environment: EnvironmentLookup(environment),
@@ -122,7 +127,8 @@ public enum CommandLineTool {
   /// run, and the response says to call the asynchronous form.
   package static func invoke<Root: TandemTool>(
     _ root: Root.Type, arguments: [String], environment: [String: String],
-    invocation: Invocation? = nil, standardOutputIsTerminal: Bool = false, stores: [any StoreProvider] = []
+    invocation: Invocation? = nil, standardOutputIsTerminal: Bool = false,
+    stores: @autoclosure @escaping @Sendable () -> [any StoreProvider] = []
   ) -> Response {
     let invocation = invocation ?? Invocation(version: Root.configuration.version)
     switch prepare(
@@ -180,7 +186,8 @@ public enum CommandLineTool {
   ///   refuses).
   static func prepare<Root: TandemTool>(
     _ root: Root.Type, arguments: [String], environment: EnvironmentLookup, invocation: Invocation,
-    standardOutputIsTerminal: Bool, stores: [any StoreProvider] = [], handsOff: Bool = false
+    standardOutputIsTerminal: Bool, stores: @escaping @Sendable () -> [any StoreProvider] = { [] },
+    handsOff: Bool = false
   ) -> Step {
     let tool = Root.identity
     let names = Root.globalOptionNames

@@ -95,17 +95,25 @@ public final class CommandContext {
   /// Whether standard output is a terminal: text for a person (a list under a header,
   /// ``TextTable``) rather than for a pipe or a file. Always `false` in JSON mode.
   public let standardOutputIsTerminal: Bool
-  /// The stores the tool's entry point was given (``StoreProvider``).
-  let stores: [any StoreProvider]
+  /// The stores the tool's entry point was given (``StoreProvider``), made when asked for.
+  let stores: @Sendable () -> [any StoreProvider]
   /// Where the invocation reads its environment.
   let environment: EnvironmentLookup
-  /// The backend, once ``backend()`` has made it: one per invocation.
-  private var madeBackend: (any StateBackend)?
+  /// The backend a provider made, once ``backend()`` has asked for it: one per invocation.
+  /// (In a box: an optional existential would make the runtime build its type at every
+  /// start, for the home's files too.)
+  private var madeBackend: MadeBackend?
+
+  /// A backend made by a provider.
+  private final class MadeBackend {
+    let backend: any StateBackend
+    init(_ backend: any StateBackend) { self.backend = backend }
+  }
 
   init(
     options: GlobalOptions, tool: ToolIdentity, optionNames: GlobalOptionNames, commandPath: String,
     explicitGlobals: GlobalOptions.Raw, advice: @escaping (Remedy, CommandContext) -> RemedyAdvice?,
-    standardOutputIsTerminal: Bool = false, stores: [any StoreProvider] = [],
+    standardOutputIsTerminal: Bool = false, stores: @escaping @Sendable () -> [any StoreProvider] = { [] },
     environment: EnvironmentLookup = .process
   ) {
     self.standardOutputIsTerminal = standardOutputIsTerminal
@@ -130,17 +138,13 @@ public final class CommandContext {
   /// schemes this build serves, and the provider's own errors (an invalid URL, a server that
   /// cannot be reached) as the ``ErrorCatalog`` reports them.
   public func backend() throws(CommandFailure) -> any StateBackend {
-    if let madeBackend { return madeBackend }
-    guard let url = options.store else {
-      let files = FileBackend(home: options.home)
-      madeBackend = files
-      return files
-    }
+    guard let url = options.store else { return FileBackend(home: options.home) }
+    if let madeBackend { return madeBackend.backend }
     let provider = try storeProvider(for: url)
     do {
       let made = try provider.backend(
         url: url, home: options.home, tool: tool, environment: environment.allVariables())
-      madeBackend = made
+      madeBackend = MadeBackend(made)
       return made
     } catch {
       throw failure(error)
@@ -170,6 +174,7 @@ public final class CommandContext {
 
   /// The provider of `url`'s scheme, or the failure that names the schemes served.
   private func storeProvider(for url: String) throws(CommandFailure) -> any StoreProvider {
+    let stores = stores()
     if let scheme = StoreURL.scheme(of: url), let provider = StoreURL.provider(for: scheme, among: stores) {
       return provider
     }

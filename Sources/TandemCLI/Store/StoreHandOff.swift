@@ -12,12 +12,11 @@ enum StoreHandOff {
   /// The executable that serves the store URL given in `raw` or the environment, if any of
   /// `stores` is one: read from the flag already taken out and one environment variable.
   static func executable(
-    among stores: [any StoreProvider], raw: GlobalOptions.Raw, environment: EnvironmentLookup,
+    among stores: () -> [any StoreProvider], raw: GlobalOptions.Raw, environment: EnvironmentLookup,
     tool: ToolIdentity, names: GlobalOptionNames
   ) -> StoreExecutable? {
-    guard !stores.isEmpty,
-      let url = GlobalOptions.store(raw, environment: environment, tool: tool, names: names),
-      let scheme = StoreURL.scheme(of: url), let provider = StoreURL.provider(for: scheme, among: stores)
+    guard let url = GlobalOptions.store(raw, environment: environment, tool: tool, names: names),
+      let scheme = StoreURL.scheme(of: url), let provider = StoreURL.provider(for: scheme, among: stores())
     else { return nil }
     return provider as? StoreExecutable
   }

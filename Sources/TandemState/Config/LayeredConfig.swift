@@ -11,21 +11,34 @@ public enum ConfigScope: String, Sendable, CaseIterable {
 /// Without an instance id there is only the shared document. The documents are any
 /// backend's (``StateBackend``): the home's files, or a store shared by several hosts.
 public struct LayeredConfig: Sendable {
+  /// The documents, nearest first: the instance's (when an instance id is set), then the
+  /// shared one. (One array rather than an optional instance store: an optional existential
+  /// would make the runtime build its type at every start; the array's type is the one
+  /// ``layers(_:)`` needs anyway.)
+  private let stores: [(ConfigScope, any RevisionedDocumentStore)]
+
   /// The shared document's store.
-  public let shared: any RevisionedDocumentStore
+  public var shared: any RevisionedDocumentStore { stores[stores.count - 1].1 }
   /// The instance document's store, when an instance id is set.
-  public let instance: (any RevisionedDocumentStore)?
+  public var instance: (any RevisionedDocumentStore)? { stores.count > 1 ? stores[0].1 : nil }
 
   /// The layered view of `namespace` under `home`, in the home's files.
   public init(home: StateHome, namespace: Namespace) {
-    shared = ConfigStore(home: home, namespace: .shared)
-    instance = namespace.instanceID.map { ConfigStore(home: home, namespace: .instance($0)) }
+    let shared = ConfigStore(home: home, namespace: .shared)
+    if let id = namespace.instanceID {
+      stores = [(.instance, ConfigStore(home: home, namespace: .instance(id))), (.shared, shared)]
+    } else {
+      stores = [(.shared, shared)]
+    }
   }
 
   /// The layered view of `namespace` in `backend`'s configuration documents.
   public init(backend: any StateBackend, namespace: Namespace) {
-    shared = backend.store(.shared)
-    instance = namespace.instanceID.map { backend.store(.instance($0)) }
+    if let id = namespace.instanceID {
+      stores = [(.instance, backend.store(.instance(id))), (.shared, backend.store(.shared))]
+    } else {
+      stores = [(.shared, backend.store(.shared))]
+    }
   }
 
   /// A value found in one of the layers.
@@ -75,10 +88,8 @@ public struct LayeredConfig: Sendable {
 
   /// The documents to read for `scope` (nil: all layers), nearest first.
   public func layers(_ scope: ConfigScope?) -> [(ConfigScope, any RevisionedDocumentStore)] {
-    var result: [(ConfigScope, any RevisionedDocumentStore)] = []
-    if let instance, scope != .shared { result.append((.instance, instance)) }
-    if scope != .instance { result.append((.shared, shared)) }
-    return result
+    guard let scope else { return stores }
+    return stores.filter { $0.0 == scope }
   }
 
   /// Reads the layers of `scope` once each, nearest first.
