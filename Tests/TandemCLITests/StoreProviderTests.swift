@@ -139,7 +139,7 @@ struct StoreProviderTests {
   func unservedScheme() throws {
     let flagged = invoke(["put", "x", "--store", "mysql://admin:hunter2@db/app"])
     #expect(flagged.exitStatus.rawValue == 2)
-    let error = try error(flagged)
+    let error = try self.error(flagged)
     #expect(error["code"] as? String == "INVALID_ARGUMENT")
     #expect(error["served_schemes"] as? [String] == ["alt", "down"])
     #expect(error["scheme"] as? String == "mysql")
@@ -150,7 +150,7 @@ struct StoreProviderTests {
 
     let fromVariable = invoke(["get"], environment: ["STORED_STORE": "no scheme here"])
     #expect(fromVariable.exitStatus.rawValue == 2)
-    let variableError = try error(fromVariable)
+    let variableError = try self.error(fromVariable)
     #expect((variableError["message"] as? String)?.contains("the environment variable STORED_STORE") == true)
     #expect((variableError["fix_required"] as? String)?.contains("unset it") == true)
     #expect(!fromVariable.standardOutput.contains("no scheme here"))
@@ -159,14 +159,14 @@ struct StoreProviderTests {
     // A build without providers serves only the files.
     let none = invoke(["get", "--store", "alt:" + elsewhere], stores: [])
     #expect(none.exitStatus.rawValue == 2)
-    #expect(try error(none)["served_schemes"] as? [String] == [])
+    #expect(try self.error(none)["served_schemes"] as? [String] == [])
   }
 
   @Test("a provider's own error is reported through the catalog: unreachable is 12 UNAVAILABLE")
   func providerFailure() throws {
     let response = invoke(["get", "--store", "down://server/db"])
     #expect(response.exitStatus.rawValue == 12)
-    let error = try error(response)
+    let error = try self.error(response)
     #expect(error["code"] as? String == "UNAVAILABLE")
     #expect(error["retryable"] as? Bool == true && error["retry_after_ms"] as? Int == 500)
   }
@@ -176,7 +176,7 @@ struct StoreProviderTests {
     #expect(invoke(["local"]).exitStatus == .success)
     let refused = invoke(["local", "--store", "alt:" + elsewhere])
     #expect(refused.exitStatus.rawValue == 2)
-    let error = try error(refused)
+    let error = try self.error(refused)
     let message = try #require(error["message"] as? String)
     #expect(message.contains("stored local keeps its state in the home's files only"), "\(message)")
     #expect(message.contains("only put and get use a store"))
@@ -192,7 +192,7 @@ struct StoreProviderTests {
     let executable = StoreExecutable(schemes: ["far"], fileName: "stored-far", installation: "make install")
     let response = invoke(["get", "--store", "far://x"], stores: [executable])
     #expect(response.exitStatus.rawValue == 4)
-    let error = try error(response)
+    let error = try self.error(response)
     #expect(error["code"] as? String == "SETUP_REQUIRED")
     #expect((error["message"] as? String)?.contains("stored-far") == true)
   }
