@@ -122,7 +122,9 @@ struct StoreOptionTests {
   func missingExecutable() throws {
     let alone = TemporaryDirectory("tandem-alone")
     let copy = alone.appending("tandem")
-    try FileManager.default.copyItem(atPath: TandemBinary.path, toPath: copy)
+    // Copied by cp(1): a copy written here could be inherited, open for writing, by a process
+    // another test starts meanwhile, and running it would then fail with ETXTBSY.
+    #expect(try TandemBinary.startProgram("/bin/cp", [TandemBinary.path, copy]).wait().status == 0)
     let home = Home()
     for environment in [["TANDEM_STORE": Self.misspeltURL], [:]] {
       let arguments = home.args(
@@ -142,7 +144,8 @@ struct StoreOptionTests {
     #expect(try TandemBinary.startProgram(copy, home.args(["config", "set", "k=1"])).wait().status == 0)
 
     // Present but not executable: the same code, with the reason.
-    FileManager.default.createFile(atPath: alone.appending("tandem-postgres"), contents: Data("x".utf8))
+    #expect(
+      FileManager.default.createFile(atPath: alone.appending("tandem-postgres"), contents: Data("x".utf8)))
     let denied = try TandemBinary.startProgram(
       copy, home.args(["--store", Self.misspeltURL, "config", "get", "k"])
     ).wait()
@@ -178,7 +181,8 @@ struct StoreOptionTests {
   func fileStoreOnly(_ command: [String]) throws {
     let home = Home()
     let url = "postgresql://agent@127.0.0.1:1/state"
-    let result = try TandemBinary.run(home.args(["--store", url] + command), input: "refresh-token\n")
+    // Standard input is empty: a login refused for its store reads none.
+    let result = try TandemBinary.run(home.args(["--store", url] + command))
     #expect(result.status == 2, "\(result.standardOutput)")
     #expect(result.errorCode == "INVALID_ARGUMENT")
     let message = try #require(result.error?["message"] as? String)
