@@ -162,7 +162,7 @@ extension StateError {
   /// Not retryable: the identical call, with the same expected revision, can never succeed
   /// now. So it carries no retry advice; ``fixRequired`` says to re-read, and a tool sets
   /// ``fixCommand`` to its own read command.
-  static func revisionMismatch(path: String, namespace: Namespace, expected: UInt64, current: UInt64)
+  package static func revisionMismatch(path: String, namespace: Namespace, expected: UInt64, current: UInt64)
     -> StateError
   {
     // An expected revision ahead of the document is a wrong number, not a lost race.
