@@ -44,6 +44,9 @@ let package = Package(
     // TandemPostgres library link it: it brings SwiftNIO, swift-crypto, BoringSSL and
     // Foundation, which the file-store path must not pay for at start-up.
     .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+    // The database client's logger, given a handler that drops everything: nothing of the
+    // client's (queries, parameters) reaches a terminal or a log.
+    .package(url: "https://github.com/apple/swift-log", from: "1.5.3"),
   ],
   targets: [
     // The core: state home, locks, atomic files, revisioned config. No CLI dependency.
@@ -122,7 +125,11 @@ let package = Package(
     // database shared by several hosts (advisory locks, revisions checked in one statement).
     .target(
       name: "TandemPostgres",
-      dependencies: ["TandemState", .product(name: "PostgresNIO", package: "postgres-nio")]
+      dependencies: [
+        "TandemState",
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
     ),
     // Helpers shared by the test targets: temporary homes, running the built tool.
     .target(name: "TandemTestSupport", dependencies: ["TandemState"], path: "Tests/TandemTestSupport"),
@@ -153,6 +160,10 @@ let package = Package(
         .product(name: "SystemPackage", package: "swift-system"),
       ]
     ),
+    // The PostgreSQL store: the shared contract checks, its own guarantees and its faults,
+    // against a real server (scripts/postgres starts one; scripts/test does it for the tests).
+    .testTarget(
+      name: "TandemPostgresTests", dependencies: ["TandemPostgres", "TandemState", "TandemTestSupport"]),
     // Runs the built example tool `notes` (and `tandem` beside it) as real, concurrent processes.
     .testTarget(
       name: "ExampleToolTests", dependencies: ["notes", "tandem", "TandemState", "TandemTestSupport"]),

@@ -12,7 +12,8 @@ public import TandemState
 ///
 /// Parameters: `sslmode` (`disable`, `prefer`, `require`, `verify-ca`, `verify-full`),
 /// `sslrootcert`, `connect_timeout` (seconds), `statement_timeout` (milliseconds),
-/// `keepalives_idle` (seconds), `host` (a Unix-socket directory, as in libpq). Any other
+/// `keepalives_idle` (seconds), `schema` (where the tables are), `host` (a Unix-socket
+/// directory, as in libpq). Any other
 /// parameter is refused, so that a misspelt `sslmode` cannot silently turn TLS off.
 public struct PostgresStoreURL: Sendable, Equatable {
   /// How TLS is used, as libpq's `sslmode`.
@@ -50,12 +51,18 @@ public struct PostgresStoreURL: Sendable, Equatable {
   /// After how many idle seconds TCP keepalive probes start, which bounds how long the
   /// server keeps a dead client's session (and its locks).
   public var keepaliveIdleSeconds: Int
+  /// The database schema that holds the store's tables (`nil`: the server's search path,
+  /// usually `public`). Several stores can share one database under different schemas.
+  public var schema: String?
 
   /// The URL as it is safe to print: no password (there never is one) and no parameters
   /// but the TLS mode.
-  public var redacted: String {
+  public var redacted: String { location + "?sslmode=" + tlsMode.rawValue }
+
+  /// The server and database, as a URL without parameters: what paths in messages start with.
+  public var location: String {
     let place = socketDirectory.map { "[\($0)]" } ?? (host.contains(":") ? "[\(host)]" : host)
-    return "postgresql://\(user)@\(place):\(port)/\(database)?sslmode=\(tlsMode.rawValue)"
+    return "postgresql://\(user)@\(place):\(port)/\(database)"
   }
 
   /// Reads `text`, filling what it leaves out from `environment` (libpq's variables).
@@ -96,10 +103,14 @@ public struct PostgresStoreURL: Sendable, Equatable {
     var hostText: String?
     var portText: Substring?
     if rest.hasPrefix("[") {
-      guard let close = rest.firstIndex(of: "]") else { throw Self.invalid(text, "an IPv6 address lacks its ]") }
+      guard let close = rest.firstIndex(of: "]") else {
+        throw Self.invalid(text, "an IPv6 address lacks its ]")
+      }
       hostText = String(rest[rest.index(after: rest.startIndex)..<close])
       let after = rest[rest.index(after: close)...]
-      if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty {
+      if after.hasPrefix(":") {
+        portText = after.dropFirst()
+      } else if !after.isEmpty {
         throw Self.invalid(text, "unexpected text after the IPv6 address")
       }
     } else if let colon = rest.firstIndex(of: ":") {
@@ -123,7 +134,8 @@ public struct PostgresStoreURL: Sendable, Equatable {
       port = value
     } else if let value = environment["PGPORT"] {
       guard let number = Int(value), (1...65535).contains(number) else {
-        var error = StateError(.invalidArgument, "PGPORT is \"\(value)\"; it must be a number from 1 to 65535")
+        var error = StateError(
+          .invalidArgument, "PGPORT is \"\(value)\"; it must be a number from 1 to 65535")
         error.fixRequired = "fix or unset PGPORT"
         throw error
       }
@@ -137,6 +149,7 @@ public struct PostgresStoreURL: Sendable, Equatable {
     connectTimeoutSeconds = 10
     statementTimeoutMilliseconds = 0
     keepaliveIdleSeconds = 10
+    schema = nil
 
     for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
       guard let equals = pair.firstIndex(of: "=") else {
@@ -184,6 +197,16 @@ public struct PostgresStoreURL: Sendable, Equatable {
       statementTimeoutMilliseconds = try Self.number(value, name, in: text, range: 0...86_400_000)
     case "keepalives_idle":
       keepaliveIdleSeconds = try Self.number(value, name, in: text, range: 1...7200)
+    case "schema":
+      guard !value.isEmpty, value.utf8.count <= 63,
+        value.utf8.allSatisfy({
+          $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x61...0x7a).contains($0)
+        }),
+        !(0x30...0x39).contains(value.utf8.first!)
+      else {
+        throw Self.invalid(text, "schema must be lower-case letters, digits and _, not starting with a digit")
+      }
+      schema = value
     case "password":
       throw Self.invalid(
         text,
@@ -193,7 +216,7 @@ public struct PostgresStoreURL: Sendable, Equatable {
       throw Self.invalid(
         text,
         "unknown parameter \"\(name)\"; known: sslmode, sslrootcert, connect_timeout, "
-          + "statement_timeout, keepalives_idle, host, port, user, dbname")
+          + "statement_timeout, keepalives_idle, schema, host, port, user, dbname")
     }
   }
 

@@ -21,110 +21,28 @@ struct StoreContractTests {
   @Test("a document never written reads as empty at revision 0; each update is the next revision")
   func revisions() throws {
     for (name, backend) in Self.backends() {
-      try checkRevisions(backend, name)
+      try StoreContract.checkRevisions(backend, name)
     }
-  }
-
-  private func checkRevisions<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
-    let store = backend.store(.shared)
-    #expect(try store.read().revision == 0, "\(name)")
-    #expect(try store.read().count == 0, "\(name)")
-    let first = try store.update(timeout: .seconds(5), ifRevision: nil, intent: nil) { document -> Int in
-      document.set([(key: "a", value: "1")])
-      return 7
-    }
-    #expect(first.result == 7 && first.document.revision == 1 && first.previousRevision == 0, "\(name)")
-    let second = try store.update(timeout: .seconds(5), ifRevision: 1, intent: nil) {
-      $0.set([(key: "b", value: "2")])
-    }
-    #expect(second.document.revision == 2, "\(name)")
-    #expect(try store.read()["a"] == "1" && store.read()["b"] == "2", "\(name)")
   }
 
   @Test("the keys an update sets are recorded as written by its intent's instance, the others keep theirs")
   func provenance() throws {
-    for (name, backend) in Self.backends() { try checkProvenance(backend, name) }
-  }
-
-  private func checkProvenance<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
-    let store = backend.store(.shared)
-    let agent = LockIntent(instanceID: "agent-1", command: "test")
-    try store.update(timeout: .seconds(5), ifRevision: nil, intent: agent) {
-      $0.set([(key: "a", value: "1")])
-    }
-    try store.update(timeout: .seconds(5), ifRevision: nil, intent: nil) { $0.set([(key: "b", value: "2")]) }
-    let document = try store.read()
-    #expect(document.entry("a")?.provenance?.instanceID == "agent-1", "\(name)")
-    let anonymous = try #require(document.entry("b")?.provenance, "\(name)")
-    #expect(anonymous.instanceID == nil, "\(name)")
-    #expect(
-      try #require(document.entry("a")?.provenance).writtenAtMilliseconds <= anonymous.writtenAtMilliseconds,
-      "\(name)")
+    for (name, backend) in Self.backends() { try StoreContract.checkProvenance(backend, name) }
   }
 
   @Test("a stale expected revision is refused and nothing is written")
   func staleRevision() throws {
-    for (name, backend) in Self.backends() { try checkStale(backend, name) }
-  }
-
-  private func checkStale<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
-    let store = backend.store(.instance(try InstanceID("agent-1")))
-    try store.update(timeout: .seconds(5), ifRevision: nil, intent: nil) { $0.set([(key: "k", value: "v1")]) }
-    let error = try #require(throws: StateError.self) {
-      try store.update(timeout: .seconds(5), ifRevision: 0, intent: nil) {
-        $0.set([(key: "k", value: "late")])
-      }
-    }
-    #expect(error.code == .concurrentModification && error.conflictReason == .revisionMismatch, "\(name)")
-    #expect(try store.read()["k"] == "v1" && store.read().revision == 1, "\(name)")
+    for (name, backend) in Self.backends() { try StoreContract.checkStale(backend, name) }
   }
 
   @Test("concurrent writers lose no update")
   func noLostUpdates() async throws {
-    for (name, backend) in Self.backends() { try await checkNoLostUpdates(backend, name) }
-  }
-
-  private func checkNoLostUpdates<Backend: StateBackend>(_ backend: Backend, _ name: String) async throws {
-    let store = backend.store(.shared)
-    let writers = 8
-    let rounds = 10
-    try await withThrowingTaskGroup(of: Void.self) { group in
-      for _ in 0..<writers {
-        group.addTask {
-          for _ in 0..<rounds {
-            try store.update(timeout: .seconds(30), ifRevision: nil, intent: nil) { document in
-              let count = Int(document["n"] ?? "0")! + 1
-              document.set([(key: "n", value: String(count))])
-            }
-          }
-        }
-      }
-      try await group.waitForAll()
-    }
-    #expect(try store.read()["n"] == String(writers * rounds), "\(name)")
-    #expect(try store.read().revision == UInt64(writers * rounds), "\(name)")
+    for (name, backend) in Self.backends() { try await StoreContract.checkNoLostUpdates(backend, name) }
   }
 
   @Test("a writer that cannot get in within its timeout is refused with lock_timeout")
   func lockTimeout() throws {
-    for (name, backend) in Self.backends() { try checkLockTimeout(backend, name) }
-  }
-
-  private func checkLockTimeout<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
-    let lock = try backend.lock(named: "deploy")
-    let held = try lock.acquire(timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "deploy"))
-    #expect(try lock.status().isHeld, "\(name)")
-    // Another holder (another thread: the file backend's locks are per open file, so a
-    // second acquisition outside the holder's scope waits like another process).
-    let error = try #require(throws: StateError.self) {
-      _ = try lock.acquire(
-        timeout: LockTimeout(milliseconds: 0), intent: LockIntent(instanceID: nil, command: "x"))
-    }
-    #expect(error.code == .concurrentModification && error.conflictReason == .lockTimeout, "\(name)")
-    held.release()
-    let again = try lock.acquire(timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "deploy"))
-    again.release()
-    #expect(try !lock.status().isHeld, "\(name)")
+    for (name, backend) in Self.backends() { try StoreContract.checkLockTimeout(backend, name) }
   }
 
   @Test("the document's held lock keeps writers out until released; a dry run sees the next revision")
@@ -163,36 +81,9 @@ struct StoreContractTests {
 
   @Test("a cancelled wait for a named lock ends at once with CANCELLED")
   func cancelledWait() async throws {
-    for (name, backend) in Self.backends() { try await checkCancelled(backend, name) }
+    for (name, backend) in Self.backends() { try await StoreContract.checkCancelled(backend, name) }
   }
 
-  /// Waiting tasks run on a thread of their own: under the parallel test suite the
-  /// cooperative pool can be starved for seconds, which would time the pool, not the wait.
-  static let executor = ThreadExecutor()
-
-  private func checkCancelled<Backend: StateBackend>(_ backend: Backend, _ name: String) async throws {
-    let lock = try backend.lock(named: "busy")
-    let held = try await lock.acquire(
-      timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "holder"))
-    defer { held.release() }
-    let clock = ContinuousClock()
-    let waiter = Task<(ContinuousClock.Instant, StateError?), Never>(executorPreference: Self.executor) {
-      do {
-        let got = try await lock.acquire(
-          timeout: .seconds(30), intent: LockIntent(instanceID: nil, command: "waiter"))
-        got.release()
-        return (clock.now, nil)
-      } catch {
-        return (clock.now, error as? StateError)
-      }
-    }
-    try await Task.sleep(for: .milliseconds(100))  // waiting by now
-    let cancelledAt = clock.now
-    waiter.cancel()
-    let (endedAt, error) = await waiter.value
-    #expect(endedAt - cancelledAt < .seconds(2), "\(name): the cancelled wait took \(endedAt - cancelledAt)")
-    #expect(error?.code == .cancelled, "\(name): \(String(describing: error))")
-  }
 }
 
 /// A backend kept in memory, for one process: the smallest thing that keeps the contract,

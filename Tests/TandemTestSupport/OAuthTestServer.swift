@@ -12,13 +12,14 @@ public final class OAuthTestServer: @unchecked Sendable {
   /// The client id the server accepts.
   public static let clientID = "tandem-test"
 
-  /// Starts a server and waits (bounded) until it listens.
-  public init() throws {
+  /// Starts a server that accepts the client `clientID`, and waits (bounded) until it listens.
+  public init(clientID: String = OAuthTestServer.clientID) throws {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .appendingPathComponent("Fixtures/oauth_server.py").path
     let portFile = directory.appending("port")
     process = try TandemBinary.startProgram(
-      "/usr/bin/env", ["python3", script, "--port-file", portFile, "--lifetime", "240"])
+      "/usr/bin/env",
+      ["python3", script, "--port-file", portFile, "--client-id", clientID, "--lifetime", "240"])
     var port: String?
     for _ in 0..<500 {
       if let text = try? String(contentsOfFile: portFile, encoding: .utf8), !text.isEmpty {

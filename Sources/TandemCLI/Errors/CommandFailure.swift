@@ -54,16 +54,15 @@ public struct CommandFailure: Error, Sendable, CustomStringConvertible {
       retryAfterMilliseconds = error.retryAfterMilliseconds ?? 0
     }
     if let holder = error.holder {
-      details.append(
-        (
-          "holder",
-          .object([
-            ("pid", .integer(Int64(holder.pid))),
-            ("instance_id", .optional(holder.instanceID)),
-            ("command", .string(holder.command)),
-            ("held_ms", .integer(holder.heldMillisecondsNow)),
-          ])
-        ))
+      var fields: [(String, JSONValue)] = [
+        ("pid", .integer(Int64(holder.pid))),
+        ("instance_id", .optional(holder.instanceID)),
+        ("command", .string(holder.command)),
+        ("held_ms", .integer(holder.heldMillisecondsNow)),
+      ]
+      // A store shared by several hosts says which host the pid is on.
+      if let host = holder.host { fields.append(("host", .string(host))) }
+      details.append(("holder", .object(fields)))
     } else if error.conflictReason == .lockTimeout {
       details.append(("holder", .null))
     }

@@ -80,9 +80,9 @@ public struct ConfigDocument: Sendable, Equatable {
   }
 
   /// The kind of document in its format tag: `NAME.config/1` (``ToolIdentity/documentFormat(_:version:)``).
-  static let formatKind = "config"
+  package static let formatKind = "config"
   /// The version of the format in its format tag.
-  static let formatVersion = 1
+  package static let formatVersion = 1
 
   /// Up to this many keys, a batch of changes is applied key by key; past it, in one merge.
   static let batchLimit = 16
@@ -271,7 +271,7 @@ public struct ConfigDocument: Sendable, Equatable {
   }
 
   /// Parses a document, describing exactly what is wrong when it is not one.
-  static func decode(_ bytes: [UInt8], format: String) throws(DecodingFailure) -> ConfigDocument {
+  package static func decode(_ bytes: [UInt8], format: String) throws(DecodingFailure) -> ConfigDocument {
     guard !bytes.isEmpty else { throw DecodingFailure("the file is empty") }
     let json: JSONValue
     var values: JSONParser.LiftedStrings
@@ -367,7 +367,7 @@ public struct ConfigDocument: Sendable, Equatable {
   /// The document as indented JSON with keys in sorted order, ending in a newline: the bytes
   /// `JSONWriter.pretty` gives for it (a test holds them equal), written straight from the
   /// entries, since wrapping thousands of them in ``JSONValue``s first would double the cost.
-  func encode(format: String) -> [UInt8] {
+  package func encode(format: String) -> [UInt8] {
     // The member "written" only when a key has provenance: a document none of whose keys has
     // any is saved exactly as before provenance existed.
     let stamped = entries.contains { $0.stamp.isRecorded }
@@ -438,8 +438,30 @@ public struct ConfigDocument: Sendable, Equatable {
   }
 
   /// Why bytes are not a document.
-  struct DecodingFailure: Error {
-    var reason: String
-    init(_ reason: String) { self.reason = reason }
+  package struct DecodingFailure: Error {
+    package var reason: String
+    package init(_ reason: String) { self.reason = reason }
+  }
+}
+
+extension ConfigDocument {
+  /// Checks what a transaction changed against the document it started from, as every
+  /// backend does before it commits: the key limit, and the keys and values new or changed.
+  /// Keys already stored are not checked again: a key someone wrote by hand must not make
+  /// every later write fail as if the caller had passed it. Returns the entries that are new
+  /// or changed.
+  package func validateChanges(since current: ConfigDocument, path: String) throws(StateError) -> [Entry] {
+    guard count <= StateLimits.maximumKeys else {
+      throw StateError(
+        .limitExceeded, "the document would hold \(count) keys; the limit is \(StateLimits.maximumKeys)",
+        path: path)
+    }
+    // One pass over both sorted documents, not a lookup per key.
+    let changed = entriesChanged(since: current)
+    for entry in changed {
+      try ConfigKey.validate(entry.key)
+      try ConfigKey.validateValue(entry.value, for: entry.key)
+    }
+    return changed
   }
 }

@@ -130,7 +130,7 @@ public struct ConfigStore: Sendable {
   private static var updateIntent: LockIntent { LockIntent(instanceID: nil, command: "config update") }
 
   /// Refuses an expected revision that no document can have.
-  static func checkExpected(_ expectedRevision: UInt64?) throws(StateError) {
+  package static func checkExpected(_ expectedRevision: UInt64?) throws(StateError) {
     if let expectedRevision, expectedRevision > UInt64(Int64.max) {
       throw StateError(
         .invalidArgument,
@@ -162,7 +162,7 @@ public struct ConfigStore: Sendable {
     let now = SystemClock.wallMilliseconds()
     changed.updatedAtMilliseconds = now
     changed.recordWrites(as: WriteStamp(recording: writer, at: now))
-    let changedEntries = try validate(changed, against: current)
+    let changedEntries = try changed.validateChanges(since: current, path: path)
     let bytes = changed.encode(format: documentFormat)
     guard bytes.count <= StateLimits.maximumDocumentBytes else {
       throw StateError(
@@ -268,28 +268,6 @@ public struct ConfigStore: Sendable {
       corrupt.remedy = .repairDocument(namespace, fileName: fileName)
       throw corrupt
     }
-  }
-
-  /// Checks what the transaction changed. Keys already on disk are not checked again: a
-  /// key someone wrote by hand must not make every later write fail as if the caller had
-  /// passed it.
-  /// Returns the entries that are new or changed.
-  private func validate(_ document: ConfigDocument, against current: ConfigDocument) throws(StateError)
-    -> [ConfigDocument.Entry]
-  {
-    guard document.count <= StateLimits.maximumKeys else {
-      throw StateError(
-        .limitExceeded,
-        "the document would hold \(document.count) keys; the limit is \(StateLimits.maximumKeys)",
-        path: path)
-    }
-    // One pass over both sorted documents, not a lookup per key.
-    let changed = document.entriesChanged(since: current)
-    for entry in changed {
-      try ConfigKey.validate(entry.key)
-      try ConfigKey.validateValue(entry.value, for: entry.key)
-    }
-    return changed
   }
 }
 

@@ -67,6 +67,9 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
     /// Input the command needs (a secret on standard input) is not there: standard input
     /// is empty or a terminal. Nothing was waited for.
     public static let inputMissing = Code("INPUT_MISSING")
+    /// A store shared over the network (a database) ended a statement that ran past its
+    /// time limit; the transaction was rolled back and nothing was written.
+    public static let statementTimeout = Code("STATEMENT_TIMEOUT")
   }
 
   /// Why a ``Code/concurrentModification`` happened.
@@ -162,7 +165,7 @@ extension StateError {
   /// Not retryable: the identical call, with the same expected revision, can never succeed
   /// now. So it carries no retry advice; ``fixRequired`` says to re-read, and a tool sets
   /// ``fixCommand`` to its own read command.
-  static func revisionMismatch(path: String, namespace: Namespace, expected: UInt64, current: UInt64)
+  package static func revisionMismatch(path: String, namespace: Namespace, expected: UInt64, current: UInt64)
     -> StateError
   {
     // An expected revision ahead of the document is a wrong number, not a lost race.

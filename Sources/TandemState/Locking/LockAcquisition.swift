@@ -241,11 +241,32 @@ enum LockAcquisition {
   static func timeoutError(fd: Int32, path: String, timeout: LockTimeout, nested: Bool = false) -> StateError
   {
     let record = fd >= 0 ? LockRecord.read(from: fd, expectingHolder: true) : nil
-    let holder = record?.holder
+    return StateError.lockTimeout(
+      path: path, holder: record?.holder, timeout: timeout,
+      meanHoldMicroseconds: record?.meanHoldMicroseconds,
+      nested: nested)
+  }
+
+  /// "1.3 s" or "40 ms".
+  static func formatSeconds(_ milliseconds: Int64) -> String {
+    if milliseconds < 1000 { return "\(milliseconds) ms" }
+    let tenths = (milliseconds + 50) / 100
+    return "\(tenths / 10).\(tenths % 10) s"
+  }
+}
+
+extension StateError {
+  /// The conflict error for a lock that stayed busy past `timeout`: who holds it (when
+  /// known), and when to retry, estimated from how long it has been held and how long holds
+  /// of it usually take. Every backend reports a lock timeout with this.
+  package static func lockTimeout(
+    path: String, holder: LockHolder?, timeout: LockTimeout, meanHoldMicroseconds: Int64?,
+    nested: Bool = false
+  ) -> StateError {
     let now = SystemClock.wallMilliseconds()
     let held = holder?.heldMilliseconds(now: now)
     let retry = RetryAdvice.afterLockTimeout(
-      heldMilliseconds: held, meanHoldMicroseconds: record?.meanHoldMicroseconds)
+      heldMilliseconds: held, meanHoldMicroseconds: meanHoldMicroseconds)
 
     var message = "\(path) is locked"
     if nested {
@@ -254,7 +275,9 @@ enum LockAcquisition {
       // What the holder recorded is another process's text: quoted and marked as data.
       let command = "command " + QuotedData.quote(holder.command)
       let who = holder.instanceID.map { "instance \(QuotedData.quote($0)), " + command } ?? command
-      message += " by pid \(holder.pid) (\(who); quoted data) for \(formatSeconds(held ?? 0))"
+      let host = holder.host.map { " on host " + QuotedData.quote($0) } ?? ""
+      message +=
+        " by pid \(holder.pid)\(host) (\(who); quoted data) for \(LockAcquisition.formatSeconds(held ?? 0))"
     } else {
       message += " by another process"
     }
@@ -266,12 +289,5 @@ enum LockAcquisition {
     error.suggestion = "run the same command again after retry_after_ms, or wait longer for the lock"
     error.remedy = .raiseLockTimeout
     return error
-  }
-
-  /// "1.3 s" or "40 ms".
-  static func formatSeconds(_ milliseconds: Int64) -> String {
-    if milliseconds < 1000 { return "\(milliseconds) ms" }
-    let tenths = (milliseconds + 50) / 100
-    return "\(tenths / 10).\(tenths % 10) s"
   }
 }

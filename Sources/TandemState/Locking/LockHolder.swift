@@ -8,13 +8,19 @@ public struct LockHolder: Sendable, Equatable {
   public var command: String
   /// When the lock was taken, in milliseconds since the Unix epoch.
   public var acquiredAtMilliseconds: Int64
+  /// The holder's host, for backends shared by several hosts (`nil` on one machine, where
+  /// every holder is local). ``pid`` is a process id on that host.
+  public var host: String?
 
   /// Creates a holder record.
-  public init(pid: Int32, instanceID: String?, command: String, acquiredAtMilliseconds: Int64) {
+  public init(
+    pid: Int32, instanceID: String?, command: String, acquiredAtMilliseconds: Int64, host: String? = nil
+  ) {
     self.pid = pid
     self.instanceID = instanceID
     self.command = command
     self.acquiredAtMilliseconds = acquiredAtMilliseconds
+    self.host = host
   }
 
   /// How long the lock has been held as of `now` (wall clock, milliseconds since the epoch).

@@ -1,0 +1,121 @@
+import Foundation
+public import TandemState
+import Testing
+
+/// The contract of ``RevisionedDocumentStore`` and ``NamedStateLock`` as checks any backend
+/// can be run through: the file and memory backends (TandemStateTests) and PostgreSQL
+/// (TandemPostgresTests) run these same functions, so that a guarantee checked for one store
+/// is checked for every store. `name` labels the failures.
+public enum StoreContract {
+  public static func checkRevisions<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
+    let store = backend.store(.shared)
+    #expect(try store.read().revision == 0, "\(name)")
+    #expect(try store.read().count == 0, "\(name)")
+    let first = try store.update(timeout: .seconds(5), ifRevision: nil, intent: nil) { document -> Int in
+      document.set([(key: "a", value: "1")])
+      return 7
+    }
+    #expect(first.result == 7 && first.document.revision == 1 && first.previousRevision == 0, "\(name)")
+    let second = try store.update(timeout: .seconds(5), ifRevision: 1, intent: nil) {
+      $0.set([(key: "b", value: "2")])
+    }
+    #expect(second.document.revision == 2, "\(name)")
+    #expect(try store.read()["a"] == "1" && store.read()["b"] == "2", "\(name)")
+  }
+
+  public static func checkProvenance<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
+    let store = backend.store(.shared)
+    let agent = LockIntent(instanceID: "agent-1", command: "test")
+    try store.update(timeout: .seconds(5), ifRevision: nil, intent: agent) {
+      $0.set([(key: "a", value: "1")])
+    }
+    try store.update(timeout: .seconds(5), ifRevision: nil, intent: nil) { $0.set([(key: "b", value: "2")]) }
+    let document = try store.read()
+    #expect(document.entry("a")?.provenance?.instanceID == "agent-1", "\(name)")
+    let anonymous = try #require(document.entry("b")?.provenance, "\(name)")
+    #expect(anonymous.instanceID == nil, "\(name)")
+    #expect(
+      try #require(document.entry("a")?.provenance).writtenAtMilliseconds <= anonymous.writtenAtMilliseconds,
+      "\(name)")
+  }
+
+  public static func checkStale<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
+    let store = backend.store(.instance(try InstanceID("agent-1")))
+    try store.update(timeout: .seconds(5), ifRevision: nil, intent: nil) { $0.set([(key: "k", value: "v1")]) }
+    let error = try #require(throws: StateError.self) {
+      try store.update(timeout: .seconds(5), ifRevision: 0, intent: nil) {
+        $0.set([(key: "k", value: "late")])
+      }
+    }
+    #expect(error.code == .concurrentModification && error.conflictReason == .revisionMismatch, "\(name)")
+    #expect(try store.read()["k"] == "v1" && store.read().revision == 1, "\(name)")
+  }
+
+  public static func checkNoLostUpdates<Backend: StateBackend>(_ backend: Backend, _ name: String)
+    async throws
+  {
+    let store = backend.store(.shared)
+    let writers = 8
+    let rounds = 10
+    try await withThrowingTaskGroup(of: Void.self) { group in
+      for _ in 0..<writers {
+        group.addTask {
+          for _ in 0..<rounds {
+            try store.update(timeout: .seconds(30), ifRevision: nil, intent: nil) { document in
+              let count = Int(document["n"] ?? "0")! + 1
+              document.set([(key: "n", value: String(count))])
+            }
+          }
+        }
+      }
+      try await group.waitForAll()
+    }
+    #expect(try store.read()["n"] == String(writers * rounds), "\(name)")
+    #expect(try store.read().revision == UInt64(writers * rounds), "\(name)")
+  }
+
+  public static func checkLockTimeout<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
+    let lock = try backend.lock(named: "deploy")
+    let held = try lock.acquire(timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "deploy"))
+    #expect(try lock.status().isHeld, "\(name)")
+    // Another holder (another thread: the file backend's locks are per open file, so a
+    // second acquisition outside the holder's scope waits like another process).
+    let error = try #require(throws: StateError.self) {
+      _ = try lock.acquire(
+        timeout: LockTimeout(milliseconds: 0), intent: LockIntent(instanceID: nil, command: "x"))
+    }
+    #expect(error.code == .concurrentModification && error.conflictReason == .lockTimeout, "\(name)")
+    held.release()
+    let again = try lock.acquire(timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "deploy"))
+    again.release()
+    #expect(try !lock.status().isHeld, "\(name)")
+  }
+
+  public static func checkCancelled<Backend: StateBackend>(_ backend: Backend, _ name: String) async throws {
+    let lock = try backend.lock(named: "busy")
+    let held = try await lock.acquire(
+      timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "holder"))
+    defer { held.release() }
+    let clock = ContinuousClock()
+    let waiter = Task<(ContinuousClock.Instant, StateError?), Never>(executorPreference: executor) {
+      do {
+        let got = try await lock.acquire(
+          timeout: .seconds(30), intent: LockIntent(instanceID: nil, command: "waiter"))
+        got.release()
+        return (clock.now, nil)
+      } catch {
+        return (clock.now, error as? StateError)
+      }
+    }
+    try await Task.sleep(for: .milliseconds(100))  // waiting by now
+    let cancelledAt = clock.now
+    waiter.cancel()
+    let (endedAt, error) = await waiter.value
+    #expect(endedAt - cancelledAt < .seconds(2), "\(name): the cancelled wait took \(endedAt - cancelledAt)")
+    #expect(error?.code == .cancelled, "\(name): \(String(describing: error))")
+  }
+
+  /// Waiting tasks run on a thread of their own: under the parallel test suite the
+  /// cooperative pool can be starved for seconds, which would time the pool, not the wait.
+  static let executor = ThreadExecutor()
+}
