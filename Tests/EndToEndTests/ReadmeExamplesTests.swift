@@ -4,7 +4,7 @@ import TandemCLI
 import TandemTestSupport
 import Testing
 
-@testable import tandem
+@testable import TandemCommands
 
 /// The README's shell examples, run as a reader would run them: every command line of its
 /// shell blocks is either run here, against the built `tandem` in a temporary home, with what

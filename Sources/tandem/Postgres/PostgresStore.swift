@@ -11,9 +11,6 @@ struct PostgresStore: StoreProvider {
   func backend(url: String, home: StateHome, tool: ToolIdentity, environment: [String: String])
     throws(StateError) -> any StateBackend
   {
-    // Until TandemPostgres has its backend: the URL is read as the backend will read it, and
-    // the store is refused.
-    _ = try PostgresStoreURL(url, environment: environment)
-    throw StateError(.unavailable, "this tandem-postgres was built without the PostgreSQL backend")
+    try PostgresBackend(url: url, tool: tool, environment: environment)
   }
 }
