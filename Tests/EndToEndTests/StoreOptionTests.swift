@@ -153,6 +153,18 @@ struct StoreOptionTests {
     #expect(denied.error?["errno"] as? Int == Int(EACCES))
   }
 
+  @Test("a PostgreSQL server that cannot be reached exits 12 UNAVAILABLE, retryable, through tandem")
+  func unreachable() throws {
+    let home = Home()
+    // Port 1 on the loopback: nothing listens there, so the connection is refused at once.
+    let result = try TandemBinary.run(
+      home.args(["--store", "postgresql://agent@127.0.0.1:1/state?connect_timeout=5", "config", "get", "k"]))
+    #expect(result.status == 12, "\(result.standardOutput)")
+    #expect(result.errorCode == "UNAVAILABLE")
+    #expect(result.error?["retryable"] as? Bool == true && result.error?["retry_after_ms"] is Int)
+    #expect(!FileManager.default.fileExists(atPath: home.path), "nothing was created")
+  }
+
   @Test("a link to tandem finds tandem-postgres beside the real executable")
   func throughLink() throws {
     let elsewhere = TemporaryDirectory("tandem-link")
