@@ -67,7 +67,7 @@ struct StoreConformanceTests {
   func differentKeysAtOnce(_ kind: Store.Kind) throws {
     let store = try Store.make(kind)
     let results = try TandemBinary.runTogether(
-      (0..<16).map { ["config", "set", "key\($0)", "value\($0)"] }, environment: store.agent(host: "host-a"))
+      (0..<16).map { ["config", "set", "key\($0)=value\($0)"] }, environment: store.agent(host: "host-a"))
     #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.standardError))")
     let listed = try TandemBinary.run(["-o", "json", "config", "list", "--limit", "0"], environment: store.environment)
     let entries = listed.data?["entries"] as? [[String: Any]] ?? []
@@ -89,7 +89,7 @@ struct StoreConformanceTests {
         line=$("$TANDEM_BIN" config get n --show-scope --default 0) || exit 8
         revision=$(printf '%s' "$line" | cut -f2); value=$(printf '%s' "$line" | cut -f3)
         [ "$revision" = "-" ] && revision=0
-        "$TANDEM_BIN" config set n $((value + 1)) --if-revision "$revision" >/dev/null 2>&1
+        "$TANDEM_BIN" config set n=$((value + 1)) --if-revision "$revision" >/dev/null 2>&1
         status=$?
         if [ $status -eq 0 ]; then done=$((done + 1)); elif [ $status -ne 6 ]; then exit $status; fi
       done
@@ -108,13 +108,13 @@ struct StoreConformanceTests {
   @Test("a stale --if-revision is refused with exit 6 and nothing is written", arguments: stores)
   func staleRevision(_ kind: Store.Kind) throws {
     let store = try Store.make(kind)
-    try TandemBinary.run(["config", "set", "k", "one"], environment: store.environment)
-    try TandemBinary.run(["config", "set", "k", "two"], environment: store.environment)
+    try TandemBinary.run(["config", "set", "k=one"], environment: store.environment)
+    try TandemBinary.run(["config", "set", "k=two"], environment: store.environment)
     let stale = try TandemBinary.run(
-      ["-o", "json", "config", "set", "k", "late", "--if-revision", "1"], environment: store.environment)
+      ["-o", "json", "config", "set", "k=late", "--if-revision", "1"], environment: store.environment)
     #expect(stale.status == 6)
     #expect(stale.errorCode == "CONCURRENT_MODIFICATION")
-    #expect((stale.error?["details"] as? [String: Any])?["reason"] as? String == "revision_mismatch")
+    #expect(stale.error?["reason"] as? String == "revision_mismatch")
     let value = try TandemBinary.run(["config", "get", "k"], environment: store.environment)
     #expect(value.standardOutput == "two\n")
   }
@@ -129,13 +129,12 @@ struct StoreConformanceTests {
     try waitUntilHeld(store, instance: "holder-1")
     // The same instance's document, written from another host.
     let refused = try TandemBinary.run(
-      ["-o", "json", "--instance-id", "holder-1", "--lock-timeout", "300ms", "config", "set", "k", "v"],
+      ["-o", "json", "--instance-id", "holder-1", "--lock-timeout", "300ms", "config", "set", "k=v"],
       environment: store.agent(host: "laptop"))
     #expect(refused.status == 6, "\(refused.standardOutput)")
-    let details = refused.error?["details"] as? [String: Any]
-    #expect(details?["reason"] as? String == "lock_timeout")
+    #expect(refused.error?["reason"] as? String == "lock_timeout")
     #expect((refused.error?["retry_after_ms"] as? Int ?? 0) > 0)
-    let holderRecord = details?["holder"] as? [String: Any]
+    let holderRecord = refused.error?["holder"] as? [String: Any]
     #expect((holderRecord?["command"] as? String)?.contains("sleep 3") == true, "\(refused.standardOutput)")
     #expect(holderRecord?["instance_id"] as? String == "holder-1")
     if kind == .postgres { #expect(holderRecord?["host"] as? String == "build-7") }
@@ -169,9 +168,9 @@ struct StoreConformanceTests {
   @Test("instance namespaces layer over the shared document, as on one machine", arguments: stores)
   func namespaces(_ kind: Store.Kind) throws {
     let store = try Store.make(kind)
-    try TandemBinary.run(["config", "set", "region", "eu", "--scope", "shared"], environment: store.environment)
-    try TandemBinary.run(["config", "set", "color", "blue", "--scope", "shared"], environment: store.environment)
-    try TandemBinary.run(["--instance-id", "agent-1", "config", "set", "region", "us"], environment: store.environment)
+    try TandemBinary.run(["config", "set", "region=eu", "--scope", "shared"], environment: store.environment)
+    try TandemBinary.run(["config", "set", "color=blue", "--scope", "shared"], environment: store.environment)
+    try TandemBinary.run(["--instance-id", "agent-1", "config", "set", "region=us"], environment: store.environment)
     let mine = try TandemBinary.run(
       ["-o", "json", "--instance-id", "agent-1", "config", "get", "region"], environment: store.environment)
     #expect(mine.data?["value"] as? String == "us" && mine.data?["scope"] as? String == "instance")
