@@ -29,7 +29,7 @@ struct LockStatusCommand: TandemCommand {
       lock: name ?? "config", path: status.path, held: status.isHeld,
       holder: holder.map {
         LockStatusReport.Holder(
-          pid: $0.pid, instanceID: $0.instanceID, command: $0.command, heldMs: $0.heldMillisecondsNow)
+          pid: $0.pid, instanceID: $0.instanceID, command: $0.command, heldMs: $0.heldMillisecondsNow, host: $0.host)
       },
       typicalHoldMs: Double(status.typicalHoldMicroseconds) / 1000)
   }
