@@ -18,11 +18,10 @@ struct LockStatusCommand: TandemCommand {
 
   static func perform(name: String?, in context: CommandContext) throws -> LockStatusReport {
     let status: LockStatus
-    let backend = try context.backend()
     if let name {
-      status = try backend.lock(named: name).status()
+      status = try context.backend().lock(named: name).status()
     } else {
-      status = try backend.store(context.options.namespace).lockStatus()
+      status = try context.configStore(context.options.namespace).lockStatus()
     }
     // The recorded holder counts only while the lock is held.
     let holder = status.isHeld ? status.holder : nil
