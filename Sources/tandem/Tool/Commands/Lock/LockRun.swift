@@ -37,12 +37,10 @@ struct LockRun: TandemCommand {
     let summary = command.joined(separator: " ")
     let intent = context.intent("-- " + summary)
     let timeout = try context.options.lockTimeout
-    let lock = try LockedCommand.takingLocks {
-      if let name {
-        return try NamedLock(home: context.options.home, name: name).acquire(timeout: timeout, intent: intent)
-      }
-      return try ConfigStore(home: context.options.home, namespace: context.options.namespace)
-        .acquireLock(timeout: timeout, intent: intent)
+    let backend = try context.backend()
+    let lock = try LockedCommand.takingLocks { () throws -> any HeldStateLock in
+      if let name { return try backend.lock(named: name).acquire(timeout: timeout, intent: intent) }
+      return try backend.store(context.options.namespace).acquireLock(timeout: timeout, intent: intent)
     }
     return try LockedCommand.run(command, holding: [lock], intent: intent, in: context)
   }

@@ -1,11 +1,14 @@
-import ArgumentParser
-import TandemCLI
-import TandemState
+package import ArgumentParser
+package import TandemCLI
+package import TandemState
 
 /// The reference tool: shared state for agents that run in parallel, built only on the
-/// public API of TandemState and TandemCLI.
-struct Tandem: TandemTool {
-  static let configuration = CommandConfiguration(
+/// public API of TandemState and TandemCLI. Its executables, `tandem` and `tandem-postgres`,
+/// run it with the stores each serves.
+package struct Tandem: TandemTool {
+  package init() {}
+
+  package static let configuration = CommandConfiguration(
     commandName: "tandem",
     abstract: "Agent-safe configuration and locks for command-line tools.",
     discussion: """
@@ -13,7 +16,9 @@ struct Tandem: TandemTool {
       A write that cannot proceed exits 6 (CONCURRENT_MODIFICATION) with retry_after_ms; \
       nothing is ever silently overwritten. Global options, before or after the subcommand: \
       --home DIR (TANDEM_HOME, default ~/.tandem), --instance-id ID (TANDEM_INSTANCE_ID), \
-      --lock-timeout D (TANDEM_LOCK_TIMEOUT, default 5s), -o/--output text|json (TANDEM_OUTPUT). \
+      --lock-timeout D (TANDEM_LOCK_TIMEOUT, default 5s), -o/--output text|json (TANDEM_OUTPUT), \
+      --store URL (TANDEM_STORE, default the home's files; postgresql://USER@HOST:PORT/DB keeps config \
+      and locks in PostgreSQL, for agents on several hosts). \
       Exit codes follow the CLI Agent Spec; 6 is a conflict with retry_after_ms. Start with \
       `tandem demo`.
       """,
@@ -26,12 +31,27 @@ struct Tandem: TandemTool {
   )
 
   /// `~/.tandem` and `TANDEM_*`.
-  static let identity = ToolIdentity(name: "tandem", environmentPrefix: "TANDEM", home: .dotDirectory)
+  package static let identity = ToolIdentity(
+    name: "tandem", environmentPrefix: "TANDEM", home: .dotDirectory)
 
-  static var fastRoutes: [FastRoute] { FastRoutes.all }
+  package static var fastRoutes: [FastRoute] { FastRoutes.all }
+
+  /// The schemes of the PostgreSQL store's URLs (`--store postgresql://...`).
+  package static let postgresSchemes = ["postgresql", "postgres"]
+
+  /// The PostgreSQL store as `tandem` serves it: by handing the command line to
+  /// `tandem-postgres`, installed beside it, which links the database client that `tandem`
+  /// leaves out for the sake of its start-up.
+  package static let postgresExecutable = StoreExecutable(
+    schemes: postgresSchemes, fileName: "tandem-postgres",
+    installation: "scripts/install installs tandem and tandem-postgres together")
+
+  /// What the commands that keep their state in the home's files only say to a caller who
+  /// gave a store URL.
+  static let fileStoreOnly = "a --store URL serves the config and lock commands"
 
   /// tandem's own commands for what fixes an error.
-  static func advice(for remedy: Remedy, in context: CommandContext) -> RemedyAdvice? {
+  package static func advice(for remedy: Remedy, in context: CommandContext) -> RemedyAdvice? {
     switch remedy {
     case .rereadDocument(let namespace, let revision):
       // The re-read the caller must do first: this document's values and revision

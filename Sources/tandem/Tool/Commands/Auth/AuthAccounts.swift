@@ -12,6 +12,7 @@ struct AuthSwitch: TandemCommand {
   @Option(help: "The account.") var account: String
 
   func execute(in context: CommandContext) throws -> AccountChoice {
+    try context.requireFileStore(Tandem.fileStoreOnly)
     try InstanceID.validateName(account, kind: "account name")
     _ = try CredentialStore(home: context.options.home).record(account)
     let active = ActiveAccount(home: context.options.home, namespace: context.options.namespace)
@@ -46,6 +47,7 @@ struct AuthStatus: TandemCommand {
   @Option(help: "The account (default: the active one).") var account: String?
 
   func execute(in context: CommandContext) throws -> AccountStatus {
+    try context.requireFileStore(Tandem.fileStoreOnly)
     let (name, origin) = try AuthSupport.account(account, in: context)
     let record = try CredentialStore(home: context.options.home).record(name)
     return AccountStatus(summary: AccountSummary(record), origin: origin.rawValue)
@@ -58,6 +60,7 @@ struct AuthList: TandemCommand {
     commandName: "list", abstract: "List stored accounts (no secrets).")
 
   func execute(in context: CommandContext) throws -> AccountList {
+    try context.requireFileStore(Tandem.fileStoreOnly)
     let records = try CredentialStore(home: context.options.home).records()
     let active = try? ActiveAccount(home: context.options.home, namespace: context.options.namespace)
       .resolve(explicit: nil).name
@@ -87,6 +90,7 @@ struct AuthLogout: TandemCommand {
   var dryRun = false
 
   func execute(in context: CommandContext) throws -> LogoutReport {
+    try context.requireFileStore(Tandem.fileStoreOnly)
     let name = try AuthSupport.account(account, in: context).name
     let home = context.options.home
     let store = CredentialStore(home: home)

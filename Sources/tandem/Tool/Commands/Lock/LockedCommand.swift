@@ -24,18 +24,30 @@ enum LockedCommand {
 
   /// Runs `command` holding `locks` (already taken, in this order) with `environment`
   /// added; releases them before it returns.
+  ///
+  /// Only the home's file locks pass to the command: a file lock is an open file, which the
+  /// command inherits, so that a `tandem` it runs takes the same lock without waiting on its
+  /// own parent (``InheritedLocks``), and which the command keeps if tandem is killed. A lock
+  /// of another store (a database's) lives with the session of the process that took it,
+  /// this one: the command cannot inherit it, a `tandem` it runs waits for it like any other
+  /// process, and it ends when this process ends.
   static func run(
-    _ command: [String], holding locks: [FileLock], intent: LockIntent, environment: [String] = [],
+    _ command: [String], holding locks: [any HeldStateLock], intent: LockIntent, environment: [String] = [],
     in context: CommandContext
   ) throws -> LockRunReport {
+    let fileLocks = locks.compactMap { $0 as? FileLock }
     // When the run returns the locks are free, even if a process that left CMD's group
     // (`setsid`) still has an inherited descriptor.
-    defer { for lock in locks.reversed() { lock.releaseIncludingInherited() } }
+    defer {
+      for lock in locks.reversed() {
+        if let file = lock as? FileLock { file.releaseIncludingInherited() } else { lock.release() }
+      }
+    }
     // The command inherits the locks, and learns that it holds them: a `tandem` it runs can
     // then take the same lock without waiting on its own parent.
     // One variable lists them all: each entry names what this process inherited plus one lock.
     var listed: [Substring] = []
-    for lock in locks {
+    for lock in fileLocks {
       _ = lock.makeInheritable()
       let entry = InheritedLocks.environmentEntry(for: lock, tool: context.tool)
       for item in entry.drop(while: { $0 != "=" }).dropFirst().split(separator: ",")
@@ -43,14 +55,15 @@ enum LockedCommand {
         listed.append(item)
       }
     }
-    let inherited = ["\(context.tool.heldLocksVariable)=" + listed.joined(separator: ",")]
+    let inherited =
+      fileLocks.isEmpty ? [] : ["\(context.tool.heldLocksVariable)=" + listed.joined(separator: ",")]
     let started = SystemClock.monotonicMilliseconds()
     let termination = try ChildProcess.run(
       command, standardOutputToError: context.options.output == .json,
       extraEnvironment: inherited + environment
     ) { pid in
       // The command is the holder for as long as it runs, even if tandem is killed.
-      for lock in locks {
+      for lock in fileLocks {
         lock.updateHolder(
           LockHolder(
             pid: pid, instanceID: intent.instanceID, command: intent.command,
@@ -58,7 +71,7 @@ enum LockedCommand {
       }
     }
     let held = SystemClock.monotonicMilliseconds() - started
-    for lock in locks where !lock.isLockFileInPlace {
+    for lock in fileLocks where !lock.isLockFileInPlace {
       context.warn(
         "\(lock.path) was removed or replaced while the command ran, so processes that took the new lock "
           + "file were not kept out; lock files must not be removed while in use")
@@ -69,7 +82,8 @@ enum LockedCommand {
     switch termination {
     case .exited(0):
       return LockRunReport(
-        lock: locks.first?.path, command: command, waitedMs: locks.map(\.waitedMilliseconds).reduce(0, +),
+        lock: locks.first?.path, command: command,
+        waitedMs: locks.map { $0.waited / .milliseconds(1) }.reduce(0) { $0 + Int64($1) },
         heldMs: held)
     case .exited(let status):
       var failure = CommandFailure(

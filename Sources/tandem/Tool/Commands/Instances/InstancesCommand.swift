@@ -36,6 +36,7 @@ struct InstancesList: TandemCommand {
   var cursor: String?
 
   func execute(in context: CommandContext) throws -> InstanceListing {
+    try context.requireFileStore(Tandem.fileStoreOnly)
     let page = try PageRequest(limit: limit, cursor: cursor, list: "instances list", in: context)
     let listed = try InstanceRegistry(home: context.options.home).list(after: page.after, limit: page.limit)
     page.finish(hasMore: listed.hasMore, last: listed.instances.last?.id, in: context)
@@ -70,6 +71,7 @@ struct InstancesRemove: TandemCommand {
   var ignoreNotFound = false
 
   func execute(in context: CommandContext) throws -> CommandOutput {
+    try context.requireFileStore(Tandem.fileStoreOnly)
     let instance = try InstanceID(id)
     let registry = InstanceRegistry(home: context.options.home)
     // A dry run takes no lock, so an invalid lock timeout does not stand in its way.

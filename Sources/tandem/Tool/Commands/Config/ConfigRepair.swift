@@ -29,8 +29,8 @@ struct ConfigRepair: TandemCommand {
       ? try target.store.previewRepair()
       : try target.store.repair(timeout: context.options.lockTimeout, intent: context.intent())
     if outcome.movedTo != nil { target.warnIfSharedByDefault(dryRun: dryRun, in: context) }
-    let path = AbsolutePath.of(outcome.path)
-    let movedTo = outcome.movedTo.map(AbsolutePath.of)
+    let path = ConfigTarget.reported(outcome.path, isFile: target.isFile)
+    let movedTo = outcome.movedTo.map { ConfigTarget.reported($0, isFile: target.isFile) }
     return ConfigRepairReport(
       scope: target.scope.rawValue, path: path, repaired: !dryRun && movedTo != nil,
       movedTo: dryRun ? nil : movedTo,

@@ -34,6 +34,7 @@ struct RunCommand: TandemCommand {
   var command: [String] = []
 
   func execute(in context: CommandContext) throws -> CommandOutput {
+    try context.requireFileStore(Tandem.fileStoreOnly)
     if profiles {
       guard command.isEmpty else { throw CommandFailure.usage("--profiles takes no command") }
       return try Self.listProfiles(in: context)

@@ -18,10 +18,11 @@ struct LockStatusCommand: TandemCommand {
 
   static func perform(name: String?, in context: CommandContext) throws -> LockStatusReport {
     let status: LockStatus
+    let backend = try context.backend()
     if let name {
-      status = try NamedLock(home: context.options.home, name: name).status()
+      status = try backend.lock(named: name).status()
     } else {
-      status = try ConfigStore(home: context.options.home, namespace: context.options.namespace).lockStatus()
+      status = try backend.store(context.options.namespace).lockStatus()
     }
     // The recorded holder counts only while the lock is held.
     let holder = status.isHeld ? status.holder : nil

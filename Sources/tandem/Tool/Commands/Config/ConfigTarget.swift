@@ -4,31 +4,43 @@ import TandemState
 /// Which document a config command reads or writes, from `--scope` and the instance id.
 struct ConfigTarget {
   let scope: ConfigScope
-  let store: ConfigStore
+  /// The document, in the home's files or in the store given by `--store`.
+  let store: any RevisionedDocumentStore
+  /// Whether the document is in the home's files: its path is a file's.
+  let isFile: Bool
   /// Whether the shared document was chosen by default: neither an instance id nor
   /// `--scope shared` was given, so the caller may have meant its own namespace.
   var sharedByDefault = false
 
-  /// The document's absolute path, as writes report it.
-  var path: String { AbsolutePath.of(store.path) }
+  /// The document's path as writes report it: a file's made absolute, so that an agent
+  /// knows which file whatever its working directory; another store's as it names it.
+  var path: String { Self.reported(store.path, isFile: isFile) }
+
+  /// `path` as writes report it (see ``path``).
+  static func reported(_ path: String, isFile: Bool) -> String {
+    isFile ? AbsolutePath.of(path) : path
+  }
 
   /// The document writes go to: the instance's when an instance id is set, unless `--scope
   /// shared`; `--scope instance` needs an instance id.
   static func forWriting(_ scopeText: String?, in context: CommandContext) throws -> ConfigTarget {
-    let home = context.options.home
+    // The namespace first, so that a bad --scope is refused before any store is reached.
+    let scope: ConfigScope
+    var namespace = Namespace.shared
     switch try parseScope(scopeText) {
     case .shared?:
-      return ConfigTarget(scope: .shared, store: ConfigStore(home: home, namespace: .shared))
+      scope = .shared
     case .instance?:
       guard let id = context.options.instanceID else { throw missingInstance(context) }
-      return ConfigTarget(scope: .instance, store: ConfigStore(home: home, namespace: .instance(id)))
+      scope = .instance
+      namespace = .instance(id)
     case nil:
-      if let id = context.options.instanceID {
-        return ConfigTarget(scope: .instance, store: ConfigStore(home: home, namespace: .instance(id)))
-      }
-      return ConfigTarget(
-        scope: .shared, store: ConfigStore(home: home, namespace: .shared), sharedByDefault: true)
+      scope = context.options.instanceID == nil ? .shared : .instance
+      namespace = context.options.namespace
     }
+    return ConfigTarget(
+      scope: scope, store: try context.backend().store(namespace), isFile: context.usesFileStore,
+      sharedByDefault: scopeText == nil && context.options.instanceID == nil)
   }
 
   /// The scope filter of a read: `nil` reads all layers.
@@ -53,9 +65,12 @@ struct ConfigTarget {
   }
 
   /// Warns when this write goes to the shared document by default in a home with instance
-  /// namespaces (``SharedWriteWarning``).
+  /// namespaces (``SharedWriteWarning``). The home's instances tell: only the file store is
+  /// checked.
   func warnIfSharedByDefault(dryRun: Bool, path: String? = nil, in context: CommandContext) {
-    if sharedByDefault { SharedWriteWarning.check(path: path ?? self.path, dryRun: dryRun, in: context) }
+    if sharedByDefault && isFile {
+      SharedWriteWarning.check(path: path ?? self.path, dryRun: dryRun, in: context)
+    }
   }
 
   /// One locked write of `keys` to this target, reported the same way by `set` and `unset`;

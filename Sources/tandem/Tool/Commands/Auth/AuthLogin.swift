@@ -42,6 +42,7 @@ struct AuthLogin: TandemCommand {
   var stdinTimeout: String = AuthSupport.defaultStandardInputTimeout
 
   func execute(in context: CommandContext) throws -> LoginReport {
+    try context.requireFileStore(Tandem.fileStoreOnly)
     try InstanceID.validateName(account, kind: "account name")
     // Checked before standard input is read: a refresh token read and then dropped over an
     // invalid lock timeout would have to be sent again.

@@ -25,7 +25,7 @@ struct DemoCommand: TandemCommand {
       Everything happens in a new temporary directory under $TMPDIR (or /tmp), removed at \
       the end (--keep keeps it and prints where). The demo writes config keys, logs in an \
       account and makes git commits: in your home they would stay in your state. So \
-      --home, --instance-id and --lock-timeout are refused (exit 2) rather than ignored, and \
+      --home, --instance-id, --lock-timeout and --store are refused (exit 2) rather than ignored, and \
       your TANDEM_* and GIT_* variables (TANDEM_HOME, TANDEM_INSTANCE_ID, GIT_DIR, ...) are \
       not passed to its agents. --output json is honoured.
 
@@ -111,10 +111,13 @@ struct DemoCommand: TandemCommand {
     let names = context.optionNames
     let refused: [(GlobalOptions.Name, String?)] = [
       (.home, given.home), (.instanceID, given.instanceID), (.lockTimeout, given.lockTimeout),
+      (.store, given.store),
     ]
     guard let (name, value) = refused.first(where: { $0.1 != nil }), let value else { return }
+    // A store URL is not repeated: it may hold a secret.
+    let shown = name == .store ? "" : " (given \(InstanceID.quoted(value)))"
     var failure = CommandFailure.usage(
-      "tandem demo does not take \(names.flag(name)) (given \(InstanceID.quoted(value))): it always runs in a "
+      "tandem demo does not take \(names.flag(name))\(shown): it always runs in a "
         + "new temporary directory of its own, so that it never touches your state")
     failure.fixRequired =
       "run tandem demo without \(names.flag(name)); add --keep to keep the demo's directory and look inside"

@@ -22,6 +22,7 @@ struct EnvCommand: TandemCommand {
   var tool: String
 
   func execute(in context: CommandContext) throws -> CommandOutput {
+    try context.requireFileStore(Tandem.fileStoreOnly)
     guard isolate else {
       throw CommandFailure.usage("env prints the redirections of --isolate: pass --isolate")
     }
