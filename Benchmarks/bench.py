@@ -221,14 +221,14 @@ def scale_commands(tandem, home, gitfile, db):
     ]
 
 
-def instructions(command):
-    """Instructions of one run of `command` (valgrind callgrind), whatever its exit status."""
-    out = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *command],
-                         capture_output=True, text=True).stderr
-    for line in out.splitlines():
-        if "Collected :" in line:
-            return int(line.split("Collected :")[1].strip())
-    return None
+def instructions(command, env=None):
+    """Instructions of one run of `command` (valgrind callgrind), whatever its exit status. Of a
+    command that executes another program in its place (tandem hands a store URL to
+    tandem-postgres), valgrind reports the program that exits only."""
+    out = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes", "--callgrind-out-file=/dev/null",
+                          *command], capture_output=True, text=True, env=env).stderr
+    counts = [int(line.split("Collected :")[1].strip()) for line in out.splitlines() if "Collected :" in line]
+    return sum(counts) if counts else None
 
 
 def scale(tandem, workdir, runs, callgrind, rounds=3):
@@ -314,6 +314,7 @@ class PostgresCluster:
         # version, and costs tens of milliseconds per start.
         self.psql = os.path.join(self.bin, "psql")
         self.url = variables["TANDEM_TEST_POSTGRES_URL"] + "?sslmode=disable"
+        self.log = os.path.join(self.dir, "postgres.log")
 
     def store_url(self, schema):
         return f"{self.url}&schema={schema}"
@@ -327,18 +328,33 @@ class PostgresCluster:
                                statements], capture_output=True, text=True, check=True,
                               env=self.environment()).stdout
 
+    def admin_psql(self):
+        """psql as the superuser on the cluster's unix socket: no TCP, no password (trust)."""
+        return [self.psql, "-X", "-q", "-h", self.dir, "-p", self.port, "-U", "tandem_admin", "-d", "tandem_test"]
+
+    def admin_store_url(self, schema):
+        """A store URL of the superuser on the unix socket (trust: no password)."""
+        return f"postgresql://tandem_admin@/tandem_test?host={self.dir}&port={self.port}&schema={schema}"
+
     def admin_session(self):
-        """A psql session of the superuser on the cluster's unix socket (trust: no password),
-        reading statements from its standard input."""
-        return subprocess.Popen([self.psql, "-X", "-q", "-At", "-h", self.dir, "-p", self.port, "-U", "tandem_admin",
-                                 "-d", "tandem_test"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                bufsize=1)
+        """A psql session of the superuser reading statements from its standard input."""
+        return subprocess.Popen(self.admin_psql() + ["-At"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True, bufsize=1)
 
     def checkpoint(self):
         """Writes out the dirty buffers before a measurement, so that no run pays for the
         checkpoint of the one before it."""
-        subprocess.run([self.psql, "-X", "-q", "-h", self.dir, "-p", self.port, "-U", "tandem_admin", "-d",
-                        "tandem_test", "-c", "CHECKPOINT"], check=True, capture_output=True)
+        subprocess.run(self.admin_psql() + ["-c", "CHECKPOINT"], check=True, capture_output=True)
+
+    def configure(self, settings):
+        """Sets server parameters (ALTER SYSTEM; None: back to the configuration files') and
+        reloads the configuration."""
+        statements = [f"ALTER SYSTEM RESET {name}" if value is None else f"ALTER SYSTEM SET {name} = {value}"
+                      for name, value in settings.items()]
+        command = self.admin_psql()
+        for statement in statements + ["SELECT pg_reload_conf()"]:
+            command += ["-c", statement]
+        subprocess.run(command, check=True, capture_output=True)
 
     def destroy(self):
         subprocess.run([POSTGRES_SCRIPT, "destroy", self.dir], capture_output=True)
@@ -352,6 +368,7 @@ class SessionSampler:
         self.cluster = cluster
         self.peak_sessions = 0
         self.peak_waiting = 0
+        self.failed = False
 
     def __enter__(self):
         import threading
@@ -365,8 +382,12 @@ class SessionSampler:
         query = ("SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity "
                  "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid();\n")
         while not self.stop.wait(0.1):
-            self.session.stdin.write(query)
-            sessions, waiting = (int(n) for n in self.session.stdout.readline().strip().split("|"))
+            try:
+                self.session.stdin.write(query)
+                sessions, waiting = (int(n) for n in self.session.stdout.readline().strip().split("|"))
+            except (OSError, ValueError):
+                self.failed = True  # the table shows "?" rather than a peak that stopped counting
+                return
             self.peak_sessions = max(self.peak_sessions, sessions)
             self.peak_waiting = max(self.peak_waiting, waiting)
 
@@ -431,21 +452,25 @@ def store_contention(tandem, workdir, cluster, agent_counts, writes, shared_keys
                 cluster.checkpoint()
                 with SessionSampler(cluster) as sampler:
                     result = contention(name, tandem, workdir, agents, writes, shared, contender=contender)
-                result["peak_sessions"] = sampler.peak_sessions
-                result["peak_waiting"] = sampler.peak_waiting
+                result["peak_sessions"] = None if sampler.failed else sampler.peak_sessions
+                result["peak_waiting"] = None if sampler.failed else sampler.peak_waiting
                 results.append(result)
     return results
 
 
-def store_invocation(tandem, workdir, cluster, runs, rounds=3):
+def store_invocation(tandem, workdir, cluster, runs, callgrind, rounds=3):
     """One call of each command end to end (hyperfine -N, `rounds` rounds in alternating order):
-    the median, the p99 and the CPU time of the calling process (user + system, mean)."""
+    the median, the p99 and the CPU time of the calling process (user + system, mean); with
+    `callgrind`, the instructions of one call of each (the client's only). Beside
+    the writes, what a call pays before its first statement: the program's start, the TCP
+    connection with SCRAM authentication, the same over the unix socket without a password."""
     tandem_postgres = os.path.join(os.path.dirname(tandem), "tandem-postgres")
     file_home, store_home = os.path.join(workdir, "single-file"), os.path.join(workdir, "single-postgres")
     os.makedirs(file_home, exist_ok=True)
     os.makedirs(store_home, exist_ok=True)
     cluster.sql("CREATE SCHEMA bench_single; CREATE TABLE bench_single.kv (k text PRIMARY KEY, v text NOT NULL)")
     store = ["--store", cluster.store_url("bench_single")]  # the URL holds no password
+    trusted = ["--store", cluster.admin_store_url("bench_single")]
     psql = [cluster.psql, "-X", "-w", "-q", "-d", cluster.url, "-c"]
     commands = [
         ("tandem (file store): config set", [tandem, "--home", file_home, "config", "set", "bench.key=1"]),
@@ -454,11 +479,18 @@ def store_invocation(tandem, workdir, cluster, runs, rounds=3):
         ("tandem-postgres called directly: config set", [tandem_postgres, "--home", store_home, *store, "config",
                                                          "set", "bench.key=1"]),
         ("psql: the upsert", psql + [upsert("bench_single.kv", "bench.key", "1")]),
-        ("psql: SELECT 1 (start, connect, authenticate)", psql + ["SELECT 1"]),
         ("tandem (file store): config get", [tandem, "--home", file_home, "config", "get", "bench.key"]),
         ("tandem (PostgreSQL store): config get", [tandem, "--home", store_home, *store, "config", "get",
                                                    "bench.key"]),
+        ("tandem-postgres: config get over the unix socket, no password (superuser, trust)",
+         [tandem_postgres, "--home", store_home, *trusted, "config", "get", "bench.key"]),
         ("psql: SELECT v", psql + ["SELECT v FROM bench_single.kv WHERE k = 'bench.key'"]),
+        ("psql: SELECT 1", psql + ["SELECT 1"]),
+        ("psql: SELECT 1 over the unix socket, no password (superuser, trust)", cluster.admin_psql() + ["-c",
+                                                                                                        "SELECT 1"]),
+        ("tandem-postgres: config get on the file store (its start-up, no connection)",
+         [tandem_postgres, "--home", file_home, "config", "get", "bench.key"]),
+        ("psql --version (start-up only)", [cluster.psql, "--version"]),
     ]
     environment = cluster.environment()
     for _, command in commands[:2]:
@@ -477,8 +509,9 @@ def store_invocation(tandem, workdir, cluster, runs, rounds=3):
         for (label, _), result in zip(ordered, results):
             times[label] += [t * 1000 for t in result["times"]]
             cpu[label].append((result["user"] + result["system"]) * 1000)
-    return [(label, percentile(times[label], 0.5), percentile(times[label], 0.99), sum(cpu[label]) / len(cpu[label]))
-            for label, _ in commands]
+    counts = {label: instructions(command, env=environment) if callgrind else None for label, command in commands}
+    return [(label, percentile(times[label], 0.5), percentile(times[label], 0.99), sum(cpu[label]) / len(cpu[label]),
+             counts[label]) for label, _ in commands]
 
 
 def store_sessions(workdir, cluster, upserts, pgbench_seconds, agent_counts):
@@ -496,7 +529,7 @@ def store_sessions(workdir, cluster, upserts, pgbench_seconds, agent_counts):
                    check=True, capture_output=True, env=cluster.environment())
     elapsed = time.monotonic() - started
     rows.append({"what": f"psql, one session, {upserts} upserts one after the other", "clients": 1,
-                 "throughput": upserts / elapsed, "mean_ms": elapsed * 1000 / upserts, "p99_ms": None})
+                 "throughput": upserts / elapsed, "p99_ms": None})
     pgbench_script = os.path.join(workdir, "pgbench-upsert.sql")
     with open(pgbench_script, "w") as handle:
         handle.write("\\set n random(1, 1000000000)\n"
@@ -521,8 +554,48 @@ def store_sessions(workdir, cluster, upserts, pgbench_seconds, agent_counts):
                               if line.startswith("tps ="))
             what = ("pgbench, a new connection per upsert (-C)" if reconnect
                     else "pgbench, one connection per client for the whole run")
+            # With -C, pgbench's log times the upsert without its connection: no p99 here.
             rows.append({"what": what, "clients": clients, "throughput": throughput,
-                         "mean_ms": sum(latencies) / len(latencies), "p99_ms": percentile(latencies, 0.99)})
+                         "p99_ms": None if reconnect else percentile(latencies, 0.99)})
+    return rows
+
+
+def store_lock_hold(tandem, workdir, cluster, agent_counts, writes):
+    """How long the PostgreSQL store holds a document's lock per write, from the server's own
+    log: every statement logged with its end time (log_min_duration_statement = 0, without
+    parameters), the lock held from the end of pg_advisory_xact_lock to the end of COMMIT in
+    the same backend. Milliseconds as the log prints them, so each hold is +-1 ms. Logging
+    slows the server a little: these runs are not the contention table's."""
+    cluster.configure({"log_min_duration_statement": "0", "log_parameter_max_length": "0",
+                       "log_line_prefix": "'%n [%p] '"})
+    rows = []
+    try:
+        for agents in agent_counts:
+            run_dir = os.path.join(workdir, f"hold-{agents}")
+            contender = StoreContender(STORE_POSTGRES, tandem, run_dir, cluster, f"bench_hold_{agents}")
+            cluster.checkpoint()
+            start = os.path.getsize(cluster.log)
+            result = contention(STORE_POSTGRES, tandem, workdir, agents, writes, contender=contender)
+            with open(cluster.log, errors="replace") as handle:
+                handle.seek(start)
+                lines = handle.read().splitlines()
+            acquired, holds = {}, []
+            for line in lines:
+                # "1764493467.244 [17797] LOG:  duration: 0.016 ms  execute <unnamed>: /* ... */ SELECT ..."
+                head, marker, statement = line.partition(" ms  execute <unnamed>: ")
+                if not marker:
+                    continue
+                stamp, backend = head.split()[:2]
+                if "pg_advisory_xact_lock" in statement:
+                    acquired[backend] = float(stamp)
+                elif statement.strip() == "COMMIT" and backend in acquired:
+                    holds.append((float(stamp) - acquired.pop(backend)) * 1000)
+            rows.append({"agents": agents, "throughput": result["throughput"], "holds": len(holds),
+                         "mean_ms": sum(holds) / len(holds) if holds else float("nan"),
+                         "p50_ms": percentile(holds, 0.5), "p99_ms": percentile(holds, 0.99)})
+    finally:
+        cluster.configure({"log_min_duration_statement": None, "log_parameter_max_length": None,
+                           "log_line_prefix": None})
     return rows
 
 
@@ -605,14 +678,19 @@ def plot_scale(scaled, patterns, path):
     figure.savefig(path, dpi=110)
 
 
-def print_stores(args, stored, single, sessions, load):
+def print_stores(args, stored, single, sessions, holds, load):
     print(f"\n## The PostgreSQL store: contention ({args.store_writes} writes per agent, one process per write, "
           f"same run; load average {load[0]} before, {load[1]} after)\n")
     print("| keys | agents | contender | writes/s | p50 ms | p99 ms | timeouts | failed | lost | keys at the end "
           "| peak sessions (waiting for a lock) |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in stored:
-        sessions_column = "" if r["contender"] == STORE_FILE else f"{r['peak_sessions']} ({r['peak_waiting']})"
+        if r["contender"] == STORE_FILE:
+            sessions_column = ""
+        elif r["peak_sessions"] is None:
+            sessions_column = "?"
+        else:
+            sessions_column = f"{r['peak_sessions']} ({r['peak_waiting']})"
         print(f"| {r['keys']} | {r['agents']} | {r['contender']} | {r['throughput']:.0f} | {r['p50_ms']:.1f} | "
               f"{r['p99_ms']:.1f} | {r['timeouts']} | {r['failures']} | {r['lost']} | {r['final_keys']} | "
               f"{sessions_column} |")
@@ -631,16 +709,27 @@ def print_stores(args, stored, single, sessions, load):
         print(f"| {r['keys']} | {r['agents']} | {r['throughput'] / same[STORE_FILE]:.2f}x | "
               f"{r['throughput'] / same[STORE_PSQL]:.2f}x |")
     print(f"\n## The PostgreSQL store: one call end to end ({args.store_runs} runs each, same run)\n")
-    print("| command | median ms | p99 ms | CPU ms of the process (user + system, mean) |")
-    print("|---|---:|---:|---:|")
-    for label, p50, p99, cpu in single:
-        print(f"| {label} | {p50:.2f} | {p99:.2f} | {cpu:.2f} |")
+    counted = any(count for *_, count in single)
+    print("| command | median ms | p99 ms | CPU ms of the process (user + system, mean) |"
+          + (" instructions (callgrind) |" if counted else ""))
+    print("|---|---:|---:|---:|" + ("---:|" if counted else ""))
+    for label, p50, p99, cpu, count in single:
+        shown = "" if not counted else f" {count:,} |" if count else " ? |"
+        print(f"| {label} | {p50:.2f} | {p99:.2f} | {cpu:.2f} |" + shown)
     print("\n## The same upsert without a process per write\n")
-    print("| what | clients | upserts/s | mean ms | p99 ms |")
+    print("| what | clients | upserts/s | ms per upsert and client (clients / upserts/s) | p99 ms |")
     print("|---|---:|---:|---:|---:|")
     for r in sessions:
         p99 = "" if r["p99_ms"] is None else f"{r['p99_ms']:.1f}"
-        print(f"| {r['what']} | {r['clients']} | {r['throughput']:.0f} | {r['mean_ms']:.2f} | {p99} |")
+        print(f"| {r['what']} | {r['clients']} | {r['throughput']:.0f} | {1000 * r['clients'] / r['throughput']:.2f} | "
+              f"{p99} |")
+    print(f"\n## The PostgreSQL store: how long a write holds the document's lock ({args.store_writes} writes "
+          f"per agent, distinct keys, statements logged)\n")
+    print("| agents | writes/s | 1000 / writes/s, ms | writes measured | lock held: mean ms | p50 ms | p99 ms |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for r in holds:
+        print(f"| {r['agents']} | {r['throughput']:.0f} | {1000 / r['throughput']:.1f} | {r['holds']} | "
+              f"{r['mean_ms']:.1f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} |")
 
 
 def main():
@@ -653,17 +742,18 @@ def main():
     parser.add_argument("--sections", default="invocation,contention,inprocess",
                         help="any of invocation,contention,inprocess,scale,patterns,stores")
     parser.add_argument("--scale-runs", type=int, default=60, help="runs of each scale command")
-    parser.add_argument("--callgrind", action="store_true", help="instruction counts in the scale table")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="instruction counts in the scale table and the stores section's one-call table")
     parser.add_argument("--pattern-agents", default="16,64,128")
     parser.add_argument("--pattern-writes", type=int, default=30)
     parser.add_argument("--shared-keys", type=int, default=30)
     parser.add_argument("--store-agents", default="16,64")
-    parser.add_argument("--store-writes", type=int, default=30, help="writes per agent in the stores section")
+    parser.add_argument("--store-writes", type=int, default=20, help="writes per agent in the stores section")
     parser.add_argument("--store-shared-keys", type=int, default=30,
                         help="shared keys of the stores section's second pattern (0: distinct keys only)")
-    parser.add_argument("--store-runs", type=int, default=150, help="hyperfine runs of each single call")
+    parser.add_argument("--store-runs", type=int, default=90, help="hyperfine runs of each single call")
     parser.add_argument("--store-upserts", type=int, default=2000, help="upserts of psql's one session")
-    parser.add_argument("--pgbench-seconds", type=int, default=8, help="duration of each pgbench run")
+    parser.add_argument("--pgbench-seconds", type=int, default=5, help="duration of each pgbench run")
     parser.add_argument("--plot")
     parser.add_argument("--scale-plot", help="PNG of the scale and key-pattern sections")
     parser.add_argument("--json")
@@ -677,7 +767,7 @@ def main():
     workdir = tempfile.mkdtemp(prefix="tandem-bench-")
     names = ["tandem", "git config", "git config (fsync)", "sqlite3", "python filelock", "naive JSON write"]
     invocation, results, measured, scaled, patterns = None, [], None, None, []
-    stored, store_single, store_rows, cluster, store_load = [], None, [], None, None
+    stored, store_single, store_rows, store_holds, cluster, store_load = [], None, [], [], None, None
     try:
         if "invocation" in sections:
             contenders = [Contender(name, args.tandem, os.path.join(workdir, "invocation")) for name in names]
@@ -706,9 +796,11 @@ def main():
             store_agents = [int(n) for n in args.store_agents.split(",")]
             stored = store_contention(args.tandem, os.path.join(workdir, "stores"), cluster, store_agents,
                                       args.store_writes, args.store_shared_keys)
-            store_single = store_invocation(args.tandem, workdir, cluster, args.store_runs)
+            store_single = store_invocation(args.tandem, workdir, cluster, args.store_runs, args.callgrind)
             store_rows = store_sessions(workdir, cluster, args.store_upserts, args.pgbench_seconds,
                                         [1] + store_agents)
+            store_holds = store_lock_hold(args.tandem, os.path.join(workdir, "holds"), cluster, [1] + store_agents,
+                                          args.store_writes)
             store_load.append(load_average())
     finally:
         if cluster:
@@ -784,7 +876,7 @@ def main():
                          and o["keys"] == r["keys"])
             print(f"| {r['keys']} | {r['agents']} | {r['throughput'] / other['throughput']:.2f}x |")
     if stored:
-        print_stores(args, stored, store_single, store_rows, store_load)
+        print_stores(args, stored, store_single, store_rows, store_holds, store_load)
     if args.scale_plot and (scaled or patterns):
         plot_scale(scaled, patterns, args.scale_plot)
     if args.plot and results:
@@ -794,7 +886,7 @@ def main():
             json.dump({"invocation": invocation, "contention": results, "in_process": measured,
                        "scale": {f"{k[0]} {k[1]}": v for k, v in scaled[0].items()} if scaled else None,
                        "patterns": patterns, "stores": stored, "stores_single": store_single,
-                       "stores_sessions": store_rows}, handle, indent=2)
+                       "stores_sessions": store_rows, "stores_lock_hold": store_holds}, handle, indent=2)
 
 
 if __name__ == "__main__":
