@@ -75,6 +75,7 @@ final class PostgresSession: Sendable {
     } catch {
       throw PostgresErrors.map(error, doing: "connect", url: url)
     }
+    DescriptorInheritance.closeNetworkDescriptorsOnExec()
     let session = PostgresSession(connection: connection, url: url, backendPID: 0)
     let rows = try session.query("SELECT pg_backend_pid()", doing: "connect")
     let pid = (try? rows.first?.decode(Int32.self)) ?? 0

@@ -42,7 +42,7 @@ struct ReadmeExamplesTests {
     "scripts/docs": "builds the DocC catalogs with swift-docc-plugin (CI runs it)",
     "scripts/install":
       "builds the release binary and installs it; scripts/test-install checks it in a temporary prefix",
-    "tandem --store 'postgresql://agent@db.internal:5432/state?sslmode=verify-full&sslrootcert=/etc/db-ca.pem' config set region eu-west-1":
+    "tandem --store 'postgresql://agent@db.internal:5432/state?sslmode=verify-full&sslrootcert=/etc/db-ca.pem' config set region=eu-west-1":
       "needs a PostgreSQL server at db.internal; StoreConformanceTests runs the same commands against the server scripts/postgres starts",
     "export PGPASSWORD='...'": "the password of a PostgreSQL server at db.internal, which a test does not have",
     "export TANDEM_STORE='postgresql://agent@db.internal:5432/state?sslmode=verify-full&sslrootcert=/etc/db-ca.pem'":

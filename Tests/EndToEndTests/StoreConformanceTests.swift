@@ -63,13 +63,16 @@ struct StoreConformanceTests {
     ProcessInfo.processInfo.environment["TANDEM_TEST_POSTGRES"] == "skip" ? [.file] : Store.Kind.allCases
   }
 
-  @Test("16 agents setting different keys at once: every key is there, each write its own revision", arguments: stores)
+  @Test(
+    "16 agents setting different keys at once: every key is there, each write its own revision",
+    arguments: stores)
   func differentKeysAtOnce(_ kind: Store.Kind) throws {
     let store = try Store.make(kind)
     let results = try TandemBinary.runTogether(
-      (0..<16).map { ["config", "set", "key\($0)", "value\($0)"] }, environment: store.agent(host: "host-a"))
+      (0..<16).map { ["config", "set", "key\($0)=value\($0)"] }, environment: store.agent(host: "host-a"))
     #expect(results.allSatisfy { $0.status == 0 }, "\(results.map(\.standardError))")
-    let listed = try TandemBinary.run(["-o", "json", "config", "list", "--limit", "0"], environment: store.environment)
+    let listed = try TandemBinary.run(
+      ["-o", "json", "config", "list", "--limit", "0"], environment: store.environment)
     let entries = listed.data?["entries"] as? [[String: Any]] ?? []
     #expect(entries.count == 16, "\(listed.standardOutput)")
     let got = try TandemBinary.run(["-o", "json", "config", "get", "key7"], environment: store.environment)
@@ -77,7 +80,9 @@ struct StoreConformanceTests {
     #expect(got.data?["revision"] as? Int == 16)
   }
 
-  @Test("8 agents on 8 hosts incrementing one counter with --if-revision: exactly 40, no update lost", arguments: stores)
+  @Test(
+    "8 agents on 8 hosts incrementing one counter with --if-revision: exactly 40, no update lost",
+    arguments: stores)
   func counterWithRevisions(_ kind: Store.Kind) throws {
     let store = try Store.make(kind)
     // Each agent: read the counter and its revision, write the next value expecting that
@@ -89,7 +94,7 @@ struct StoreConformanceTests {
         line=$("$TANDEM_BIN" config get n --show-scope --default 0) || exit 8
         revision=$(printf '%s' "$line" | cut -f2); value=$(printf '%s' "$line" | cut -f3)
         [ "$revision" = "-" ] && revision=0
-        "$TANDEM_BIN" config set n $((value + 1)) --if-revision "$revision" >/dev/null 2>&1
+        "$TANDEM_BIN" config set n=$((value + 1)) --if-revision "$revision" >/dev/null 2>&1
         status=$?
         if [ $status -eq 0 ]; then done=$((done + 1)); elif [ $status -ne 6 ]; then exit $status; fi
       done
@@ -108,18 +113,19 @@ struct StoreConformanceTests {
   @Test("a stale --if-revision is refused with exit 6 and nothing is written", arguments: stores)
   func staleRevision(_ kind: Store.Kind) throws {
     let store = try Store.make(kind)
-    try TandemBinary.run(["config", "set", "k", "one"], environment: store.environment)
-    try TandemBinary.run(["config", "set", "k", "two"], environment: store.environment)
+    try TandemBinary.run(["config", "set", "k=one"], environment: store.environment)
+    try TandemBinary.run(["config", "set", "k=two"], environment: store.environment)
     let stale = try TandemBinary.run(
-      ["-o", "json", "config", "set", "k", "late", "--if-revision", "1"], environment: store.environment)
+      ["-o", "json", "config", "set", "k=late", "--if-revision", "1"], environment: store.environment)
     #expect(stale.status == 6)
     #expect(stale.errorCode == "CONCURRENT_MODIFICATION")
-    #expect((stale.error?["details"] as? [String: Any])?["reason"] as? String == "revision_mismatch")
+    #expect(stale.error?["reason"] as? String == "revision_mismatch")
     let value = try TandemBinary.run(["config", "get", "k"], environment: store.environment)
     #expect(value.standardOutput == "two\n")
   }
 
-  @Test("a write that cannot get the lock in time exits 6 with retry_after_ms and the holder", arguments: stores)
+  @Test(
+    "a write that cannot get the lock in time exits 6 with retry_after_ms and the holder", arguments: stores)
   func lockTimeoutNamesHolder(_ kind: Store.Kind) throws {
     let store = try Store.make(kind)
     let holder = try TandemBinary.start(
@@ -129,13 +135,12 @@ struct StoreConformanceTests {
     try waitUntilHeld(store, instance: "holder-1")
     // The same instance's document, written from another host.
     let refused = try TandemBinary.run(
-      ["-o", "json", "--instance-id", "holder-1", "--lock-timeout", "300ms", "config", "set", "k", "v"],
+      ["-o", "json", "--instance-id", "holder-1", "--lock-timeout", "300ms", "config", "set", "k=v"],
       environment: store.agent(host: "laptop"))
     #expect(refused.status == 6, "\(refused.standardOutput)")
-    let details = refused.error?["details"] as? [String: Any]
-    #expect(details?["reason"] as? String == "lock_timeout")
+    #expect(refused.error?["reason"] as? String == "lock_timeout")
     #expect((refused.error?["retry_after_ms"] as? Int ?? 0) > 0)
-    let holderRecord = details?["holder"] as? [String: Any]
+    let holderRecord = refused.error?["holder"] as? [String: Any]
     #expect((holderRecord?["command"] as? String)?.contains("sleep 3") == true, "\(refused.standardOutput)")
     #expect(holderRecord?["instance_id"] as? String == "holder-1")
     if kind == .postgres { #expect(holderRecord?["host"] as? String == "build-7") }
@@ -152,7 +157,8 @@ struct StoreConformanceTests {
       ["lock", "run", "--name", "deploy", "--", "sleep", marker], environment: store.agent(host: "a"))
     try waitUntilHeld(store, name: "deploy")
     let waiter = try TandemBinary.start(
-      ["--lock-timeout", "20s", "lock", "run", "--name", "deploy", "--", "true"], environment: store.agent(host: "b"))
+      ["--lock-timeout", "20s", "lock", "run", "--name", "deploy", "--", "true"],
+      environment: store.agent(host: "b"))
     usleep(300_000)
     let killed = ContinuousClock.now
     // The holder and its command: on the file store the command holds the lock too (it
@@ -166,12 +172,49 @@ struct StoreConformanceTests {
     #expect(tookOver < .seconds(3), "the waiter ran \(tookOver) after the holder was killed")
   }
 
+  @Test(
+    "on PostgreSQL the lock lives with tandem's session: the command inherits no socket, and killing tandem frees the lock at once",
+    .enabled(if: stores.contains(.postgres)))
+  func lockLivesWithTheSession() throws {
+    let store = try Store.make(.postgres)
+    let marker = "31.\(Int.random(in: 100...999))"
+    let holder = try TandemBinary.start(
+      ["lock", "run", "--name", "deploy", "--", "sleep", marker], environment: store.agent(host: "a"))
+    try waitUntilHeld(store, name: "deploy")
+    defer { _ = try? TandemBinary.startProgram("/usr/bin/pkill", ["-KILL", "-f", "sleep \(marker)"]).wait() }
+    let command = try TandemBinary.startProgram("/usr/bin/pgrep", ["-f", "^sleep \(marker)$"]).wait()
+    let commandPID = try #require(Int32(command.standardOutput.split(separator: "\n").first ?? ""))
+    // The database client's sockets and event descriptors stay with tandem: the command
+    // cannot keep the session (and the lock) open, nor talk to it.
+    let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(commandPID)/fd")) ?? []
+    let inherited = descriptors.compactMap {
+      try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(commandPID)/fd/\($0)")
+    }
+    .filter { $0.hasPrefix("socket:") || $0.hasPrefix("anon_inode:") }
+    #expect(inherited.isEmpty, "the command inherited \(inherited)")
+    let waiter = try TandemBinary.start(
+      ["--lock-timeout", "20s", "lock", "run", "--name", "deploy", "--", "true"],
+      environment: store.agent(host: "b"))
+    usleep(300_000)
+    let killed = ContinuousClock.now
+    kill(holder.pid, SIGKILL)  // tandem only: its command goes on running
+    let result = waiter.wait()
+    let tookOver = ContinuousClock.now - killed
+    #expect(kill(commandPID, 0) == 0, "the command was still running when the lock was taken over")
+    kill(commandPID, SIGKILL)  // it holds the holder's output pipe open
+    _ = holder.wait()
+    #expect(result.status == 0, "\(result.standardError)")
+    #expect(tookOver < .seconds(2), "the waiter ran \(tookOver) after tandem was killed")
+  }
+
   @Test("instance namespaces layer over the shared document, as on one machine", arguments: stores)
   func namespaces(_ kind: Store.Kind) throws {
     let store = try Store.make(kind)
-    try TandemBinary.run(["config", "set", "region", "eu", "--scope", "shared"], environment: store.environment)
-    try TandemBinary.run(["config", "set", "color", "blue", "--scope", "shared"], environment: store.environment)
-    try TandemBinary.run(["--instance-id", "agent-1", "config", "set", "region", "us"], environment: store.environment)
+    try TandemBinary.run(["config", "set", "region=eu", "--scope", "shared"], environment: store.environment)
+    try TandemBinary.run(
+      ["config", "set", "color=blue", "--scope", "shared"], environment: store.environment)
+    try TandemBinary.run(
+      ["--instance-id", "agent-1", "config", "set", "region=us"], environment: store.environment)
     let mine = try TandemBinary.run(
       ["-o", "json", "--instance-id", "agent-1", "config", "get", "region"], environment: store.environment)
     #expect(mine.data?["value"] as? String == "us" && mine.data?["scope"] as? String == "instance")

@@ -151,6 +151,23 @@ public final class CommandContext {
     }
   }
 
+  /// The configuration document of `namespace` in this invocation's store: ``backend()``'s
+  /// `store(namespace)`, made directly for the home's files (a ``ConfigStore``), so that the
+  /// commonest commands do not pay, at every start, for the runtime's look-ups through the
+  /// backend's existential. Throws as ``backend()`` does.
+  public func configStore(_ namespace: Namespace) throws(CommandFailure) -> any RevisionedDocumentStore {
+    guard options.store != nil else { return ConfigStore(home: options.home, namespace: namespace) }
+    return try backend().store(namespace)
+  }
+
+  /// The configuration as this invocation's instance sees it (``GlobalOptions/namespace``)
+  /// in this invocation's store, made directly for the home's files as ``configStore(_:)``
+  /// is. Throws as ``backend()`` does.
+  public func layeredConfig() throws(CommandFailure) -> LayeredConfig {
+    guard options.store != nil else { return LayeredConfig(home: options.home, namespace: options.namespace) }
+    return LayeredConfig(backend: try backend(), namespace: options.namespace)
+  }
+
   /// For a command whose state is kept only in the home's files: throws `INVALID_ARGUMENT`
   /// (exit 2) when a store URL was given, saying that this command does not use it, with
   /// `reason` (the tool's words on what the store does serve) after. A URL that no provider

@@ -103,10 +103,16 @@ public struct LayeredConfig: Sendable {
 
   /// The value of `key`, from the nearest layer that has it.
   public func lookup(_ key: String, scope: ConfigScope? = nil) throws(StateError) -> Entry? {
-    for (layer, _, document) in try documents(scope) {
-      if let entry = document.entry(key) { return Entry(entry, scope: layer, revision: document.revision) }
+    // Every layer is read, as ``documents(_:)`` reads them, but in place: no list of them is
+    // made for one key (the runtime would make its type at every start of `config get`).
+    var found: Entry?
+    for index in stores.indices where scope == nil || stores[index].0 == scope {
+      let document = try stores[index].1.read()
+      if found == nil, let entry = document.entry(key) {
+        found = Entry(entry, scope: stores[index].0, revision: document.revision)
+      }
     }
-    return nil
+    return found
   }
 
   /// The values of `keys`, each from the nearest layer that has it (`nil` for a key no layer

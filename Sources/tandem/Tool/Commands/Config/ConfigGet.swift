@@ -54,7 +54,7 @@ struct ConfigGet: TandemCommand {
   static func perform(key: String, scope: String?, in context: CommandContext) throws -> CommandOutput {
     try ConfigKey.validate(key)
     let filter = try ConfigTarget.forReading(scope, in: context)
-    let layered = LayeredConfig(backend: try context.backend(), namespace: context.options.namespace)
+    let layered = try context.layeredConfig()
     guard let entry = try layered.lookup(key, scope: filter) else {
       throw notFound([key], filter: filter, in: context)
     }
@@ -68,7 +68,7 @@ struct ConfigGet: TandemCommand {
   ) throws -> CommandOutput {
     for key in keys { try ConfigKey.validate(key) }
     let filter = try ConfigTarget.forReading(scope, in: context)
-    let layered = LayeredConfig(backend: try context.backend(), namespace: context.options.namespace)
+    let layered = try context.layeredConfig()
     let found = try layered.lookup(keys, scope: filter)
     let missing = zip(keys, found).filter { $0.1 == nil }.map(\.0)
     if !missing.isEmpty && defaultValue == nil { throw notFound(missing, filter: filter, in: context) }

@@ -56,7 +56,7 @@ struct ConfigList: TandemCommand {
   {
     let page = try PageRequest(limit: limit, cursor: cursor, list: listName, in: context)
     let filter = try ConfigTarget.forReading(scope, in: context)
-    let layered = LayeredConfig(backend: try context.backend(), namespace: context.options.namespace)
+    let layered = try context.layeredConfig()
     let documents = try layered.documents(filter)
     // Nearest layer wins; documents are read once, so each page is one consistent snapshot
     // per document. (Merged in one pass over the page: a binary search per document for

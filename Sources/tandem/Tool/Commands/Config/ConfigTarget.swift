@@ -39,7 +39,7 @@ struct ConfigTarget {
       namespace = context.options.namespace
     }
     return ConfigTarget(
-      scope: scope, store: try context.backend().store(namespace), isFile: context.usesFileStore,
+      scope: scope, store: try context.configStore(namespace), isFile: context.usesFileStore,
       sharedByDefault: scopeText == nil && context.options.instanceID == nil)
   }
 

@@ -18,11 +18,10 @@ struct LockStatusCommand: TandemCommand {
 
   static func perform(name: String?, in context: CommandContext) throws -> LockStatusReport {
     let status: LockStatus
-    let backend = try context.backend()
     if let name {
-      status = try backend.lock(named: name).status()
+      status = try context.backend().lock(named: name).status()
     } else {
-      status = try backend.store(context.options.namespace).lockStatus()
+      status = try context.configStore(context.options.namespace).lockStatus()
     }
     // The recorded holder counts only while the lock is held.
     let holder = status.isHeld ? status.holder : nil
@@ -30,7 +29,7 @@ struct LockStatusCommand: TandemCommand {
       lock: name ?? "config", path: status.path, held: status.isHeld,
       holder: holder.map {
         LockStatusReport.Holder(
-          pid: $0.pid, instanceID: $0.instanceID, command: $0.command, heldMs: $0.heldMillisecondsNow)
+          pid: $0.pid, instanceID: $0.instanceID, command: $0.command, heldMs: $0.heldMillisecondsNow, host: $0.host)
       },
       typicalHoldMs: Double(status.typicalHoldMicroseconds) / 1000)
   }

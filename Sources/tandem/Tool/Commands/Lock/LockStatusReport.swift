@@ -12,6 +12,9 @@ struct LockStatusReport: CommandResult {
     let command: String
     /// How long it has held the lock so far.
     let heldMs: Int64
+    /// The holder's host, on a store shared by several hosts; `null` on the file store,
+    /// where every holder is on this host.
+    let host: String?
   }
 
   /// `config` for the namespace's config lock, else the lock's name.
@@ -29,7 +32,8 @@ struct LockStatusReport: CommandResult {
     guard held else { return "free: \(path)" }
     guard let holder else { return "held by another process: \(path)" }
     let label = holder.instanceID.map { "\(TextEscaping.escape($0)): " } ?? ""
+    let host = holder.host.map { " on \(TextEscaping.escape($0))" } ?? ""
     return
-      "held by pid \(holder.pid) (\(label)\(TextEscaping.escape(holder.command))) for \(holder.heldMs) ms: \(path)"
+      "held by pid \(holder.pid)\(host) (\(label)\(TextEscaping.escape(holder.command))) for \(holder.heldMs) ms: \(path)"
   }
 }
