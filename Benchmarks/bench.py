@@ -21,7 +21,9 @@ filelock + JSON writer and a naive JSON writer. Run it with scripts/bench.
    per measurement) and psql doing the same upsert, at --store-agents agents x
    --store-writes writes, distinct and --store-shared-keys shared keys; one call of each end
    to end (hyperfine); and the upsert without a process per write (psql's one session,
-   pgbench with kept and with new connections). Needs tandem-postgres beside --tandem.
+   pgbench with kept and with new connections); how long a write holds the document's lock,
+   from the server's statement log; with --callgrind, the client's instructions per call.
+   Needs tandem-postgres beside --tandem.
 --sections picks what runs (default: invocation,contention,inprocess).
 Prints Markdown; --plot writes a PNG of throughput and p99 latency against agents.
 """
@@ -428,12 +430,12 @@ class StoreContender:
 
     def present_keys(self):
         if self.name == STORE_PSQL:
-            out = subprocess.run([self.psql, "-X", "-w", "-q", "-At", "-d", self.url, "-c", f"SELECT k FROM {self.table}"],
-                                 capture_output=True, text=True, check=True, env=self.environment).stdout
+            command = [self.psql, "-X", "-w", "-q", "-At", "-d", self.url, "-c", f"SELECT k FROM {self.table}"]
+            out = subprocess.run(command, capture_output=True, text=True, check=True, env=self.environment).stdout
             keys = set(out.splitlines())
         else:
-            out = subprocess.run([self.tandem, "--home", self.home, "--output", "json", "config", "list", "--limit", "0"],
-                                 capture_output=True, text=True, check=True, env=self.environment).stdout
+            command = [self.tandem, "--home", self.home, "--output", "json", "config", "list", "--limit", "0"]
+            out = subprocess.run(command, capture_output=True, text=True, check=True, env=self.environment).stdout
             keys = {entry["key"] for entry in json.loads(out)["data"]["entries"]}
         return keys - {SETUP_KEY}
 
@@ -705,7 +707,8 @@ def print_stores(args, stored, single, sessions, holds, load):
     for r in stored:
         if r["contender"] != STORE_POSTGRES:
             continue
-        same = {o["contender"]: o["throughput"] for o in stored if o["agents"] == r["agents"] and o["keys"] == r["keys"]}
+        same = {o["contender"]: o["throughput"] for o in stored
+                if o["agents"] == r["agents"] and o["keys"] == r["keys"]}
         print(f"| {r['keys']} | {r['agents']} | {r['throughput'] / same[STORE_FILE]:.2f}x | "
               f"{r['throughput'] / same[STORE_PSQL]:.2f}x |")
     print(f"\n## The PostgreSQL store: one call end to end ({args.store_runs} runs each, same run)\n")
