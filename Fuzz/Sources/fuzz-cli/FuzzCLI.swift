@@ -71,8 +71,8 @@ public func fuzzCLI(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
       (try? GlobalOptions.extract(from: arguments).0)
       ?? (try? GlobalOptions.extract(from: Array(arguments.dropLast())).0)
     let effective = raw?.output ?? format
-    check(fast, arguments: arguments, json: effective == "json")
-    check(slow, arguments: arguments, json: effective == "json")
+    check(fast, arguments: arguments, format: effective)
+    check(slow, arguments: arguments, format: effective)
     guard comparable(fast) == comparable(slow) else {
       violated(
         "the fast route and swift-argument-parser disagree:\n fast: \(describe(fast))\n slow: \(describe(slow))",
@@ -123,22 +123,38 @@ func asksForText(_ arguments: [String]) -> Bool {
   }
 }
 
-func check(_ response: CommandLineTool.Response, arguments: [String], json: Bool) {
+func check(_ response: CommandLineTool.Response, arguments: [String], format: String) {
   let status = response.exitStatus.rawValue
   guard (0...13).contains(status) else { violated("exit code \(status) is outside the table", arguments) }
-  if json {
+  if format == "json" {
     jsonEnvelope(response, arguments: arguments)
+  } else if format != "text" {
+    // An output format that is neither text nor json is a usage error answered both ways:
+    // the envelope on standard output for a program, the error line on standard error.
+    if status == 0 && asksForText(arguments) { return }
+    guard status == 2 else { violated("an invalid output format did not exit 2: \(describe(response))", arguments) }
+    var envelopeOnly = response
+    envelopeOnly.standardError = ""
+    jsonEnvelope(envelopeOnly, arguments: arguments)
+    errorLine(response, arguments: arguments, allowStandardOutput: true)
   } else if status != 0 {
-    guard response.standardOutput.isEmpty else {
-      violated("a text-mode failure printed on standard output: \(describe(response))", arguments)
-    }
-    let lines = response.standardError.split(separator: "\n", omittingEmptySubsequences: false)
-    guard response.standardError.hasSuffix("\n"), let last = lines.dropLast().last, last.hasPrefix("error: "),
-      last.hasSuffix(", exit \(status)]")
-    else { violated("a text-mode failure is not one error line: \(describe(response))", arguments) }
-    guard lines.dropLast(2).allSatisfy({ $0.hasPrefix("warning: ") }) else {
-      violated("standard error has more than warnings and the error line: \(describe(response))", arguments)
-    }
+    errorLine(response, arguments: arguments, allowStandardOutput: false)
+  }
+}
+
+/// A text-mode failure: one `error: ... [CODE, exit N]` line on standard error, after
+/// warnings only.
+func errorLine(_ response: CommandLineTool.Response, arguments: [String], allowStandardOutput: Bool) {
+  let status = response.exitStatus.rawValue
+  guard allowStandardOutput || response.standardOutput.isEmpty else {
+    violated("a text-mode failure printed on standard output: \(describe(response))", arguments)
+  }
+  let lines = response.standardError.split(separator: "\n", omittingEmptySubsequences: false)
+  guard response.standardError.hasSuffix("\n"), let last = lines.dropLast().last, last.hasPrefix("error: "),
+    last.hasSuffix(", exit \(status)]")
+  else { violated("a text-mode failure is not one error line: \(describe(response))", arguments) }
+  guard lines.dropLast(2).allSatisfy({ $0.hasPrefix("warning: ") }) else {
+    violated("standard error has more than warnings and the error line: \(describe(response))", arguments)
   }
 }
 
