@@ -144,14 +144,6 @@ public struct AccountCredentials<Records: AccountRecordStore>: Sendable {
   // (AccountCredentialsAsync.swift), which differ only in how they wait for the lock and the
   // refresher.
 
-  /// What the record read under the lock calls for.
-  enum Step {
-    /// A usable token is stored: no refresh.
-    case use(AccountToken)
-    /// Refresh this record.
-    case refresh(AccountRecord)
-  }
-
   /// The stored token, read without the lock, if it is valid for `minimumValidity` more.
   func validToken(_ account: String, _ minimumValidity: Duration) throws(StateError) -> AccountToken? {
     let current = try record(account)
@@ -173,7 +165,7 @@ public struct AccountCredentials<Records: AccountRecordStore>: Sendable {
 
   /// With the lock held: the token someone stored meanwhile, or the record to refresh.
   func tokenStep(_ account: String, _ minimumValidity: Duration, under locked: Records.Locked)
-    throws(StateError) -> Step
+    throws(StateError) -> RefreshStep
   {
     guard let fresh = try store.record(account, under: locked) else { throw missing(account) }
     if let tokens = fresh.tokens, tokens.isValid(forAtLeast: minimumValidity) {
@@ -224,7 +216,7 @@ public struct AccountCredentials<Records: AccountRecordStore>: Sendable {
 
   /// With the lock held: another process's newer token, or the record to refresh.
   func refreshStep(_ account: String, ifGeneration generation: UInt64?, under locked: Records.Locked)
-    throws(StateError) -> Step
+    throws(StateError) -> RefreshStep
   {
     guard let fresh = try store.record(account, under: locked) else { throw missing(account) }
     if let generation {
@@ -263,18 +255,6 @@ public struct AccountCredentials<Records: AccountRecordStore>: Sendable {
     error.fixRequired =
       "pass the generation of the token that was refused (the `generation` that auth token returned with it)"
     throw error
-  }
-
-  /// A refresh under way: the request out to the refresher, and what to store its answer as.
-  struct PendingRefresh {
-    /// The record as it was before the refresh.
-    var record: AccountRecord
-    /// The mark of an earlier refresh that never stored its answer, if there was one.
-    var interrupted: AccountRecord.InterruptedRefresh?
-    /// The generation the answer is stored as.
-    var nextGeneration: UInt64
-    /// What the refresher gets.
-    var request: RefreshRequest
   }
 
   /// The first half of a refresh, with the lock held: checks that the answer can be stored,
@@ -466,4 +446,28 @@ public struct AccountCredentials<Records: AccountRecordStore>: Sendable {
     error.remedy = .logIn(account: account)
     return error
   }
+}
+
+// Outside the generic type on purpose: nested in it, they would be generic too, and the
+// file store's specialized code would build their metadata at run time (from mangled names,
+// about 45,000 instructions each) just to destroy them.
+
+/// What the record read under the lock calls for.
+enum RefreshStep {
+  /// A usable token is stored: no refresh.
+  case use(AccountToken)
+  /// Refresh this record.
+  case refresh(AccountRecord)
+}
+
+/// A refresh under way: the request out to the refresher, and what to store its answer as.
+struct PendingRefresh {
+  /// The record as it was before the refresh.
+  var record: AccountRecord
+  /// The mark of an earlier refresh that never stored its answer, if there was one.
+  var interrupted: AccountRecord.InterruptedRefresh?
+  /// The generation the answer is stored as.
+  var nextGeneration: UInt64
+  /// What the refresher gets.
+  var request: RefreshRequest
 }

@@ -12,7 +12,7 @@
 /// on every use).
 public struct CredentialStore: Sendable {
   /// The state home.
-  public let home: StateHome
+  public var home: StateHome { credentials.store.home }
 
   /// The directory of account files.
   public static let directoryName = "credentials"
@@ -27,7 +27,6 @@ public struct CredentialStore: Sendable {
 
   /// The credential store of `home`.
   public init(home: StateHome) {
-    self.home = home
     credentials = AccountCredentials(store: FileAccountRecords(home: home))
   }
 
