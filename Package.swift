@@ -13,6 +13,7 @@ let package = Package(
     .library(name: "TandemConfiguration", targets: ["TandemConfiguration"]),
     .library(name: "TandemPostgres", targets: ["TandemPostgres"]),
     .executable(name: "tandem", targets: ["tandem"]),
+    .executable(name: "tandem-postgres", targets: ["tandem-postgres"]),
     .executable(name: "tandem-mcp", targets: ["tandem-mcp"]),
   ],
   dependencies: [
@@ -62,16 +63,33 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
-    // The reference tool, built on the two modules above: their public API, and a few
-    // `package` helpers a tool author has no need of (the process spawner of `lock run` and
-    // `demo`, the clock, the JSON parser, `joined(with:)`, the account-name check).
-    .executableTarget(
-      name: "tandem",
+    // The reference tool's command tree, built on the two modules above: their public API,
+    // and a few `package` helpers a tool author has no need of (the process spawner of `lock
+    // run` and `demo`, the clock, the JSON parser, `joined(with:)`, the account-name check).
+    // A library, so that two executables can be the same tool: `tandem` and `tandem-postgres`.
+    .target(
+      name: "TandemCommands",
       dependencies: [
         "TandemState",
         "TandemCLI",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ]
+      ],
+      path: "Sources/tandem/Tool"
+    ),
+    // The reference tool: the command tree and the home's files. A `--store postgresql://...`
+    // hands the command line to `tandem-postgres` beside it, so that the file store's start-up
+    // does not pay for the database client (docs/benchmarks.md, "The PostgreSQL store's client").
+    .executableTarget(
+      name: "tandem",
+      dependencies: ["TandemCommands", "TandemCLI"],
+      path: "Sources/tandem/Main"
+    ),
+    // The same tool with the PostgreSQL store linked in: it serves `--store postgresql://...`
+    // itself, and the home's files as `tandem` does.
+    .executableTarget(
+      name: "tandem-postgres",
+      dependencies: ["TandemCommands", "TandemPostgres", "TandemState", "TandemCLI"],
+      path: "Sources/tandem/Postgres"
     ),
     // Tandem state as a swift-configuration provider. Its own product: `tandem` does not link
     // it, so the tool's start-up does not pay for swift-configuration.
@@ -128,7 +146,10 @@ let package = Package(
       ]
     ),
     // Runs the built `tandem` binary as real, concurrent processes.
-    .testTarget(name: "EndToEndTests", dependencies: ["tandem", "TandemTestSupport"]),
+    // `tandem-postgres` too: `tandem` hands it the command lines of a PostgreSQL store.
+    .testTarget(
+      name: "EndToEndTests",
+      dependencies: ["tandem", "tandem-postgres", "TandemCommands", "TandemTestSupport"]),
     // The MCP server: its translation of the manifest and envelopes, and real clients (the
     // SDK's) talking to spawned `tandem-mcp` processes.
     .testTarget(

@@ -17,23 +17,24 @@ let package = Package(
       dependencies: [.product(name: "TandemState", package: "tandem")],
       packageAccess: false
     ),
-    // The `tandem` command tree itself: Sources/tandem (a symbolic link) without its
-    // main.swift, so that the fuzzer drives the real commands in-process.
+    // The `tandem` command tree itself: Sources/tandem/Tool (a symbolic link), the library
+    // that `tandem` and `tandem-postgres` run, so that the fuzzer drives the real commands
+    // in-process. (Named apart from that library, `TandemCommands`: one package graph cannot
+    // hold two targets of one name.)
     .target(
-      name: "TandemCommands",
+      name: "TandemCommandTree",
       dependencies: [
         .product(name: "TandemState", package: "tandem"),
         .product(name: "TandemCLI", package: "tandem"),
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      exclude: ["main.swift"],
       packageAccess: false
     ),
     // argv -> envelope, with a home that cannot be created: nothing is written.
     .executableTarget(
       name: "fuzz-cli",
       dependencies: [
-        "TandemCommands",
+        "TandemCommandTree",
         .product(name: "TandemState", package: "tandem"),
         .product(name: "TandemCLI", package: "tandem"),
       ],

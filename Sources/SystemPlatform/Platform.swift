@@ -28,7 +28,8 @@
 // - ``Platform/takePendingSignal(_:)``: Darwin has no `sigtimedwait`; `sigwait` on a signal
 //   known to be pending;
 // - ``Platform/makeSpawnFileActions()`` and ``Platform/makeSpawnAttributes()``: Darwin's
-//   types are optional pointers, initialised by `posix_spawn_file_actions_init`.
+//   types are optional pointers, initialised by `posix_spawn_file_actions_init`;
+// - ``Platform/runningExecutablePath()``: `_NSGetExecutablePath`, then `realpath`.
 // The `O_` flags, `AT_` flags and errno names TandemState uses are POSIX and have the same
 // names (not always the same values, which come from the headers) on both.
 
@@ -94,6 +95,17 @@ package enum Platform {
     _ handler: @convention(c) (Int32) -> Void, of action: inout sigaction
   ) {
     action.__sigaction_handler.sa_handler = handler
+  }
+
+  /// The path of the running executable, links resolved (Linux: `/proc/self/exe`), or `nil`
+  /// when the system cannot tell.
+  package static func runningExecutablePath() -> String? {
+    var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = buffer.withUnsafeMutableBufferPointer { bytes in
+      bytes.withMemoryRebound(to: CChar.self) { readlink("/proc/self/exe", $0.baseAddress!, $0.count - 1) }
+    }
+    guard count > 0 else { return nil }
+    return String(decoding: buffer[0..<count], as: UTF8.self)
   }
 
   /// The process's environment, `NAME=value` entries ending with a null pointer.

@@ -240,6 +240,54 @@ public struct PostgresDocumentStore: RevisionedDocumentStore {
     try PostgresHeldLock.acquire(lockKey, connector: connector, timeout: timeout, intent: intent, path: path)
   }
 
+  // MARK: - Dry runs
+
+  /// What ``update(timeout:ifRevision:intent:_:)`` would start from now, taking no lock and
+  /// writing nothing: the row's revision is the highest the document had (rows are never
+  /// deleted), so a write now gets the one after it; the update's refusals are the same.
+  public func previewUpdate(ifRevision expectedRevision: UInt64?) throws(StateError) -> UpdatePreview {
+    try ConfigStore.checkExpected(expectedRevision)
+    let current = try read()
+    if let expectedRevision, expectedRevision != current.revision {
+      throw StateError.revisionMismatch(
+        path: path, namespace: namespace, expected: expectedRevision, current: current.revision)
+    }
+    guard current.revision < UInt64(Int64.max) else {
+      var failure = StateError(
+        .limitExceeded, "\(path) is at the last revision there is (\(Int64.max)); nothing was written",
+        path: path)
+      failure.fixRequired = "repair the document: it starts again, empty"
+      failure.remedy = .repairDocument(namespace, fileName: name)
+      throw failure
+    }
+    return UpdatePreview(document: current, nextRevision: current.revision + 1)
+  }
+
+  /// What ``repair(timeout:intent:)`` would do now, taking no lock and changing nothing: the
+  /// same reasons, and the same place aside.
+  public func previewRepair() throws(StateError) -> RepairOutcome {
+    let found = try connector.withSession { session throws(StateError) -> (Int64, String)? in
+      let rows = try session.query(
+        PostgresQuery(
+          unsafeSQL:
+            "SELECT revision, body FROM tandem_documents WHERE tool = $1 AND namespace = $2 AND name = $3",
+          binds: binds()), doing: "read the document")
+      return rows.first.flatMap { try? $0.decode((Int64, String).self) }
+    }
+    guard let (revision, body) = found else { return RepairOutcome(path: path, movedTo: nil, reason: nil) }
+    var reason: String?
+    if revision == Int64.max {
+      reason = "it is at the last revision there is"
+    } else if case .failure(let failure) = decode(body, revision: revision) {
+      reason = failure.reason
+    }
+    guard let reason else { return RepairOutcome(path: path, movedTo: nil, reason: nil) }
+    return RepairOutcome(
+      path: path,
+      movedTo: connector.url.location + "#tandem_documents_aside/\(tool)/\(namespaceKey)/\(name)@\(revision)",
+      reason: reason)
+  }
+
   // MARK: - Reading
 
   /// The document as the session sees it now (inside a transaction, under its lock).

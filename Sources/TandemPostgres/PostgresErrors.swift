@@ -1,11 +1,5 @@
 import PostgresNIO
-public import TandemState
-
-extension StateError.Code {
-  /// A statement ran past the store's `statement_timeout`: the server cancelled it, and the
-  /// transaction it was part of was rolled back. Nothing was written.
-  public static let statementTimeout = StateError.Code("STATEMENT_TIMEOUT")
-}
+import TandemState
 
 /// PostgreSQL's errors in the state layer's codes.
 ///

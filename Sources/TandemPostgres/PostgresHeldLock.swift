@@ -12,14 +12,17 @@ public import TandemState
 /// `keepalives_idle` + 2 s × 3 (docs/postgres.md has the measurements).
 public final class PostgresHeldLock: HeldStateLock {
   public let waited: Duration
+  /// The document or named lock held, as messages name it.
+  public let path: String
   private let session: PostgresSession
   private let connector: PostgresConnector
   private let released = Atomic<Bool>(false)
 
-  private init(session: PostgresSession, connector: PostgresConnector, waited: Duration) {
+  private init(session: PostgresSession, connector: PostgresConnector, waited: Duration, path: String) {
     self.session = session
     self.connector = connector
     self.waited = waited
+    self.path = path
   }
 
   deinit { release() }
@@ -37,7 +40,8 @@ public final class PostgresHeldLock: HeldStateLock {
       connector.recycle(session, clean: error.conflictReason == .lockTimeout)
       throw error
     }
-    return PostgresHeldLock(session: session, connector: connector, waited: ContinuousClock.now - started)
+    return PostgresHeldLock(
+      session: session, connector: connector, waited: ContinuousClock.now - started, path: path)
   }
 
   static func acquire(
@@ -52,7 +56,8 @@ public final class PostgresHeldLock: HeldStateLock {
       connector.recycle(session, clean: error.conflictReason == .lockTimeout)
       throw error
     }
-    return PostgresHeldLock(session: session, connector: connector, waited: ContinuousClock.now - started)
+    return PostgresHeldLock(
+      session: session, connector: connector, waited: ContinuousClock.now - started, path: path)
   }
 
   /// Ends the session, which releases the lock (and any other it held) on the server.

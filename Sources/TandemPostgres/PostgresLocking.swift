@@ -37,7 +37,7 @@ enum PostgresLocking {
     do {
       _ = try session.query(
         PostgresQuery(unsafeSQL: comment + "SELECT \(function)($1)", binds: binds(key)),
-        doing: "take the lock")
+        doing: "take the lock", deadline: timeout.duration + PostgresSession.answerDeadline)
     } catch let error where error.conflictReason == .lockTimeout {
       throw try timeoutError(
         key, in: session, timeout: timeout, path: path, inTransaction: scope == .transaction)

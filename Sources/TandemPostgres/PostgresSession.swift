@@ -75,6 +75,7 @@ final class PostgresSession: Sendable {
     } catch {
       throw PostgresErrors.map(error, doing: "connect", url: url)
     }
+    DescriptorInheritance.closeNetworkDescriptorsOnExec()
     let session = PostgresSession(connection: connection, url: url, backendPID: 0)
     let rows = try session.query("SELECT pg_backend_pid()", doing: "connect")
     let pid = (try? rows.first?.decode(Int32.self)) ?? 0
@@ -106,11 +107,37 @@ final class PostgresSession: Sendable {
     }
   }
 
-  /// Runs one statement and waits for all its rows.
-  func query(_ query: PostgresQuery, doing: String) throws(StateError) -> PostgresQueryResult {
+  /// How long a statement that waits for nothing may go unanswered before the session is
+  /// given up: a server that died without closing the connection (a host gone, a network
+  /// split) must not leave the caller waiting for ever.
+  static let answerDeadline: Duration = .seconds(30)
+
+  /// Runs one statement and waits for all its rows, at most `deadline` (for a statement
+  /// that waits for a lock: the lock timeout plus ``answerDeadline``); past it the session
+  /// is closed and the statement reported as unanswered (nothing was committed by it).
+  func query(_ query: PostgresQuery, doing: String, deadline: Duration = answerDeadline) throws(StateError)
+    -> PostgresQueryResult
+  {
+    let future = answer(to: query)
+    let expired = ExpiryFlag()
+    let guardTask = connection.eventLoop.scheduleTask(in: .milliseconds(deadline.roundedMilliseconds)) {
+      [connection] in
+      expired.value.store(true, ordering: .relaxed)
+      connection.close().whenComplete { _ in }
+    }
+    defer { guardTask.cancel() }
     do {
-      return try answer(to: query).wait()
+      return try future.wait()
     } catch {
+      if expired.value.load(ordering: .relaxed) {
+        var failure = StateError(
+          .unavailable,
+          "the PostgreSQL server at \(url.redacted) did not answer within \(deadline) while this command tried to "
+            + "\(doing); the session was closed")
+        failure.retryAfterMilliseconds = RetryJitter.around(1000)
+        failure.suggestion = "retry; check that the server and the network to it are up"
+        throw failure
+      }
       throw PostgresErrors.map(error, doing: doing, url: url)
     }
   }
@@ -162,4 +189,17 @@ final class PostgresSession: Sendable {
   func close() {
     _ = try? connection.close().wait()
   }
+}
+
+extension Duration {
+  /// Whole milliseconds, rounded up, at least 1.
+  var roundedMilliseconds: Int64 {
+    let (seconds, attoseconds) = components
+    return max(1, seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+  }
+}
+
+/// Whether a statement's deadline passed, set on the event loop, read by the caller.
+private final class ExpiryFlag: Sendable {
+  let value = Atomic<Bool>(false)
 }

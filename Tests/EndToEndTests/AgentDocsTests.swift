@@ -4,7 +4,7 @@ import TandemCLI
 import TandemTestSupport
 import Testing
 
-@testable import tandem
+@testable import TandemCommands
 
 /// AGENTS.md and the agent skill, checked against `tandem manifest` so that neither drifts
 /// from the tool.

@@ -1,7 +1,7 @@
 import TandemCLI
 import Testing
 
-@testable import tandem
+@testable import TandemCommands
 
 @Suite("tandem's command tree")
 struct DefinitionTests {

@@ -3,7 +3,7 @@ import TandemCLI
 import TandemTestSupport
 import Testing
 
-@testable import tandem
+@testable import TandemCommands
 
 /// `tandem demo`, run as the built binary: each scenario without tandem and with it, the
 /// token endpoint's count, the temporary directory's life, and the options it refuses.

@@ -3,7 +3,7 @@ import TandemCLI
 import TandemTestSupport
 import Testing
 
-@testable import tandem
+@testable import TandemCommands
 
 @Suite("The hand-parsed fast path agrees with swift-argument-parser", .serialized)
 struct FastPathTests {

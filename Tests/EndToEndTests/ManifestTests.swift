@@ -4,7 +4,7 @@ import TandemCLI
 import TandemTestSupport
 import Testing
 
-@testable import tandem
+@testable import TandemCommands
 
 /// `tandem manifest` against the spec's schema and against what `--help` shows.
 @Suite("The manifest")

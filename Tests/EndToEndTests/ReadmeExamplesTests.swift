@@ -4,7 +4,7 @@ import TandemCLI
 import TandemTestSupport
 import Testing
 
-@testable import tandem
+@testable import TandemCommands
 
 /// The README's shell examples, run as a reader would run them: every command line of its
 /// shell blocks is either run here, against the built `tandem` in a temporary home, with what
@@ -42,6 +42,13 @@ struct ReadmeExamplesTests {
     "scripts/docs": "builds the DocC catalogs with swift-docc-plugin (CI runs it)",
     "scripts/install":
       "builds the release binary and installs it; scripts/test-install checks it in a temporary prefix",
+    "tandem --store 'postgresql://agent@db.internal:5432/state?sslmode=verify-full&sslrootcert=/etc/db-ca.pem' config set region=eu-west-1":
+      "needs a PostgreSQL server at db.internal; StoreConformanceTests runs the same commands against the server scripts/postgres starts",
+    "export PGPASSWORD='...'": "the password of a PostgreSQL server at db.internal, which a test does not have",
+    "export TANDEM_STORE='postgresql://agent@db.internal:5432/state?sslmode=verify-full&sslrootcert=/etc/db-ca.pem'":
+      "needs a PostgreSQL server at db.internal; StoreConformanceTests sets TANDEM_STORE to the server scripts/postgres starts",
+    "tandem config get region --show-scope":
+      "the line after `export TANDEM_STORE=…`, which needs a PostgreSQL server at db.internal; StoreConformanceTests runs it on one",
   ]
 
   /// One step of a scenario.

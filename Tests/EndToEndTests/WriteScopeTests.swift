@@ -3,7 +3,7 @@ import TandemCLI
 import TandemTestSupport
 import Testing
 
-@testable import tandem
+@testable import TandemCommands
 
 /// Every write says where it went (`write_scope`, the document's absolute `path`), on the
 /// hand-parsed fast route and on swift-argument-parser's alike; and a write that goes to the

@@ -84,7 +84,7 @@ struct MCPServerTests {
     #expect(
       tools.first { $0.name == "config_set" }?.inputSchema.objectValue?["properties"]?.objectValue?.keys
         .sorted()
-        == ["home", "if_revision", "instance_id", "key_value", "lock_timeout", "scope"])
+        == ["home", "if_revision", "instance_id", "key_value", "lock_timeout", "scope", "store"])
     let ended = await server.close()
     #expect(ended.status == 0 && ended.standardError.isEmpty, "\(ended)")
   }

@@ -9,6 +9,8 @@ import Testing
 /// revisions that never repeat, the tables created once by agents starting together.
 @Suite("The PostgreSQL store's own guarantees", .needsPostgres)
 struct PostgresGuaranteeTests {
+  static let executor = ThreadExecutor()
+
   @Test("a lock timeout names the holder: its host, pid, instance id and command, and how long it has held")
   func holderAcrossHosts() throws {
     let tool = TestDatabase.freshTool()
@@ -70,7 +72,8 @@ struct PostgresGuaranteeTests {
       timeout: .seconds(1), intent: LockIntent(instanceID: nil, command: "two"))
     // The holder's connection is killed on the server (pg_terminate_backend): a waiter
     // gets the lock at once, without waiting for its timeout.
-    let waiter = Task { () throws -> Duration in
+    // On a thread of its own: a blocked thread of the cooperative pool would time the pool.
+    let waiter = Task(executorPreference: Self.executor) { () throws -> Duration in
       let started = ContinuousClock.now
       let got = try lock.acquire(
         timeout: .seconds(30), intent: LockIntent(instanceID: nil, command: "waiter"))

@@ -24,6 +24,9 @@ struct PostgresStoreContractTests {
   @Test("a writer that cannot get in within its timeout is refused with lock_timeout")
   func lockTimeout() throws { try StoreContract.checkLockTimeout(try TestDatabase.backend(), "postgres") }
 
+  @Test("the document's held lock keeps writers out until released; a dry run sees the next revision")
+  func documentLock() throws { try StoreContract.checkDocumentLock(try TestDatabase.backend(), "postgres") }
+
   @Test("a cancelled wait for a named lock ends at once with CANCELLED")
   func cancelledWait() async throws {
     try await StoreContract.checkCancelled(try TestDatabase.backend(), "postgres")

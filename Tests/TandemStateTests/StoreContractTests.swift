@@ -45,6 +45,11 @@ struct StoreContractTests {
     for (name, backend) in Self.backends() { try StoreContract.checkLockTimeout(backend, name) }
   }
 
+  @Test("the document's held lock keeps writers out until released; a dry run sees the next revision")
+  func documentLock() throws {
+    for (name, backend) in Self.backends() { try StoreContract.checkDocumentLock(backend, name) }
+  }
+
   @Test("a cancelled wait for a named lock ends at once with CANCELLED")
   func cancelledWait() async throws {
     for (name, backend) in Self.backends() { try await StoreContract.checkCancelled(backend, name) }
@@ -134,6 +139,26 @@ struct MemoryStore: RevisionedDocumentStore {
     let held = backend.state.withLock { $0.holders.contains("doc:" + key) }
     return LockStatus(path: path, isHeld: held, holder: nil, typicalHoldMicroseconds: 0)
   }
+
+  func acquireLock(timeout: LockTimeout, intent: LockIntent) throws(StateError) -> MemoryLock.Held {
+    guard let waited = backend.take("doc:" + key, timeout: timeout) else { throw MemoryBackend.timeout(path) }
+    return MemoryLock.Held(backend: backend, key: "doc:" + key, waited: waited)
+  }
+
+  func previewUpdate(ifRevision expectedRevision: UInt64?) throws(StateError) -> UpdatePreview {
+    let current = try read()
+    if let expectedRevision, expectedRevision != current.revision {
+      var error = StateError(.concurrentModification, "\(path) moved on", path: path)
+      error.conflictReason = .revisionMismatch
+      throw error
+    }
+    let highest = backend.state.withLock { $0.highest[key] ?? 0 }
+    return UpdatePreview(document: current, nextRevision: max(highest, current.revision) + 1)
+  }
+
+  func previewRepair() throws(StateError) -> RepairOutcome {
+    RepairOutcome(path: path, movedTo: nil, reason: nil)
+  }
 }
 
 struct MemoryLock: NamedStateLock {
@@ -144,6 +169,7 @@ struct MemoryLock: NamedStateLock {
     let backend: MemoryBackend
     let key: String
     let waited: Duration
+    var path: String { "memory:\(key)" }
     private let released = Mutex(false)
     init(backend: MemoryBackend, key: String, waited: Duration) {
       self.backend = backend

@@ -91,6 +91,37 @@ public enum StoreContract {
     #expect(try !lock.status().isHeld, "\(name)")
   }
 
+  public static func checkDocumentLock<Backend: StateBackend>(_ backend: Backend, _ name: String) throws {
+    let store = backend.store(.instance(try InstanceID("agent-2")))
+    try store.update(timeout: .seconds(5), ifRevision: nil, intent: nil) { $0.set([(key: "k", value: "1")]) }
+    let preview = try store.previewUpdate(ifRevision: 1)
+    #expect(preview.document["k"] == "1" && preview.nextRevision == 2, "\(name)")
+    let stale = try #require(throws: StateError.self) { try store.previewUpdate(ifRevision: 0) }
+    #expect(stale.code == .concurrentModification && stale.conflictReason == .revisionMismatch, "\(name)")
+    #expect(try store.previewRepair().movedTo == nil, "\(name)")
+
+    let held = try store.acquireLock(
+      timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "hold"))
+    #expect(try store.lockStatus().isHeld, "\(name)")
+    #expect(!held.path.isEmpty, "\(name)")
+    // Another writer (another handle: outside the holder's scope it waits like another process).
+    let blocked = try #require(throws: StateError.self) {
+      try store.update(timeout: LockTimeout(milliseconds: 0), ifRevision: nil, intent: nil) {
+        $0.set([(key: "k", value: "2")])
+      }
+    }
+    #expect(blocked.code == .concurrentModification && blocked.conflictReason == .lockTimeout, "\(name)")
+    #expect(try store.read()["k"] == "1", "\(name)")
+    held.release()
+    // Waits, if the backend frees the lock a moment after the release returns (a database
+    // session ending).
+    let update = try store.update(timeout: .seconds(5), ifRevision: 1, intent: nil) {
+      $0.set([(key: "k", value: "2")])
+    }
+    #expect(update.document.revision == preview.nextRevision && update.document["k"] == "2", "\(name)")
+    #expect(try !store.lockStatus().isHeld, "\(name)")
+  }
+
   public static func checkCancelled<Backend: StateBackend>(_ backend: Backend, _ name: String) async throws {
     let lock = try backend.lock(named: "busy")
     let held = try await lock.acquire(

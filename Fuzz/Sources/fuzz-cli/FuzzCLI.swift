@@ -19,7 +19,7 @@
 import TandemCLI
 import TandemState
 
-@testable import TandemCommands
+@testable import TandemCommandTree
 
 #if canImport(Glibc)
   import Glibc

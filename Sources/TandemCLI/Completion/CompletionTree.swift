@@ -61,6 +61,11 @@ struct GlobalOptionDeclarations<Root: TandemTool>: ParsableArguments {
     help: Self.help(.output), completion: .list(OutputFormat.allCases.map(\.rawValue)))
   var output: String?
 
+  // No completion: a URL is typed (or pasted), not chosen.
+  @Option(
+    name: .customLong(Root.globalOptionNames.store), help: Self.help(.store), completion: .list([]))
+  var store: String?
+
   /// The option's line of `--help`, which zsh and fish show beside it.
   private static func help(_ option: GlobalOptions.Name) -> ArgumentHelp {
     let entry = GlobalOptionsHelp.entries(tool: Root.identity, names: Root.globalOptionNames)

@@ -15,6 +15,7 @@ public import TandemState
 /// | `PERMISSION_DENIED`, `ACCESS_DENIED` | 7 | no | |
 /// | `CREDENTIALS_MISSING`, `CREDENTIALS_EXPIRED`, `REFRESH_REVOKED` | 8 | no | |
 /// | `REFRESH_TIMEOUT`, `INPUT_TIMEOUT` | 10 | no | |
+/// | `STATEMENT_TIMEOUT` | 10 | yes | exponential back-off |
 /// | `UNAVAILABLE` | 12 | yes | exponential back-off |
 /// | `CANCELLED` (a task's wait cancelled; by a signal: `INTERRUPTED`, 128 + signal) | 1 | yes | exponential back-off |
 /// | `IO_ERROR`, `REFRESH_FAILED`, `INTERNAL_ERROR` | 1 | no | |
@@ -80,6 +81,8 @@ public enum ErrorCatalog {
     // The provider may have rotated the token before the answer was lost.
     case .refreshTimeout: return Entry(exitCode: .timeout, retryable: false, sideEffects: .partial)
     case .inputTimeout: return Entry(exitCode: .timeout, retryable: false)
+    // Rolled back by the server: nothing was written, and the next try may be quicker.
+    case .statementTimeout: return Entry(exitCode: .timeout, retryable: true)
     // Also the report of a result that could not be printed after its change was saved.
     case .ioError: return Entry(exitCode: .generalError, retryable: false, sideEffects: .partial)
     // A cancelled wait took nothing: the same call, not cancelled, may succeed.

@@ -27,21 +27,24 @@ public struct GlobalOptionNames: Sendable, Equatable {
   /// The output format's short option, without the dash (default `o`, for `-o json`), or
   /// `nil` for none.
   public var outputShort: Character?
+  /// The store URL's option (default `store`).
+  public var store: String
 
-  /// Names for the four global options; each is a long option name without the dashes:
+  /// Names for the global options; each is a long option name without the dashes:
   /// lower-case letters, digits and `-`. `outputShort` is one ASCII letter or digit.
   public init(
     home: String = "home", instanceID: String = "instance-id", lockTimeout: String = "lock-timeout",
-    output: String = "output", outputShort: Character? = "o"
+    output: String = "output", outputShort: Character? = "o", store: String = "store"
   ) {
     self.home = home
     self.instanceID = instanceID
     self.lockTimeout = lockTimeout
     self.output = output
     self.outputShort = outputShort
+    self.store = store
   }
 
-  /// `--home`, `--instance-id`, `--lock-timeout`, `--output` (also `-o`).
+  /// `--home`, `--instance-id`, `--lock-timeout`, `--output` (also `-o`), `--store`.
   public static let standard = GlobalOptionNames()
 
   /// The name given to `option`.
@@ -51,6 +54,7 @@ public struct GlobalOptionNames: Sendable, Equatable {
     case .instanceID: return instanceID
     case .lockTimeout: return lockTimeout
     case .output: return output
+    case .store: return store
     }
   }
 
@@ -72,6 +76,7 @@ public struct GlobalOptionNames: Sendable, Equatable {
     case .instanceID where instanceID == "instance-id": return tool.environmentVariable("INSTANCE_ID")
     case .lockTimeout where lockTimeout == "lock-timeout": return tool.environmentVariable("LOCK_TIMEOUT")
     case .output where output == "output": return tool.environmentVariable("OUTPUT")
+    case .store where store == "store": return tool.environmentVariable("STORE")
     default: break
     }
     let suffix = name(of: option).utf8.map { byte -> UInt8 in

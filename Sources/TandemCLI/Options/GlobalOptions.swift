@@ -8,6 +8,7 @@ public import TandemState
 /// | `--instance-id ID` | `PREFIX_INSTANCE_ID` | none: the shared namespace |
 /// | `--lock-timeout D` | `PREFIX_LOCK_TIMEOUT` | `5s` (`0`, `250ms`, `5s`, `2m`; a bare integer is ms) |
 /// | `--output text\|json`, `-o` | `PREFIX_OUTPUT` | `text` |
+/// | `--store URL` | `PREFIX_STORE` | none: the home's files |
 ///
 /// The names are the tool's (``GlobalOptionNames``), the prefix is its identity's. A flag
 /// beats its environment variable; a variable set to the empty string counts as unset, as
@@ -22,9 +23,9 @@ public import TandemState
 /// The lock timeout is checked only when a command takes a lock (``lockTimeout``), so that a
 /// bad `PREFIX_LOCK_TIMEOUT` does not stand in the way of reads.
 public struct GlobalOptions: Sendable {
-  /// The four global options, whatever the tool names them.
+  /// The global options, whatever the tool names them.
   public enum Name: String, CaseIterable, Sendable {
-    case home, instanceID = "instance-id", lockTimeout = "lock-timeout", output
+    case home, instanceID = "instance-id", lockTimeout = "lock-timeout", output, store
   }
 
   /// The state home.
@@ -33,6 +34,10 @@ public struct GlobalOptions: Sendable {
   public var instanceID: InstanceID?
   /// Text or JSON.
   public var output: OutputFormat
+  /// The store URL (`--store`, `PREFIX_STORE`), or `nil` for the home's files: the default,
+  /// also when the option or the variable is empty. Only its scheme is read here; the
+  /// provider of that scheme reads the rest (``StoreProvider``, ``CommandContext/backend()``).
+  public var store: String?
   /// The lock timeout as given, or why it is invalid.
   private var lockTimeoutSetting: Result<LockTimeout, CommandFailure>
 
@@ -52,22 +57,24 @@ public struct GlobalOptions: Sendable {
   /// Creates options directly (for tests and embedding).
   public init(
     home: StateHome, instanceID: InstanceID? = nil, lockTimeout: LockTimeout = .default,
-    output: OutputFormat = .text
+    output: OutputFormat = .text, store: String? = nil
   ) {
     self.home = home
     self.instanceID = instanceID
     self.lockTimeoutSetting = .success(lockTimeout)
     self.output = output
+    self.store = store
   }
 
   private init(
     home: StateHome, instanceID: InstanceID?, lockTimeout: Result<LockTimeout, CommandFailure>,
-    output: OutputFormat
+    output: OutputFormat, store: String?
   ) {
     self.home = home
     self.instanceID = instanceID
     self.lockTimeoutSetting = lockTimeout
     self.output = output
+    self.store = store
   }
 
   /// The raw values found on a command line, before validation.
@@ -83,6 +90,8 @@ public struct GlobalOptions: Sendable {
     package var lockTimeout: String?
     /// The output format, as given.
     package var output: String?
+    /// The store URL, as given.
+    package var store: String?
     /// How the output format was given when it was given by its short name (`-o`), for
     /// messages; `nil` for the long one.
     package var outputShortFlag: String?
@@ -97,6 +106,7 @@ public struct GlobalOptions: Sendable {
         case .instanceID: return instanceID
         case .lockTimeout: return lockTimeout
         case .output: return output
+        case .store: return store
         }
       }
       set {
@@ -105,6 +115,7 @@ public struct GlobalOptions: Sendable {
         case .instanceID: instanceID = newValue
         case .lockTimeout: lockTimeout = newValue
         case .output: output = newValue
+        case .store: store = newValue
         }
       }
     }
@@ -171,6 +182,7 @@ public struct GlobalOptions: Sendable {
     if name.elementsEqual(names.instanceID.utf8) { return .instanceID }
     if name.elementsEqual(names.lockTimeout.utf8) { return .lockTimeout }
     if name.elementsEqual(names.output.utf8) { return .output }
+    if name.elementsEqual(names.store.utf8) { return .store }
     return nil
   }
 
@@ -305,7 +317,19 @@ public struct GlobalOptions: Sendable {
         timeout = .failure(failure)
       }
     }
-    return GlobalOptions(home: home, instanceID: instance, lockTimeout: timeout, output: output)
+    return GlobalOptions(
+      home: home, instanceID: instance, lockTimeout: timeout, output: output,
+      store: store(raw, environment: environment, tool: tool, names: names))
+  }
+
+  /// The store URL: the flag, else the variable. Empty is the home's files (`nil`), as when
+  /// neither is set, so that `--store ""` overrides the variable.
+  static func store(
+    _ raw: Raw, environment: EnvironmentLookup, tool: ToolIdentity, names: GlobalOptionNames
+  ) -> String? {
+    guard let text = raw.store ?? environment[names.environmentVariable(.store, tool: tool)], !text.isEmpty
+    else { return nil }
+    return text
   }
 
   /// The home: the flag, else the variable unless it is empty, else the tool's default. An

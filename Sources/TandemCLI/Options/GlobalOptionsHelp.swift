@@ -17,7 +17,7 @@ enum GlobalOptionsHelp {
     tool.homeLocation == .dotDirectory ? "~/.\(tool.name)" : "$XDG_CONFIG_HOME/\(tool.name)"
   }
 
-  /// The four global options, described in the tool's names.
+  /// The global options, described in the tool's names.
   static func entries(tool: ToolIdentity, names: GlobalOptionNames) -> [Entry] {
     let home = defaultHome(of: tool)
     return [
@@ -37,6 +37,10 @@ enum GlobalOptionsHelp {
       Entry(
         option: .output, placeholder: "<format>",
         text: "text or json (env \(names.environmentVariable(.output, tool: tool)); default text)."),
+      Entry(
+        option: .store, placeholder: "<url>",
+        text: "Keep state in the store at this URL, SCHEME://..., not in the home's files (env "
+          + "\(names.environmentVariable(.store, tool: tool)); default: the home's files)."),
     ]
   }
 

@@ -47,7 +47,16 @@ public enum CommandLineTool {
   /// Synchronous commands run on the calling thread without starting the concurrency
   /// runtime. An ``AsyncTandemCommand`` (or a plain `AsyncParsableCommand`) runs in a task,
   /// with the main thread serving the main actor until it is done.
-  public static func main<Root: TandemTool>(_ root: Root.Type) -> Never {
+  ///
+  /// - Parameter stores: the stores a `--store URL` may name besides the home's files, by
+  ///   the URL's scheme (``StoreProvider``; ``CommandContext/backend()``). A
+  ///   ``StoreExecutable`` among them is handed the whole command line when its scheme is
+  ///   given, before anything else is done. The list is made only when a store URL is
+  ///   given: a start without one does not pay for it (the runtime makes the type of a list
+  ///   of providers on its first use, which costs as much as a small command's own work).
+  public static func main<Root: TandemTool>(
+    _ root: Root.Type, stores: @autoclosure @escaping @Sendable () -> [any StoreProvider] = []
+  ) -> Never {
     let invocation = Invocation(version: Root.configuration.version)
     // A SIGINT, SIGTERM or SIGHUP during a lock wait then ends in an envelope (INTERRUPTED,
     // exit 128 + signal) rather than a silent death. Installs nothing until a wait blocks.
@@ -71,10 +80,19 @@ public enum CommandLineTool {
     }
     let step = prepare(
       root, arguments: arguments, environment: environment, invocation: invocation,
-      standardOutputIsTerminal: isatty(STDOUT_FILENO) == 1)
+      standardOutputIsTerminal: isatty(STDOUT_FILENO) == 1, stores: stores, handsOff: true)
     switch step {
     case .finished(let response):
       emit(response)
+    case .handOff(let handOff):
+      // Returns only when the executable could not be started.
+      let failure = StoreHandOff.replaceProcess(
+        with: handOff.executable, url: handOff.url, given: handOff.given, tool: Root.identity,
+        names: Root.globalOptionNames)
+      emit(
+        respond(
+          failure: failure, format: handOff.format, instanceID: nil, command: nil, invocation: invocation,
+          warnings: []))
     case .pending(let work):
       let command = Task { await work.run() }
       AsyncInterruption.cancel(command, on: WaitInterruption.signals)
@@ -90,15 +108,17 @@ public enum CommandLineTool {
   ///   ``CommandOutput/value(_:data:)`` result is printed escaped rather than exactly.
   package static func invoke<Root: TandemTool>(
     _ root: Root.Type, arguments: [String], environment: [String: String],
-    invocation: Invocation? = nil, standardOutputIsTerminal: Bool = false
+    invocation: Invocation? = nil, standardOutputIsTerminal: Bool = false,
+    stores: @autoclosure @escaping @Sendable () -> [any StoreProvider] = []
   ) async -> Response {
     switch prepare(
       root, arguments: arguments, environment: EnvironmentLookup(environment),
       invocation: invocation ?? Invocation(version: Root.configuration.version),
-      standardOutputIsTerminal: standardOutputIsTerminal)
+      standardOutputIsTerminal: standardOutputIsTerminal, stores: stores, handsOff: false)
     {
     case .finished(let response): return response
     case .pending(let work): return await work.run()
+    case .handOff: preconditionFailure("prepare(handsOff: false) never hands off")
     }
   }
 
@@ -107,15 +127,17 @@ public enum CommandLineTool {
   /// run, and the response says to call the asynchronous form.
   package static func invoke<Root: TandemTool>(
     _ root: Root.Type, arguments: [String], environment: [String: String],
-    invocation: Invocation? = nil, standardOutputIsTerminal: Bool = false
+    invocation: Invocation? = nil, standardOutputIsTerminal: Bool = false,
+    stores: @autoclosure @escaping @Sendable () -> [any StoreProvider] = []
   ) -> Response {
     let invocation = invocation ?? Invocation(version: Root.configuration.version)
     switch prepare(
       root, arguments: arguments, environment: EnvironmentLookup(environment), invocation: invocation,
-      standardOutputIsTerminal: standardOutputIsTerminal)
+      standardOutputIsTerminal: standardOutputIsTerminal, stores: stores, handsOff: false)
     {
     case .finished(let response):
       return response
+    case .handOff: preconditionFailure("prepare(handsOff: false) never hands off")
     case .pending(let work):
       return respond(
         failure: CommandFailure(
@@ -125,11 +147,23 @@ public enum CommandLineTool {
     }
   }
 
-  /// What is left to do for an invocation: nothing (the response is ready), or an
-  /// asynchronous command to run.
+  /// What is left to do for an invocation: nothing (the response is ready), an
+  /// asynchronous command to run, or the whole command line to hand to another executable.
   enum Step {
     case finished(Response)
     case pending(PendingCommand)
+    case handOff(HandOff)
+  }
+
+  /// A command line for the ``StoreExecutable`` that serves its store.
+  struct HandOff {
+    let executable: StoreExecutable
+    /// The store URL, as given.
+    let url: String?
+    /// Where it was given.
+    let given: GlobalOptions.Given?
+    /// The output format asked for, for the failure when the executable cannot be started.
+    let format: OutputFormat
   }
 
   /// An asynchronous command, parsed and ready to run.
@@ -145,9 +179,15 @@ public enum CommandLineTool {
 
   /// Everything up to running the command: global options, fast routes, parsing, and for a
   /// synchronous command the command itself.
+  ///
+  /// - Parameter handsOff: whether a store served by a ``StoreExecutable`` ends in
+  ///   ``Step/handOff(_:)`` (only a process started as the tool can hand its command line
+  ///   over; in-process, the executable's ``StoreExecutable/backend(url:home:tool:environment:)``
+  ///   refuses).
   static func prepare<Root: TandemTool>(
     _ root: Root.Type, arguments: [String], environment: EnvironmentLookup, invocation: Invocation,
-    standardOutputIsTerminal: Bool
+    standardOutputIsTerminal: Bool, stores: @escaping @Sendable () -> [any StoreProvider] = { [] },
+    handsOff: Bool = false
   ) -> Step {
     let tool = Root.identity
     let names = Root.globalOptionNames
@@ -188,10 +228,24 @@ public enum CommandLineTool {
       response.standardError = failure.textLine + "\n"
       return .finished(response)
     }
+    // A store served by another executable: that executable answers the whole command line,
+    // help and errors included, as this one would (the flag was found above; one variable
+    // lookup when it was not given).
+    if handsOff,
+      let executable = StoreHandOff.executable(
+        among: stores, raw: raw, environment: environment, tool: tool, names: names)
+    {
+      return .handOff(
+        HandOff(
+          executable: executable,
+          url: GlobalOptions.store(raw, environment: environment, tool: tool, names: names),
+          given: GlobalOptions.given(.store, raw, environment, tool, names), format: format))
+    }
     func context(_ options: GlobalOptions, _ path: String) -> CommandContext {
       CommandContext(
         options: options, tool: tool, optionNames: names, commandPath: path, explicitGlobals: raw,
-        advice: Root.advice(for:in:), standardOutputIsTerminal: standardOutputIsTerminal && format == .text)
+        advice: Root.advice(for:in:), standardOutputIsTerminal: standardOutputIsTerminal && format == .text,
+        stores: stores, environment: environment)
     }
     func failed(_ error: any Error, _ context: CommandContext?, command: String?) -> Response {
       respond(

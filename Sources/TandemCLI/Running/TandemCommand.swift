@@ -95,11 +95,26 @@ public final class CommandContext {
   /// Whether standard output is a terminal: text for a person (a list under a header,
   /// ``TextTable``) rather than for a pipe or a file. Always `false` in JSON mode.
   public let standardOutputIsTerminal: Bool
+  /// The stores the tool's entry point was given (``StoreProvider``), made when asked for.
+  let stores: @Sendable () -> [any StoreProvider]
+  /// Where the invocation reads its environment.
+  let environment: EnvironmentLookup
+  /// The backend a provider made, once ``backend()`` has asked for it: one per invocation.
+  /// (In a box: an optional existential would make the runtime build its type at every
+  /// start, for the home's files too.)
+  private var madeBackend: MadeBackend?
+
+  /// A backend made by a provider.
+  private final class MadeBackend {
+    let backend: any StateBackend
+    init(_ backend: any StateBackend) { self.backend = backend }
+  }
 
   init(
     options: GlobalOptions, tool: ToolIdentity, optionNames: GlobalOptionNames, commandPath: String,
     explicitGlobals: GlobalOptions.Raw, advice: @escaping (Remedy, CommandContext) -> RemedyAdvice?,
-    standardOutputIsTerminal: Bool = false
+    standardOutputIsTerminal: Bool = false, stores: @escaping @Sendable () -> [any StoreProvider] = { [] },
+    environment: EnvironmentLookup = .process
   ) {
     self.standardOutputIsTerminal = standardOutputIsTerminal
     self.options = options
@@ -108,6 +123,82 @@ public final class CommandContext {
     self.commandPath = commandPath
     self.explicitGlobals = explicitGlobals
     self.advice = advice
+    self.stores = stores
+    self.environment = environment
+  }
+
+  /// Whether state is kept in the home's files: no store URL was given (``GlobalOptions/store``).
+  public var usesFileStore: Bool { options.store == nil }
+
+  /// Where this invocation's state is: the home's files (``FileBackend``) when no store URL
+  /// was given, else the backend that the ``StoreProvider`` of the URL's scheme makes. Made
+  /// once per invocation; later calls return the same backend.
+  ///
+  /// Throws `INVALID_ARGUMENT` (exit 2) for a URL whose scheme no provider serves, naming the
+  /// schemes this build serves, and the provider's own errors (an invalid URL, a server that
+  /// cannot be reached) as the ``ErrorCatalog`` reports them.
+  public func backend() throws(CommandFailure) -> any StateBackend {
+    guard let url = options.store else { return FileBackend(home: options.home) }
+    if let madeBackend { return madeBackend.backend }
+    let provider = try storeProvider(for: url)
+    do {
+      let made = try provider.backend(
+        url: url, home: options.home, tool: tool, environment: environment.allVariables())
+      madeBackend = MadeBackend(made)
+      return made
+    } catch {
+      throw failure(error)
+    }
+  }
+
+  /// The configuration document of `namespace` in this invocation's store: ``backend()``'s
+  /// `store(namespace)`, made directly for the home's files (a ``ConfigStore``), so that the
+  /// commonest commands do not pay, at every start, for the runtime's look-ups through the
+  /// backend's existential. Throws as ``backend()`` does.
+  public func configStore(_ namespace: Namespace) throws(CommandFailure) -> any RevisionedDocumentStore {
+    guard options.store != nil else { return ConfigStore(home: options.home, namespace: namespace) }
+    return try backend().store(namespace)
+  }
+
+  /// The configuration as this invocation's instance sees it (``GlobalOptions/namespace``)
+  /// in this invocation's store, made directly for the home's files as ``configStore(_:)``
+  /// is. Throws as ``backend()`` does.
+  public func layeredConfig() throws(CommandFailure) -> LayeredConfig {
+    guard options.store != nil else { return LayeredConfig(home: options.home, namespace: options.namespace) }
+    return LayeredConfig(backend: try backend(), namespace: options.namespace)
+  }
+
+  /// For a command whose state is kept only in the home's files: throws `INVALID_ARGUMENT`
+  /// (exit 2) when a store URL was given, saying that this command does not use it, with
+  /// `reason` (the tool's words on what the store does serve) after. A URL that no provider
+  /// serves is refused as ``backend()`` refuses it.
+  public func requireFileStore(_ reason: String? = nil) throws(CommandFailure) {
+    guard let url = options.store else { return }
+    _ = try storeProvider(for: url)
+    let given = GlobalOptions.given(.store, explicitGlobals, environment, tool, optionNames)
+    let place = given?.place ?? optionNames.flag(.store)
+    let scheme = StoreURL.scheme(of: url) ?? ""
+    var failure = CommandFailure.usage(
+      "\(toolName) \(commandPath) keeps its state in the home's files only, not in the \(scheme) store given in "
+        + place + (reason.map { ": " + $0 } ?? ""))
+    let flag = optionNames.flag(.store)
+    failure.fixRequired =
+      given.map { $0.fromFlag ? "leave \(flag) out" : "unset \($0.variable), or pass \(flag) \"\"" }
+      ?? "leave \(flag) out"
+    failure.details.append(("scheme", .string(scheme)))
+    throw failure
+  }
+
+  /// The provider of `url`'s scheme, or the failure that names the schemes served.
+  private func storeProvider(for url: String) throws(CommandFailure) -> any StoreProvider {
+    let stores = stores()
+    if let scheme = StoreURL.scheme(of: url), let provider = StoreURL.provider(for: scheme, among: stores) {
+      return provider
+    }
+    throw StoreURL.unserved(
+      url, given: GlobalOptions.given(.store, explicitGlobals, environment, tool, optionNames),
+      stores: stores,
+      tool: tool, names: optionNames)
   }
 
   /// The tool's name, e.g. `tandem`.
@@ -156,6 +247,7 @@ public final class CommandContext {
     }
     if let timeout = explicitGlobals.lockTimeout { parts += [optionNames.flag(.lockTimeout), timeout] }
     if explicitGlobals.output != nil { parts += [optionNames.flag(.output), options.output.rawValue] }
+    if let store = explicitGlobals.store { parts += [optionNames.flag(.store), store] }
     return parts.map(ShellQuoting.quote).joined(with: " ")
   }
 }

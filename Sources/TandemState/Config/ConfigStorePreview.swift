@@ -7,6 +7,12 @@ public struct UpdatePreview: Sendable {
   public let document: ConfigDocument
   /// The revision a write committed now would give it.
   public let nextRevision: UInt64
+
+  /// A preview, for backends other than the file store.
+  public init(document: ConfigDocument, nextRevision: UInt64) {
+    self.document = document
+    self.nextRevision = nextRevision
+  }
 }
 
 extension ConfigStore {

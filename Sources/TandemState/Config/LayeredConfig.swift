@@ -8,17 +8,37 @@ public enum ConfigScope: String, Sendable, CaseIterable {
 
 /// An instance's view of configuration: its own value where it has one, else the shared one.
 ///
-/// Without an instance id there is only the shared document.
+/// Without an instance id there is only the shared document. The documents are any
+/// backend's (``StateBackend``): the home's files, or a store shared by several hosts.
 public struct LayeredConfig: Sendable {
-  /// The shared document's store.
-  public let shared: ConfigStore
-  /// The instance document's store, when an instance id is set.
-  public let instance: ConfigStore?
+  /// The documents, nearest first: the instance's (when an instance id is set), then the
+  /// shared one. (One array rather than an optional instance store: an optional existential
+  /// would make the runtime build its type at every start; the array's type is the one
+  /// ``layers(_:)`` needs anyway.)
+  private let stores: [(ConfigScope, any RevisionedDocumentStore)]
 
-  /// The layered view of `namespace` under `home`.
+  /// The shared document's store.
+  public var shared: any RevisionedDocumentStore { stores[stores.count - 1].1 }
+  /// The instance document's store, when an instance id is set.
+  public var instance: (any RevisionedDocumentStore)? { stores.count > 1 ? stores[0].1 : nil }
+
+  /// The layered view of `namespace` under `home`, in the home's files.
   public init(home: StateHome, namespace: Namespace) {
-    shared = ConfigStore(home: home, namespace: .shared)
-    instance = namespace.instanceID.map { ConfigStore(home: home, namespace: .instance($0)) }
+    let shared = ConfigStore(home: home, namespace: .shared)
+    if let id = namespace.instanceID {
+      stores = [(.instance, ConfigStore(home: home, namespace: .instance(id))), (.shared, shared)]
+    } else {
+      stores = [(.shared, shared)]
+    }
+  }
+
+  /// The layered view of `namespace` in `backend`'s configuration documents.
+  public init(backend: any StateBackend, namespace: Namespace) {
+    if let id = namespace.instanceID {
+      stores = [(.instance, backend.store(.instance(id))), (.shared, backend.store(.shared))]
+    } else {
+      stores = [(.shared, backend.store(.shared))]
+    }
   }
 
   /// A value found in one of the layers.
@@ -67,28 +87,32 @@ public struct LayeredConfig: Sendable {
   }
 
   /// The documents to read for `scope` (nil: all layers), nearest first.
-  public func layers(_ scope: ConfigScope?) -> [(ConfigScope, ConfigStore)] {
-    var result: [(ConfigScope, ConfigStore)] = []
-    if let instance, scope != .shared { result.append((.instance, instance)) }
-    if scope != .instance { result.append((.shared, shared)) }
-    return result
+  public func layers(_ scope: ConfigScope?) -> [(ConfigScope, any RevisionedDocumentStore)] {
+    guard let scope else { return stores }
+    return stores.filter { $0.0 == scope }
   }
 
   /// Reads the layers of `scope` once each, nearest first.
   public func documents(_ scope: ConfigScope?) throws(StateError) -> [(
-    ConfigScope, ConfigStore, ConfigDocument
+    ConfigScope, any RevisionedDocumentStore, ConfigDocument
   )] {
-    var result: [(ConfigScope, ConfigStore, ConfigDocument)] = []
+    var result: [(ConfigScope, any RevisionedDocumentStore, ConfigDocument)] = []
     for (layer, store) in layers(scope) { result.append((layer, store, try store.read())) }
     return result
   }
 
   /// The value of `key`, from the nearest layer that has it.
   public func lookup(_ key: String, scope: ConfigScope? = nil) throws(StateError) -> Entry? {
-    for (layer, _, document) in try documents(scope) {
-      if let entry = document.entry(key) { return Entry(entry, scope: layer, revision: document.revision) }
+    // Every layer is read, as ``documents(_:)`` reads them, but in place: no list of them is
+    // made for one key (the runtime would make its type at every start of `config get`).
+    var found: Entry?
+    for index in stores.indices where scope == nil || stores[index].0 == scope {
+      let document = try stores[index].1.read()
+      if found == nil, let entry = document.entry(key) {
+        found = Entry(entry, scope: stores[index].0, revision: document.revision)
+      }
     }
-    return nil
+    return found
   }
 
   /// The values of `keys`, each from the nearest layer that has it (`nil` for a key no layer
@@ -110,8 +134,9 @@ public struct LayeredConfig: Sendable {
   }
 
   /// The value that wins for every key of `documents` (nearest first), sorted by key: one
-  /// merge of the documents' sorted entries, linear in their size.
-  public static func winners(_ documents: [(ConfigScope, ConfigStore, ConfigDocument)]) -> [Entry] {
+  /// merge of the documents' sorted entries, linear in their size. (`Store` is whatever
+  /// the caller keeps beside each document; only the scopes and documents are read.)
+  public static func winners<Store>(_ documents: [(ConfigScope, Store, ConfigDocument)]) -> [Entry] {
     page(of: documents, after: nil, limit: nil).entries
   }
 
@@ -124,8 +149,8 @@ public struct LayeredConfig: Sendable {
   /// snapshot holds, and the ranges of successive pages follow each other without gap or
   /// overlap. The cost is a binary search per document plus the page's size: a later page
   /// of a large document costs no more than the first.
-  public static func page(
-    of documents: [(ConfigScope, ConfigStore, ConfigDocument)], after key: String?, limit: Int?
+  public static func page<Store>(
+    of documents: [(ConfigScope, Store, ConfigDocument)], after key: String?, limit: Int?
   ) -> Page {
     var merged: [Entry] = []
     for (layer, _, document) in documents {

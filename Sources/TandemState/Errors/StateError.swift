@@ -67,6 +67,9 @@ public struct StateError: Error, Sendable, CustomStringConvertible {
     /// Input the command needs (a secret on standard input) is not there: standard input
     /// is empty or a terminal. Nothing was waited for.
     public static let inputMissing = Code("INPUT_MISSING")
+    /// A store shared over the network (a database) ended a statement that ran past its
+    /// time limit; the transaction was rolled back and nothing was written.
+    public static let statementTimeout = Code("STATEMENT_TIMEOUT")
   }
 
   /// Why a ``Code/concurrentModification`` happened.

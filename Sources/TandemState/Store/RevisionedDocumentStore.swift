@@ -21,6 +21,8 @@
 /// several hosts keeps it with its own mechanisms; `StoreContractTests` in the repository
 /// check a backend against this list.
 public protocol RevisionedDocumentStore: Sendable {
+  /// The handle of the document's lock, held by ``acquireLock(timeout:intent:)``.
+  associatedtype Held: HeldStateLock
   /// The namespace whose document this is.
   var namespace: Namespace { get }
   /// Where the document is, for messages.
@@ -41,6 +43,21 @@ public protocol RevisionedDocumentStore: Sendable {
 
   /// Whether a writer holds the document now, and who.
   func lockStatus() throws(StateError) -> LockStatus
+
+  /// Takes the lock that writers of this document take, and holds it until the returned
+  /// lock is released: every write to the document waits meanwhile (`lock run` runs another
+  /// command so). Times out as ``update(timeout:ifRevision:intent:_:)`` does.
+  func acquireLock(timeout: LockTimeout, intent: LockIntent) throws(StateError) -> Held
+
+  /// What ``update(timeout:ifRevision:intent:_:)`` would start from if it ran now, taking no
+  /// lock and changing nothing (a dry run): the current document and the revision a write
+  /// would give it, with the update's refusals (an outdated expected revision, a corrupt
+  /// document, revisions that ran out).
+  func previewUpdate(ifRevision expectedRevision: UInt64?) throws(StateError) -> UpdatePreview
+
+  /// What ``repair(timeout:intent:)`` would do if it ran now, taking no lock and changing
+  /// nothing: where a corrupt document would go, or no move when it is fine.
+  func previewRepair() throws(StateError) -> RepairOutcome
 }
 
 extension ConfigStore: RevisionedDocumentStore {}

@@ -1,5 +1,7 @@
 /// A held lock, released by ``release()`` (or when its holder dies: no stale locks).
 public protocol HeldStateLock: AnyObject, Sendable {
+  /// Where the lock is, for messages (a lock file's path, or the backend's name for it).
+  var path: String { get }
   /// How long the holder waited for the lock.
   var waited: Duration { get }
   /// Lets the lock go. Safe to call more than once.

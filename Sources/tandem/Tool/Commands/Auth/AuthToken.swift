@@ -1,0 +1,57 @@
+import ArgumentParser
+import TandemCLI
+import TandemState
+
+/// `tandem auth token`
+struct AuthToken: TandemCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "token",
+    abstract: "Print a valid access token, refreshing first (once across all processes) if it expires soon."
+  )
+
+  @Option(help: "The account (default: the active one).") var account: String?
+
+  @Option(
+    name: .customLong("min-ttl"),
+    help: ArgumentHelp("Refresh first if the token expires within this.", valueName: "duration"))
+  var minTTL: String = "60s"
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    try context.requireFileStore(Tandem.fileStoreOnly)
+    let minimum = try LockTimeout.milliseconds(parsing: minTTL, what: "minimum validity", option: "--min-ttl")
+    return try AuthSupport.withTokenStore(account, in: context) { store, name, refresher in
+      try store.token(
+        account: name, minimumValidity: .milliseconds(minimum), timeout: context.options.lockTimeout,
+        intent: context.intent("--account \(name)"), refresher: refresher)
+    }
+  }
+}
+
+/// `tandem auth refresh`
+struct AuthRefresh: TandemCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "refresh",
+    abstract: "The 401 recovery step: refresh unless another process already did since generation N.",
+    discussion: """
+      With --if-generation N it refreshes only if the cache still holds generation N; if another \
+      process has refreshed since, it returns the newer token without contacting the provider. \
+      Without it, it refreshes unconditionally, still one process at a time.
+      """
+  )
+
+  @Option(help: "The account (default: the active one).") var account: String?
+
+  @Option(
+    name: .customLong("if-generation"),
+    help: ArgumentHelp("Refresh only if the cache is still at this generation.", valueName: "n"))
+  var ifGeneration: UInt64?
+
+  func execute(in context: CommandContext) throws -> CommandOutput {
+    try context.requireFileStore(Tandem.fileStoreOnly)
+    return try AuthSupport.withTokenStore(account, in: context) { store, name, refresher in
+      try store.refresh(
+        account: name, ifGeneration: ifGeneration, timeout: context.options.lockTimeout,
+        intent: context.intent("--account \(name)"), refresher: refresher)
+    }
+  }
+}

@@ -1,3 +1,0 @@
-import TandemCLI
-
-CommandLineTool.main(Tandem.self)
