@@ -213,7 +213,8 @@ public struct PostgresAccountRecords: AccountRecordStore {
 
   private func corrupt(_ account: String?, _ reason: String) -> StateError {
     let place = account.map { path(of: $0) } ?? location
-    var error = StateError(.stateCorrupt, "\(place) is corrupt: \(reason); it was left untouched", path: place)
+    var error = StateError(
+      .stateCorrupt, "\(place) is corrupt: \(reason); it was left untouched", path: place)
     // Names are checked identifiers (letters, digits, `.`, `_`, `-`): safe to show in SQL.
     let row = "tool = '\(tool.name)'" + (account.map { " AND account = '\($0)'" } ?? "")
     error.fixRequired =
@@ -254,5 +255,9 @@ extension PostgresBackend {
   /// ``CredentialStore`` gives processes on one machine.
   public var credentials: PostgresCredentialStore {
     AccountCredentials(store: PostgresAccountRecords(connector: connector, tool: tool))
+  }
+  /// ``credentials``, for code that chose the backend at run time.
+  public func credentialStore() -> any CredentialStoring {
+    credentials
   }
 }

@@ -14,8 +14,23 @@ enum AuthSupport {
     name: String, origin: ActiveAccount.Origin
   ) {
     if let explicit { try InstanceID.validateName(explicit, kind: "account name") }
-    return try ActiveAccount(home: context.options.home, namespace: context.options.namespace).resolve(
-      explicit: explicit)
+    return try activeAccount(in: context).resolve(explicit: explicit)
+  }
+
+  /// This namespace's active-account choice, in the invocation's store: the home's files,
+  /// or the store a URL names (`--store`), whose choices every host that uses it shares.
+  static func activeAccount(in context: CommandContext) throws -> ActiveAccount {
+    let home = context.options.home
+    let namespace = context.options.namespace
+    guard !context.usesFileStore else { return ActiveAccount(home: home, namespace: namespace) }
+    return ActiveAccount(backend: try context.backend(), home: home, namespace: namespace)
+  }
+
+  /// The invocation's accounts: the home's (`credentials/`), or those of the store a URL
+  /// names, shared by every host that uses it.
+  static func credentials(in context: CommandContext) throws -> any CredentialStoring {
+    guard !context.usesFileStore else { return CredentialStore(home: context.options.home) }
+    return try context.backend().credentialStore()
   }
 
   /// The built-in refresher for an account's source.
@@ -26,17 +41,33 @@ enum AuthSupport {
     }
   }
 
-  /// Runs a token operation (`auth token`, `auth refresh`) on the resolved account with its
-  /// built-in refresher, and reports the token.
+  /// A token operation (`auth token`, `auth refresh`) on whichever store keeps the account.
+  protocol TokenOperation {
+    /// Runs on `store`'s `account` with `refresher`.
+    func run<Store: CredentialStoring>(_ store: Store, account: String, refresher: any TokenRefresher)
+      throws -> AccountToken
+  }
+
+  /// Runs a token operation on the resolved account with its built-in refresher, and
+  /// reports the token. On the home's files the store's concrete type is used (`auth token`
+  /// runs on every use of a token), on another store the one the URL names.
   static func withTokenStore(
-    _ explicit: String?, in context: CommandContext,
-    _ operation: (CredentialStore, String, any TokenRefresher) throws -> CredentialStore.TokenResult
+    _ explicit: String?, in context: CommandContext, _ operation: some TokenOperation
+  ) throws -> CommandOutput {
+    if context.usesFileStore {
+      return try report(operation, on: CredentialStore(home: context.options.home), explicit, in: context)
+    }
+    return try report(operation, on: context.backend().credentialStore(), explicit, in: context)
+  }
+
+  private static func report<Store: CredentialStoring>(
+    _ operation: some TokenOperation, on store: Store, _ explicit: String?, in context: CommandContext
   ) throws -> CommandOutput {
     let name = try account(explicit, in: context).name
-    let store = CredentialStore(home: context.options.home)
     let record = try store.record(name)
     let report = TokenReport(
-      try operation(store, name, refresher(for: record.source, context: context)), path: store.path(of: name))
+      try operation.run(store, account: name, refresher: refresher(for: record.source, context: context)),
+      path: store.path(of: name))
     // Exact when captured (`$(tandem auth token)`), escaped on a terminal.
     return try report.output(storedValue: report.accessToken)
   }

@@ -17,12 +17,23 @@ struct AuthToken: TandemCommand {
   var minTTL: String = "60s"
 
   func execute(in context: CommandContext) throws -> CommandOutput {
-    try context.requireFileStore(Tandem.fileStoreOnly)
     let minimum = try LockTimeout.milliseconds(parsing: minTTL, what: "minimum validity", option: "--min-ttl")
-    return try AuthSupport.withTokenStore(account, in: context) { store, name, refresher in
+    return try AuthSupport.withTokenStore(
+      account, in: context,
+      Fetch(minimumValidity: .milliseconds(minimum), context: context))
+  }
+
+  /// `auth token`'s call on the store.
+  private struct Fetch: AuthSupport.TokenOperation {
+    let minimumValidity: Duration
+    let context: CommandContext
+
+    func run<Store: CredentialStoring>(_ store: Store, account: String, refresher: any TokenRefresher)
+      throws -> AccountToken
+    {
       try store.token(
-        account: name, minimumValidity: .milliseconds(minimum), timeout: context.options.lockTimeout,
-        intent: context.intent("--account \(name)"), refresher: refresher)
+        account: account, minimumValidity: minimumValidity, timeout: context.options.lockTimeout,
+        intent: context.intent("--account \(account)"), refresher: refresher)
     }
   }
 }
@@ -47,11 +58,22 @@ struct AuthRefresh: TandemCommand {
   var ifGeneration: UInt64?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
-    try context.requireFileStore(Tandem.fileStoreOnly)
-    return try AuthSupport.withTokenStore(account, in: context) { store, name, refresher in
+    try AuthSupport.withTokenStore(
+      account, in: context,
+      Refresh(generation: ifGeneration, context: context))
+  }
+
+  /// `auth refresh`'s call on the store.
+  private struct Refresh: AuthSupport.TokenOperation {
+    let generation: UInt64?
+    let context: CommandContext
+
+    func run<Store: CredentialStoring>(_ store: Store, account: String, refresher: any TokenRefresher)
+      throws -> AccountToken
+    {
       try store.refresh(
-        account: name, ifGeneration: ifGeneration, timeout: context.options.lockTimeout,
-        intent: context.intent("--account \(name)"), refresher: refresher)
+        account: account, ifGeneration: generation, timeout: context.options.lockTimeout,
+        intent: context.intent("--account \(account)"), refresher: refresher)
     }
   }
 }
