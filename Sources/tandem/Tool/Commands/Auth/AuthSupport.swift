@@ -41,33 +41,46 @@ enum AuthSupport {
     }
   }
 
-  /// A token operation (`auth token`, `auth refresh`) on whichever store keeps the account.
-  protocol TokenOperation {
-    /// Runs on `store`'s `account` with `refresher`.
-    func run<Store: CredentialStoring>(_ store: Store, account: String, refresher: any TokenRefresher)
-      throws -> AccountToken
+  /// What `auth token` and `auth refresh` ask of the store. (An enum, not a protocol: each
+  /// conformance would be one more record that every type check of the process scans.)
+  enum TokenCall {
+    /// A token valid for at least this long (`auth token`).
+    case token(minimumValidity: Duration)
+    /// The 401 recovery step (`auth refresh`).
+    case refresh(ifGeneration: UInt64?)
   }
 
-  /// Runs a token operation on the resolved account with its built-in refresher, and
-  /// reports the token. On the home's files the store's concrete type is used (`auth token`
-  /// runs on every use of a token), on another store the one the URL names.
-  static func withTokenStore(
-    _ explicit: String?, in context: CommandContext, _ operation: some TokenOperation
-  ) throws -> CommandOutput {
+  /// Runs a token call on the resolved account with its built-in refresher, and reports the
+  /// token. On the home's files the store's concrete type is used (`auth token` runs on
+  /// every use of a token), on another store the one the URL names.
+  static func withTokenStore(_ explicit: String?, in context: CommandContext, _ call: TokenCall) throws
+    -> CommandOutput
+  {
     if context.usesFileStore {
-      return try report(operation, on: CredentialStore(home: context.options.home), explicit, in: context)
+      return try report(call, on: CredentialStore(home: context.options.home), explicit, in: context)
     }
-    return try report(operation, on: context.backend().credentialStore(), explicit, in: context)
+    return try report(call, on: context.backend().credentialStore(), explicit, in: context)
   }
 
   private static func report<Store: CredentialStoring>(
-    _ operation: some TokenOperation, on store: Store, _ explicit: String?, in context: CommandContext
+    _ call: TokenCall, on store: Store, _ explicit: String?, in context: CommandContext
   ) throws -> CommandOutput {
     let name = try account(explicit, in: context).name
     let record = try store.record(name)
-    let report = TokenReport(
-      try operation.run(store, account: name, refresher: refresher(for: record.source, context: context)),
-      path: store.path(of: name))
+    let refresher = refresher(for: record.source, context: context)
+    let intent = context.intent("--account \(name)")
+    let result: AccountToken
+    switch call {
+    case .token(let minimumValidity):
+      result = try store.token(
+        account: name, minimumValidity: minimumValidity, timeout: context.options.lockTimeout, intent: intent,
+        refresher: refresher)
+    case .refresh(let generation):
+      result = try store.refresh(
+        account: name, ifGeneration: generation, timeout: context.options.lockTimeout, intent: intent,
+        refresher: refresher)
+    }
+    let report = TokenReport(result, path: store.path(of: name))
     // Exact when captured (`$(tandem auth token)`), escaped on a terminal.
     return try report.output(storedValue: report.accessToken)
   }

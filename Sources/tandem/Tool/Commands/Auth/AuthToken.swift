@@ -19,22 +19,7 @@ struct AuthToken: TandemCommand {
   func execute(in context: CommandContext) throws -> CommandOutput {
     let minimum = try LockTimeout.milliseconds(parsing: minTTL, what: "minimum validity", option: "--min-ttl")
     return try AuthSupport.withTokenStore(
-      account, in: context,
-      Fetch(minimumValidity: .milliseconds(minimum), context: context))
-  }
-
-  /// `auth token`'s call on the store.
-  private struct Fetch: AuthSupport.TokenOperation {
-    let minimumValidity: Duration
-    let context: CommandContext
-
-    func run<Store: CredentialStoring>(_ store: Store, account: String, refresher: any TokenRefresher)
-      throws -> AccountToken
-    {
-      try store.token(
-        account: account, minimumValidity: minimumValidity, timeout: context.options.lockTimeout,
-        intent: context.intent("--account \(account)"), refresher: refresher)
-    }
+      account, in: context, .token(minimumValidity: .milliseconds(minimum)))
   }
 }
 
@@ -58,22 +43,6 @@ struct AuthRefresh: TandemCommand {
   var ifGeneration: UInt64?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
-    try AuthSupport.withTokenStore(
-      account, in: context,
-      Refresh(generation: ifGeneration, context: context))
-  }
-
-  /// `auth refresh`'s call on the store.
-  private struct Refresh: AuthSupport.TokenOperation {
-    let generation: UInt64?
-    let context: CommandContext
-
-    func run<Store: CredentialStoring>(_ store: Store, account: String, refresher: any TokenRefresher)
-      throws -> AccountToken
-    {
-      try store.refresh(
-        account: account, ifGeneration: generation, timeout: context.options.lockTimeout,
-        intent: context.intent("--account \(account)"), refresher: refresher)
-    }
+    try AuthSupport.withTokenStore(account, in: context, .refresh(ifGeneration: ifGeneration))
   }
 }
