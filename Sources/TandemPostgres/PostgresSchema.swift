@@ -10,7 +10,7 @@ import TandemState
 /// rather than written with assumptions that may no longer hold.
 enum PostgresSchema {
   /// The version this build creates and understands.
-  static let version: Int32 = 1
+  static let version: Int32 = 2
 
   /// The steps, in order: step `n` takes the schema from version `n - 1` to `n`.
   static let steps: [[PostgresQuery]] = [
@@ -47,7 +47,19 @@ enum PostgresSchema {
         moved_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (tool, namespace, name, revision))
       """,
-    ]
+    ],
+    // Accounts and their tokens (PostgresAccountRecords says why a table of their own).
+    [
+      """
+      CREATE TABLE IF NOT EXISTS tandem_accounts (
+        tool text NOT NULL,
+        account text NOT NULL,
+        highest_generation bigint NOT NULL CHECK (highest_generation >= 0),
+        body text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tool, account))
+      """
+    ],
   ]
 
   /// Makes sure the tables exist at this build's version, creating or upgrading them.

@@ -118,7 +118,7 @@ final class PostgresSession: Sendable {
   func query(_ query: PostgresQuery, doing: String, deadline: Duration = answerDeadline) throws(StateError)
     -> PostgresQueryResult
   {
-    let future = connection.query(query, logger: Self.logger)
+    let future = answer(to: query)
     let expired = ExpiryFlag()
     let guardTask = connection.eventLoop.scheduleTask(in: .milliseconds(deadline.roundedMilliseconds)) {
       [connection] in
@@ -147,7 +147,7 @@ final class PostgresSession: Sendable {
   func query(_ query: PostgresQuery, doing: String) async throws(StateError) -> PostgresQueryResult {
     do {
       return try await withTaskCancellationHandler {
-        try await connection.query(query, logger: Self.logger).get()
+        try await answer(to: query).get()
       } onCancel: {
         connection.close().whenComplete { _ in }
       }
@@ -156,6 +156,29 @@ final class PostgresSession: Sendable {
         throw StateError(.cancelled, "the wait for the lock was cancelled; nothing was taken")
       }
       throw PostgresErrors.map(error, doing: doing, url: url)
+    }
+  }
+
+  /// The answer to `query`, or a failure when the connection has closed.
+  ///
+  /// The client drops a statement written to a connection that has already closed (the
+  /// server ended the session, the network dropped) without ever completing it, and a
+  /// session held across a long wait (an account's lock, held during a token refresh) would
+  /// then wait forever. So the statement is handed over on the connection's event loop, only
+  /// while the connection is open: from there on, a closing connection fails it.
+  private func answer(to query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> {
+    let connection = connection
+    return connection.eventLoop.flatSubmit {
+      guard !connection.isClosed else { return connection.eventLoop.makeFailedFuture(SessionEnded()) }
+      return connection.query(query, logger: Self.logger)
+    }
+  }
+
+  /// The connection closed before the statement was answered.
+  struct SessionEnded: Error, CustomStringConvertible {
+    var description: String {
+      "the connection was closed before the statement was answered (the server ended the session, or the "
+        + "network dropped)"
     }
   }
 

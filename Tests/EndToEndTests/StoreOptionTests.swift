@@ -180,12 +180,6 @@ struct StoreOptionTests {
   @Test(
     "commands kept in the home's files refuse a postgresql:// store with exit 2 and create nothing",
     arguments: [
-      ["auth", "list"], ["auth", "status"], ["auth", "switch", "--account", "work"], ["auth", "token"],
-      ["auth", "refresh"], ["auth", "logout", "--account", "work"],
-      [
-        "auth", "login", "--account", "work", "--token-url", "https://example.invalid/token", "--client-id",
-        "c",
-      ],
       ["instances", "list"], ["instances", "remove", "agent-1"],
       ["run", "--serialize", "--", "touch", "ran"],
       ["--instance-id", "agent-1", "env", "--isolate", "--tool", "git"],
@@ -193,7 +187,6 @@ struct StoreOptionTests {
   func fileStoreOnly(_ command: [String]) throws {
     let home = Home()
     let url = "postgresql://agent@127.0.0.1:1/state"
-    // Standard input is empty: a login refused for its store reads none.
     let result = try TandemBinary.run(home.args(["--store", url] + command))
     #expect(result.status == 2, "\(result.standardOutput)")
     #expect(result.errorCode == "INVALID_ARGUMENT")
@@ -201,7 +194,7 @@ struct StoreOptionTests {
     #expect(message.hasPrefix("tandem "), "\(message)")
     #expect(
       message.contains("keeps its state in the home's files only, not in the postgresql store"), "\(message)")
-    #expect(message.contains("serves the config and lock commands"))
+    #expect(message.contains("serves the config, lock and auth commands"))
     #expect(result.error?["fix_required"] as? String == "leave --store out")
     #expect(!FileManager.default.fileExists(atPath: home.path), "nothing was created")
     #expect(!FileManager.default.fileExists(atPath: "ran"), "the command was not run")

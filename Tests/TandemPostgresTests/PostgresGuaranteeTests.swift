@@ -179,7 +179,7 @@ struct PostgresGuaranteeTests {
     }
     #expect(results.isEmpty, "\(results)")
     let version = try admin.run(sql: "SELECT version::text FROM \(schema).tandem_schema")
-    #expect(version == ["1"])
+    #expect(version == ["2"])
     let count = try admin.run(
       sql: "SELECT revision::text FROM \(schema).tandem_documents WHERE tool = '\(tool.name)'")
     #expect(count == ["8"])

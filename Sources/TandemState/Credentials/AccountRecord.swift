@@ -22,6 +22,9 @@ public struct AccountRecord: Sendable, Equatable {
     public var pid: Int32
     /// When it was sent, in milliseconds since the epoch.
     public var startedAtMilliseconds: Int64
+    /// The host it ran on, when the store is shared by several hosts (nil on one machine,
+    /// where the file leaves it out).
+    public var host: String? = nil
   }
 
   /// Creates a record.
@@ -33,7 +36,7 @@ public struct AccountRecord: Sendable, Equatable {
   }
 
   /// The kind of document in its format tag: `NAME.credentials/1`.
-  static let formatKind = "credentials"
+  package static let formatKind = "credentials"
 
   /// The largest generation: the file stores it as a JSON integer (Int64).
   public static let maximumGeneration = UInt64(Int64.max)
@@ -44,7 +47,9 @@ public struct AccountRecord: Sendable, Equatable {
     generation < maximumGeneration ? generation + 1 : nil
   }
 
-  func encode(format: String) -> [UInt8] {
+  /// The record as the file store writes it (and the PostgreSQL store keeps it): JSON with
+  /// the format tag `format`.
+  package func encode(format: String) -> [UInt8] {
     let tokens: JSONValue =
       self.tokens.map {
         .object([
@@ -54,7 +59,11 @@ public struct AccountRecord: Sendable, Equatable {
       } ?? .null
     let inFlight: JSONValue =
       interruptedRefresh.map {
-        .object([("pid", .integer(Int64($0.pid))), ("started_at_ms", .integer($0.startedAtMilliseconds))])
+        var fields: [(String, JSONValue)] = [
+          ("pid", .integer(Int64($0.pid))), ("started_at_ms", .integer($0.startedAtMilliseconds)),
+        ]
+        if let host = $0.host { fields.append(("host", .string(host))) }
+        return .object(fields)
       } ?? .null
     let json = JSONValue.object([
       ("format", .string(format)), ("account", .string(name)), ("source", source.json),
@@ -64,7 +73,8 @@ public struct AccountRecord: Sendable, Equatable {
     return Array((JSONWriter.pretty(json) + "\n").utf8)
   }
 
-  static func decode(_ bytes: [UInt8], format: String) -> AccountRecord? {
+  /// The record in `bytes`, or nil when they are not one of format `format`.
+  package static func decode(_ bytes: [UInt8], format: String) -> AccountRecord? {
     guard let json = try? JSONParser.parse(bytes), json["format"]?.stringValue == format,
       let name = json["account"]?.stringValue, let sourceJSON = json["source"],
       let source = CredentialSource(json: sourceJSON), let generation = json["generation"]?.integerValue,
@@ -91,7 +101,8 @@ public struct AccountRecord: Sendable, Equatable {
       // The mark matters more than its time: keep it, with the time brought into range.
       record.interruptedRefresh = InterruptedRefresh(
         pid: Int32(truncatingIfNeeded: pid),
-        startedAtMilliseconds: min(max(started, 0), CredentialLimits.latestExpiryMilliseconds))
+        startedAtMilliseconds: min(max(started, 0), CredentialLimits.latestExpiryMilliseconds),
+        host: inFlight["host"]?.stringValue)
     }
     return record
   }

@@ -15,11 +15,24 @@ public protocol StateBackend: Sendable {
 
   /// The named lock `name`; throws ``StateError/Code/invalidArgument`` for an invalid name.
   func lock(named name: String) throws(StateError) -> Lock
+
+  /// The backend's accounts and tokens: one token set per account, refreshed at most once
+  /// across every process (and host) the backend serves, with the generations of
+  /// ``CredentialStore``. A backend that keeps no accounts throws
+  /// ``StateError/Code/setupRequired`` (the default).
+  func credentialStore() throws(StateError) -> any CredentialStoring
 }
 
 extension StateBackend {
   /// The configuration document of `namespace`.
   public func store(_ namespace: Namespace) -> Store { store(namespace, document: ConfigStore.fileName) }
+
+  /// A backend without accounts of its own: ``StateError/Code/setupRequired``.
+  public func credentialStore() throws(StateError) -> any CredentialStoring {
+    var error = StateError(.setupRequired, "this store keeps no accounts or tokens")
+    error.fixRequired = "use a store that keeps accounts (the home's files or PostgreSQL) for auth commands"
+    throw error
+  }
 }
 
 /// The file backend: a state home on a local file system, with kernel locks, atomic
@@ -37,5 +50,10 @@ public struct FileBackend: StateBackend {
 
   public func lock(named name: String) throws(StateError) -> NamedLock {
     try NamedLock(home: home, name: name)
+  }
+
+  /// The home's accounts: `credentials/` (``CredentialStore``).
+  public func credentialStore() -> any CredentialStoring {
+    CredentialStore(home: home)
   }
 }

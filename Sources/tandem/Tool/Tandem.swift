@@ -48,7 +48,7 @@ package struct Tandem: TandemTool {
 
   /// What the commands that keep their state in the home's files only say to a caller who
   /// gave a store URL.
-  static let fileStoreOnly = "a --store URL serves the config and lock commands"
+  static let fileStoreOnly = "a --store URL serves the config, lock and auth commands"
 
   /// tandem's own commands for what fixes an error.
   package static func advice(for remedy: Remedy, in context: CommandContext) -> RemedyAdvice? {

@@ -12,10 +12,9 @@ struct AuthSwitch: TandemCommand {
   @Option(help: "The account.") var account: String
 
   func execute(in context: CommandContext) throws -> AccountChoice {
-    try context.requireFileStore(Tandem.fileStoreOnly)
     try InstanceID.validateName(account, kind: "account name")
-    _ = try CredentialStore(home: context.options.home).record(account)
-    let active = ActiveAccount(home: context.options.home, namespace: context.options.namespace)
+    _ = try AuthSupport.credentials(in: context).record(account)
+    let active = try AuthSupport.activeAccount(in: context)
     try active.switchTo(account, timeout: context.options.lockTimeout, intent: context.intent(account))
     let scope = context.options.instanceID == nil ? "shared" : "instance"
     return AccountChoice(
@@ -47,9 +46,8 @@ struct AuthStatus: TandemCommand {
   @Option(help: "The account (default: the active one).") var account: String?
 
   func execute(in context: CommandContext) throws -> AccountStatus {
-    try context.requireFileStore(Tandem.fileStoreOnly)
     let (name, origin) = try AuthSupport.account(account, in: context)
-    let record = try CredentialStore(home: context.options.home).record(name)
+    let record = try AuthSupport.credentials(in: context).record(name)
     return AccountStatus(summary: AccountSummary(record), origin: origin.rawValue)
   }
 }
@@ -60,10 +58,8 @@ struct AuthList: TandemCommand {
     commandName: "list", abstract: "List stored accounts (no secrets).")
 
   func execute(in context: CommandContext) throws -> AccountList {
-    try context.requireFileStore(Tandem.fileStoreOnly)
-    let records = try CredentialStore(home: context.options.home).records()
-    let active = try? ActiveAccount(home: context.options.home, namespace: context.options.namespace)
-      .resolve(explicit: nil).name
+    let records = try AuthSupport.credentials(in: context).records()
+    let active = try? AuthSupport.activeAccount(in: context).resolve(explicit: nil).name
     return AccountList(
       accounts: records.map { AccountList.Account(summary: AccountSummary($0), active: $0.name == active) },
       terminal: context.standardOutputIsTerminal)
@@ -90,26 +86,23 @@ struct AuthLogout: TandemCommand {
   var dryRun = false
 
   func execute(in context: CommandContext) throws -> LogoutReport {
-    try context.requireFileStore(Tandem.fileStoreOnly)
     let name = try AuthSupport.account(account, in: context).name
-    let home = context.options.home
-    let store = CredentialStore(home: home)
+    let store = try AuthSupport.credentials(in: context)
+    let active = try AuthSupport.activeAccount(in: context)
     if dryRun {
       // The checks a logout makes, read without locks; nothing is written, not even a lock file.
       _ = try store.record(name)
-      let clearing = try ActiveAccount.namespaces(choosing: name, home: home)
+      let clearing = try active.namespaces(choosing: name)
       warnIfInstance(name, done: false, in: context)
       return LogoutReport(
-        account: name, path: store.path(of: name), dryRun: true,
-        clearing: clearing.map { ActiveAccount(home: home, namespace: $0) })
+        account: name, path: store.path(of: name), dryRun: true, clearing: clearing.map(active.choice(of:)))
     }
     try store.logout(account: name, timeout: context.options.lockTimeout, intent: context.intent(name))
     warnIfInstance(name, done: true, in: context)
     // The account is gone; no namespace may keep it as its active account.
     var cleared: [Namespace] = []
     do {
-      cleared = try ActiveAccount.forget(
-        name, home: home, timeout: context.options.lockTimeout, intent: context.intent(name))
+      cleared = try active.forget(name, timeout: context.options.lockTimeout, intent: context.intent(name))
     } catch {
       context.warn(
         "the account was removed, but clearing it as the active account failed: \(error); "
@@ -117,7 +110,7 @@ struct AuthLogout: TandemCommand {
     }
     return LogoutReport(
       account: name, path: store.path(of: name), dryRun: false,
-      clearing: cleared.map { ActiveAccount(home: home, namespace: $0) })
+      clearing: cleared.map(active.choice(of:)))
   }
 
   /// With an instance id: the account is not the instance's own, and goes for all of them.

@@ -42,7 +42,6 @@ struct AuthLogin: TandemCommand {
   var stdinTimeout: String = AuthSupport.defaultStandardInputTimeout
 
   func execute(in context: CommandContext) throws -> LoginReport {
-    try context.requireFileStore(Tandem.fileStoreOnly)
     try InstanceID.validateName(account, kind: "account name")
     // Checked before standard input is read: a refresh token read and then dropped over an
     // invalid lock timeout would have to be sent again.
@@ -73,10 +72,11 @@ struct AuthLogin: TandemCommand {
         )
       }
     }
-    let record = try CredentialStore(home: context.options.home).login(
+    let store = try AuthSupport.credentials(in: context)
+    let record = try store.login(
       account: account, source: source, refreshToken: refreshToken, timeout: lockTimeout,
       intent: context.intent(account))
-    let active = ActiveAccount(home: context.options.home, namespace: context.options.namespace)
+    let active = try AuthSupport.activeAccount(in: context)
     var madeActive = false
     if try active.stored() == nil {
       try active.switchTo(account, timeout: lockTimeout, intent: context.intent(account))
@@ -85,7 +85,7 @@ struct AuthLogin: TandemCommand {
     return LoginReport(
       account: account, kind: refreshCommand == nil ? "oauth" : "command",
       generation: Int64(clamping: record.generation), active: madeActive,
-      path: CredentialStore(home: context.options.home).path(of: account),
+      path: store.path(of: account),
       activePath: madeActive ? active.path : nil,
       activeWriteScope: madeActive ? (context.options.instanceID == nil ? "shared" : "instance") : nil)
   }

@@ -32,7 +32,7 @@ enum AuthMethods {
   /// The stored settings of `account`, if it is stored and readable: an error about an
   /// account must not fail again while it is being described.
   static func storedSource(of account: String, context: CommandContext) -> CredentialSource? {
-    (try? CredentialStore(home: context.options.home).record(account))?.source
+    (try? AuthSupport.credentials(in: context).record(account))?.source
   }
 
   /// An OAuth client: token endpoint and client id, the refresh token on standard input.

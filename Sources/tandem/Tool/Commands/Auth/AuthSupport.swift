@@ -14,8 +14,23 @@ enum AuthSupport {
     name: String, origin: ActiveAccount.Origin
   ) {
     if let explicit { try InstanceID.validateName(explicit, kind: "account name") }
-    return try ActiveAccount(home: context.options.home, namespace: context.options.namespace).resolve(
-      explicit: explicit)
+    return try activeAccount(in: context).resolve(explicit: explicit)
+  }
+
+  /// This namespace's active-account choice, in the invocation's store: the home's files,
+  /// or the store a URL names (`--store`), whose choices every host that uses it shares.
+  static func activeAccount(in context: CommandContext) throws -> ActiveAccount {
+    let home = context.options.home
+    let namespace = context.options.namespace
+    guard !context.usesFileStore else { return ActiveAccount(home: home, namespace: namespace) }
+    return ActiveAccount(backend: try context.backend(), home: home, namespace: namespace)
+  }
+
+  /// The invocation's accounts: the home's (`credentials/`), or those of the store a URL
+  /// names, shared by every host that uses it.
+  static func credentials(in context: CommandContext) throws -> any CredentialStoring {
+    guard !context.usesFileStore else { return CredentialStore(home: context.options.home) }
+    return try context.backend().credentialStore()
   }
 
   /// The built-in refresher for an account's source.
@@ -26,17 +41,46 @@ enum AuthSupport {
     }
   }
 
-  /// Runs a token operation (`auth token`, `auth refresh`) on the resolved account with its
-  /// built-in refresher, and reports the token.
-  static func withTokenStore(
-    _ explicit: String?, in context: CommandContext,
-    _ operation: (CredentialStore, String, any TokenRefresher) throws -> CredentialStore.TokenResult
+  /// What `auth token` and `auth refresh` ask of the store. (An enum, not a protocol: each
+  /// conformance would be one more record that every type check of the process scans.)
+  enum TokenCall {
+    /// A token valid for at least this long (`auth token`).
+    case token(minimumValidity: Duration)
+    /// The 401 recovery step (`auth refresh`).
+    case refresh(ifGeneration: UInt64?)
+  }
+
+  /// Runs a token call on the resolved account with its built-in refresher, and reports the
+  /// token. On the home's files the store's concrete type is used (`auth token` runs on
+  /// every use of a token), on another store the one the URL names.
+  static func withTokenStore(_ explicit: String?, in context: CommandContext, _ call: TokenCall) throws
+    -> CommandOutput
+  {
+    if context.usesFileStore {
+      return try report(call, on: CredentialStore(home: context.options.home), explicit, in: context)
+    }
+    return try report(call, on: context.backend().credentialStore(), explicit, in: context)
+  }
+
+  private static func report<Store: CredentialStoring>(
+    _ call: TokenCall, on store: Store, _ explicit: String?, in context: CommandContext
   ) throws -> CommandOutput {
     let name = try account(explicit, in: context).name
-    let store = CredentialStore(home: context.options.home)
     let record = try store.record(name)
-    let report = TokenReport(
-      try operation(store, name, refresher(for: record.source, context: context)), path: store.path(of: name))
+    let refresher = refresher(for: record.source, context: context)
+    let intent = context.intent("--account \(name)")
+    let result: AccountToken
+    switch call {
+    case .token(let minimumValidity):
+      result = try store.token(
+        account: name, minimumValidity: minimumValidity, timeout: context.options.lockTimeout, intent: intent,
+        refresher: refresher)
+    case .refresh(let generation):
+      result = try store.refresh(
+        account: name, ifGeneration: generation, timeout: context.options.lockTimeout, intent: intent,
+        refresher: refresher)
+    }
+    let report = TokenReport(result, path: store.path(of: name))
     // Exact when captured (`$(tandem auth token)`), escaped on a terminal.
     return try report.output(storedValue: report.accessToken)
   }

@@ -17,13 +17,9 @@ struct AuthToken: TandemCommand {
   var minTTL: String = "60s"
 
   func execute(in context: CommandContext) throws -> CommandOutput {
-    try context.requireFileStore(Tandem.fileStoreOnly)
     let minimum = try LockTimeout.milliseconds(parsing: minTTL, what: "minimum validity", option: "--min-ttl")
-    return try AuthSupport.withTokenStore(account, in: context) { store, name, refresher in
-      try store.token(
-        account: name, minimumValidity: .milliseconds(minimum), timeout: context.options.lockTimeout,
-        intent: context.intent("--account \(name)"), refresher: refresher)
-    }
+    return try AuthSupport.withTokenStore(
+      account, in: context, .token(minimumValidity: .milliseconds(minimum)))
   }
 }
 
@@ -47,11 +43,6 @@ struct AuthRefresh: TandemCommand {
   var ifGeneration: UInt64?
 
   func execute(in context: CommandContext) throws -> CommandOutput {
-    try context.requireFileStore(Tandem.fileStoreOnly)
-    return try AuthSupport.withTokenStore(account, in: context) { store, name, refresher in
-      try store.refresh(
-        account: name, ifGeneration: ifGeneration, timeout: context.options.lockTimeout,
-        intent: context.intent("--account \(name)"), refresher: refresher)
-    }
+    try AuthSupport.withTokenStore(account, in: context, .refresh(ifGeneration: ifGeneration))
   }
 }

@@ -1,9 +1,9 @@
-extension CredentialStore {
+extension AccountCredentials {
   /// A valid access token, as ``token(account:minimumValidity:timeout:intent:refresher:)``
   /// returns it, for async callers: the task is suspended, not a thread blocked, while it
   /// waits for the account's lock and for `refresher`.
   ///
-  /// The same single flight across processes: a caller that needs a refresh takes the
+  /// The same single flight across processes (and hosts): a caller that needs a refresh takes the
   /// account's lock (shared with the blocking calls and every other process), reads the
   /// record again and refreshes only if it still needs to; everyone who waited meanwhile
   /// finds the new token. A task cancelled while it waits for the lock stops waiting at once
@@ -13,16 +13,16 @@ extension CredentialStore {
   public func token(
     account: String, minimumValidity: Duration, timeout: LockTimeout, intent: LockIntent,
     refresher: any AsyncTokenRefresher
-  ) async throws(StateError) -> TokenResult {
+  ) async throws(StateError) -> AccountToken {
     let minimumValidity = max(.zero, minimumValidity)
     if let cached = try validToken(account, minimumValidity) { return cached }
-    let locked: LockedDirectory
+    let locked: Records.Locked
     do {
-      locked = try await lock(account, timeout: timeout, intent: intent)
+      locked = try await store.lock(account, timeout: timeout, intent: intent)
     } catch {
       return try validToken(account, minimumValidity, afterLockFailure: error)
     }
-    defer { locked.lock.release() }
+    defer { store.release(locked) }
     switch try tokenStep(account, minimumValidity, under: locked) {
     case .use(let result):
       return result
@@ -41,15 +41,15 @@ extension CredentialStore {
   public func refresh(
     account: String, ifGeneration generation: UInt64?, timeout: LockTimeout, intent: LockIntent,
     refresher: any AsyncTokenRefresher
-  ) async throws(StateError) -> TokenResult {
+  ) async throws(StateError) -> AccountToken {
     try checkRefreshable(account, ifGeneration: generation)
-    let locked: LockedDirectory
+    let locked: Records.Locked
     do {
-      locked = try await lock(account, timeout: timeout, intent: intent)
+      locked = try await store.lock(account, timeout: timeout, intent: intent)
     } catch {
       return try newerToken(account, than: generation, afterLockFailure: error)
     }
-    defer { locked.lock.release() }
+    defer { store.release(locked) }
     switch try refreshStep(account, ifGeneration: generation, under: locked) {
     case .use(let result):
       return result
@@ -69,13 +69,5 @@ extension CredentialStore {
     } catch {
       return .failure(error)
     }
-  }
-
-  private func lock(_ account: String, timeout: LockTimeout, intent: LockIntent) async throws(StateError)
-    -> LockedDirectory
-  {
-    try await LockAcquisition.acquire(
-      home: home, directory: [Self.directoryName], name: account + ".json.lock", timeout: timeout,
-      intent: intent)
   }
 }
