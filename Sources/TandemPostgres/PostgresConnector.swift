@@ -31,7 +31,12 @@ final class PostgresConnector: Sendable {
     let session = try PostgresSession.open(
       url: url, password: password, application: identity.applicationName)
     if !prepared.load(ordering: .acquiring) {
-      try PostgresSchema.prepare(session)
+      do {
+        try PostgresSchema.prepare(session)
+      } catch {
+        session.close()
+        throw error
+      }
       prepared.store(true, ordering: .releasing)
     }
     return session

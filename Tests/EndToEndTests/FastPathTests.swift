@@ -24,6 +24,10 @@ struct FastPathTests {
     ["config", "list", "--limit=-1"], ["config", "list", "--limit", "x"], ["config", "list", "--cursor"],
     ["lock", "status"], ["lock", "status", "--name", "n1"], ["lock", "status", "--name", "../x"],
     ["config", "set", "--unknown", "a=1"], ["config", "get", "-h"],
+    // No account in these homes: the same errors either way.
+    ["auth", "token"], ["auth", "token", "--account", "nobody"], ["auth", "token", "--account", "../x"],
+    ["auth", "token", "--min-ttl", "x"], ["auth", "token", "--min-ttl=-1s"], ["auth", "token", "extra"],
+    ["auth", "token", "--account", "a", "--account", "b"],
   ]
 
   @Test("same exit code and same envelope (but for timing) on both paths")
@@ -51,7 +55,35 @@ struct FastPathTests {
     (["config", "list"], "config list"),
     (["config", "list", "--limit", "1", "--cursor", "MTpjb25maWcgbGlzdDph"], "config list"),
     (["lock", "status", "--name", "n1"], "lock status"),
+    (["auth", "token"], "auth token"), (["auth", "token", "--account", "ci", "--min-ttl", "5m"], "auth token"),
   ]
+
+  @Test("auth token: the same token and envelope from the route and from the parser, refreshed once")
+  func authToken() throws {
+    let home = Home()
+    let helper = home.directory.appending("helper.sh")
+    let count = home.directory.appending("refreshes")
+    try "#!/bin/sh\necho x >> '\(count)'\necho '{\"access_token\":\"at-1\",\"expires_in\":3600}'\n"
+      .write(toFile: helper, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: helper)
+    let refreshToken = home.directory.appending("refresh-token")
+    try "rt\n".write(toFile: refreshToken, atomically: true, encoding: .utf8)
+    let login = try TandemBinary.run(
+      home.args(["auth", "login", "--account", "ci", "--refresh-command", helper]), input: refreshToken)
+    #expect(login.status == 0, "\(login.standardError)")
+    // The first call refreshes; the route and the parser then both find the token valid.
+    let first = try TandemBinary.run(home.args(["auth", "token"]))
+    #expect(first.status == 0 && first.standardOutput.contains("\"refreshed\":true"), "\(first.standardOutput)")
+    for line in [["auth", "token"], ["auth", "token", "--account", "ci", "--min-ttl", "5m"]] {
+      let a = try TandemBinary.run(home.args(line))
+      let b = try TandemBinary.run(home.args(line), environment: ["TANDEM_FAST_PATH": "0"])
+      #expect(a.status == 0 && b.status == 0, "\(line): \(a.standardError) \(b.standardError)")
+      #expect(normalize(a.standardOutput, home.path) == normalize(b.standardOutput, home.path), "\(line)")
+      #expect(a.standardOutput.contains("at-1"))
+    }
+    // One refresh among five calls.
+    #expect(try String(contentsOfFile: count, encoding: .utf8) == "x\n")
+  }
 
   @Test("the routes are taken: each line in a route's grammar is answered by that route")
   func routesTaken() async throws {

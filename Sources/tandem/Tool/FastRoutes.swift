@@ -29,6 +29,12 @@ enum FastRoutes {
         cursor: arguments.value("--cursor"), in: context
       ).output(in: context.options.output)
     },
+    FastRoute(["auth", "token"], valueOptions: ["--account", "--min-ttl"]) { arguments, context in
+      guard arguments.positionals.isEmpty else { throw FastRoute.Declined() }
+      return try AuthToken.perform(
+        account: arguments.value("--account"), minTTL: arguments.value("--min-ttl") ?? AuthToken.defaultMinTTL,
+        in: context)
+    },
     FastRoute(["lock", "status"], valueOptions: ["--name"]) { arguments, context in
       guard arguments.positionals.isEmpty else { throw FastRoute.Declined() }
       return try LockStatusCommand.perform(name: arguments.value("--name"), in: context).output()

@@ -14,9 +14,18 @@ struct AuthToken: TandemCommand {
   @Option(
     name: .customLong("min-ttl"),
     help: ArgumentHelp("Refresh first if the token expires within this.", valueName: "duration"))
-  var minTTL: String = "60s"
+  var minTTL: String = Self.defaultMinTTL
+
+  /// `--min-ttl`'s default.
+  static let defaultMinTTL = "60s"
 
   func execute(in context: CommandContext) throws -> CommandOutput {
+    try Self.perform(account: account, minTTL: minTTL, in: context)
+  }
+
+  /// `auth token` itself, shared by the command and its fast route (it runs on every use of
+  /// a token).
+  static func perform(account: String?, minTTL: String, in context: CommandContext) throws -> CommandOutput {
     let minimum = try LockTimeout.milliseconds(parsing: minTTL, what: "minimum validity", option: "--min-ttl")
     return try AuthSupport.withTokenStore(
       account, in: context, .token(minimumValidity: .milliseconds(minimum)))
