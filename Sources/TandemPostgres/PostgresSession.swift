@@ -54,6 +54,12 @@ final class PostgresSession: Sendable {
       ("tcp_keepalives_idle", String(url.keepaliveIdleSeconds)),
       ("tcp_keepalives_interval", "2"),
       ("tcp_keepalives_count", "3"),
+      // Keepalive probes are sent only while nothing is waiting to be acknowledged. A host
+      // that vanishes just after a statement, before acknowledging the answer, leaves data
+      // unacknowledged, and then only retransmissions run: about 15 minutes under Linux's
+      // default tcp_retries2, with the lock held (seen in 2 of 6 runs of
+      // scripts/vanished-host). The user timeout bounds that case by the same time.
+      ("tcp_user_timeout", String((url.keepaliveIdleSeconds + 2 * 3) * 1000)),
       // Commits are durable whatever the server's default: nothing is acknowledged that a
       // crash of the server could undo.
       ("synchronous_commit", "on"),
