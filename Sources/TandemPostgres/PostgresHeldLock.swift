@@ -8,7 +8,8 @@ public import TandemState
 /// The lock lives with the session, not with a process tree: when this process (or its
 /// host, or the network) dies, the server ends the session and the lock is free. A dead
 /// process's connection is closed by its kernel, and the server sees that at once; a host
-/// that vanishes without closing it is found by TCP keepalive probes, after about
+/// that vanishes without closing it is found by TCP keepalive probes (or, when it left an
+/// answer unacknowledged, by the session's TCP user timeout), after about
 /// `keepalives_idle` + 2 s × 3 (docs/postgres.md has the measurements).
 public final class PostgresHeldLock: HeldStateLock {
   public let waited: Duration
