@@ -55,7 +55,8 @@ struct FastPathTests {
     (["config", "list"], "config list"),
     (["config", "list", "--limit", "1", "--cursor", "MTpjb25maWcgbGlzdDph"], "config list"),
     (["lock", "status", "--name", "n1"], "lock status"),
-    (["auth", "token"], "auth token"), (["auth", "token", "--account", "ci", "--min-ttl", "5m"], "auth token"),
+    (["auth", "token"], "auth token"),
+    (["auth", "token", "--account", "ci", "--min-ttl", "5m"], "auth token"),
   ]
 
   @Test("auth token: the same token and envelope from the route and from the parser, refreshed once")
@@ -73,7 +74,8 @@ struct FastPathTests {
     #expect(login.status == 0, "\(login.standardError)")
     // The first call refreshes; the route and the parser then both find the token valid.
     let first = try TandemBinary.run(home.args(["auth", "token"]))
-    #expect(first.status == 0 && first.standardOutput.contains("\"refreshed\":true"), "\(first.standardOutput)")
+    #expect(
+      first.status == 0 && first.standardOutput.contains("\"refreshed\":true"), "\(first.standardOutput)")
     for line in [["auth", "token"], ["auth", "token", "--account", "ci", "--min-ttl", "5m"]] {
       let a = try TandemBinary.run(home.args(line))
       let b = try TandemBinary.run(home.args(line), environment: ["TANDEM_FAST_PATH": "0"])

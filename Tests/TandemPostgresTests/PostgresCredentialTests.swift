@@ -70,7 +70,9 @@ struct PostgresCredentialTests {
     }
   }
 
-  @Test("8 hosts ask at once for an expired account's token (rotating refresh token): 1 refresh, 1 token, nobody logged out")
+  @Test(
+    "8 hosts ask at once for an expired account's token (rotating refresh token): 1 refresh, 1 token, nobody logged out"
+  )
   func eightHosts() async throws {
     let server = try OAuthTestServer()
     // Long enough that every host asks while the first one's refresh is out.
@@ -106,13 +108,16 @@ struct PostgresCredentialTests {
     #expect(try hosts[5].credentials.records().map(\.name) == ["ci"])
     let next = try hosts[7].credentials.refresh(
       account: "ci", ifGeneration: 1, timeout: .seconds(20), intent: intent, refresher: OAuthRefresher())
-    #expect(next.refreshed && next.generation == 2 && next.tokens.accessToken != answers[0].tokens.accessToken)
+    #expect(
+      next.refreshed && next.generation == 2 && next.tokens.accessToken != answers[0].tokens.accessToken)
     let after = try server.stats()
     #expect(after["refreshes"] == 2 && after["reuse_detected"] == 0, "\(after)")
     print("8 hosts, one expired account: \(stats["refreshes"] ?? -1) refresh, all answered in \(elapsed)")
   }
 
-  @Test("401 recovery: 4 hosts that saw generation g refresh once; a caller at an older generation gets the newer token")
+  @Test(
+    "401 recovery: 4 hosts that saw generation g refresh once; a caller at an older generation gets the newer token"
+  )
   func recoveryAfterUnauthorized() async throws {
     let server = try OAuthTestServer()
     let hosts = try Self.hosts(5, server: server, prefix: "pod")
@@ -129,7 +134,8 @@ struct PostgresCredentialTests {
       Array(hosts[0..<4]),
       blocking: {
         try $0.credentials.refresh(
-          account: "ci", ifGeneration: seen, timeout: .seconds(20), intent: intent, refresher: OAuthRefresher())
+          account: "ci", ifGeneration: seen, timeout: .seconds(20), intent: intent,
+          refresher: OAuthRefresher())
       },
       suspending: {
         try await $0.credentials.refresh(
@@ -153,7 +159,8 @@ struct PostgresCredentialTests {
     // A generation that was never issued is refused, not refreshed.
     let confused = #expect(throws: StateError.self) {
       try hosts[4].credentials.refresh(
-        account: "ci", ifGeneration: seen + 5, timeout: .seconds(5), intent: intent, refresher: OAuthRefresher())
+        account: "ci", ifGeneration: seen + 5, timeout: .seconds(5), intent: intent,
+        refresher: OAuthRefresher())
     }
     #expect(confused?.code == .invalidArgument)
     #expect(try server.stats()["requests"] == stats["requests"])
@@ -179,7 +186,8 @@ struct PostgresCredentialTests {
       sql: "SELECT query FROM pg_stat_activity WHERE application_name LIKE '%host=builder-0'")
     let inFlight = try #require(hosts[1].credentials.record("ci").tokens?.refreshToken)
     #expect(activity.contains { $0?.contains("INSERT INTO tandem_accounts") == true }, "\(activity)")
-    #expect(activity.contains { $0?.hasPrefix("/* tandem {\"command\":\"auth token\"") == true }, "\(activity)")
+    #expect(
+      activity.contains { $0?.hasPrefix("/* tandem {\"command\":\"auth token\"") == true }, "\(activity)")
     #expect(!activity.contains { $0?.contains(inFlight) == true }, "no secret in any statement's text")
 
     let started = ContinuousClock.now
@@ -266,7 +274,9 @@ struct PostgresCredentialTests {
     #expect(stats["refreshes"] == 1 && stats["reuse_detected"] == 1, "\(stats)")
   }
 
-  @Test("login, logout and login again: generations go on after a logout; a damaged row is reported and left alone")
+  @Test(
+    "login, logout and login again: generations go on after a logout; a damaged row is reported and left alone"
+  )
   func loginLogoutGenerations() throws {
     let server = try OAuthTestServer()
     let hosts = try Self.hosts(2, server: server, prefix: "vm")
@@ -296,7 +306,8 @@ struct PostgresCredentialTests {
     _ = try hosts[0].run(
       sql: "UPDATE tandem_accounts SET body = '{damaged' WHERE tool = '\(tool)' AND account = 'ci'")
     let corrupt = #expect(throws: StateError.self) { try credentials.record("ci") }
-    #expect(corrupt?.code == .stateCorrupt && corrupt?.fixRequired?.contains("UPDATE tandem_accounts") == true)
+    #expect(
+      corrupt?.code == .stateCorrupt && corrupt?.fixRequired?.contains("UPDATE tandem_accounts") == true)
     let refused = #expect(throws: StateError.self) {
       try credentials.token(
         account: "ci", minimumValidity: .seconds(60), timeout: .seconds(5), intent: intent,
@@ -312,7 +323,8 @@ struct PostgresCredentialTests {
     -> AccountRecord.InterruptedRefresh
   {
     for _ in 0..<200 {
-      if let mark = try host.credentials.record("ci").interruptedRefresh, try server.stats()["requests"] == 1 {
+      if let mark = try host.credentials.record("ci").interruptedRefresh, try server.stats()["requests"] == 1
+      {
         return mark
       }
       try await Task.sleep(for: .milliseconds(25))

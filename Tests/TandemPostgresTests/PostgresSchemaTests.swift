@@ -34,7 +34,8 @@ struct PostgresSchemaTests {
     let upgraded = try TestDatabase.backend(tool: tool, query: "schema=\(schema)")
     let before = try upgraded.store(.shared).read()
     #expect(before.revision == 2 && before["region"] == "2")
-    #expect(try admin.run(sql: "SELECT version || '/' || compatible_from FROM \(schema).tandem_schema") == ["2/1"])
+    #expect(
+      try admin.run(sql: "SELECT version || '/' || compatible_from FROM \(schema).tandem_schema") == ["2/1"])
     // Revisions continue where they were; accounts work.
     try upgraded.store(.shared).update(timeout: .seconds(10), ifRevision: 2, intent: Self.intent) {
       $0.set([(key: "region", value: "3")])
@@ -60,10 +61,13 @@ struct PostgresSchemaTests {
       $0.set([(key: "region", value: "2")])
     }
     #expect(try older.store(.shared).read().revision == 2)
-    #expect(try admin.run(sql: "SELECT version || '/' || compatible_from FROM \(schema).tandem_schema") == ["3/2"])
+    #expect(
+      try admin.run(sql: "SELECT version || '/' || compatible_from FROM \(schema).tandem_schema") == ["3/2"])
   }
 
-  @Test("tables a newer tool changed beyond this tool's version: SETUP_REQUIRED naming both versions, nothing written")
+  @Test(
+    "tables a newer tool changed beyond this tool's version: SETUP_REQUIRED naming both versions, nothing written"
+  )
   func newerIncompatible() throws {
     let (schema, admin, tool) = try Self.freshSchema()
     let first = try TestDatabase.backend(tool: tool, query: "schema=\(schema)")

@@ -132,7 +132,9 @@ func check(_ response: CommandLineTool.Response, arguments: [String], format: St
     // An output format that is neither text nor json is a usage error answered both ways:
     // the envelope on standard output for a program, the error line on standard error.
     if status == 0 && asksForText(arguments) { return }
-    guard status == 2 else { violated("an invalid output format did not exit 2: \(describe(response))", arguments) }
+    guard status == 2 else {
+      violated("an invalid output format did not exit 2: \(describe(response))", arguments)
+    }
     var envelopeOnly = response
     envelopeOnly.standardError = ""
     jsonEnvelope(envelopeOnly, arguments: arguments)

@@ -32,7 +32,8 @@ enum FastRoutes {
     FastRoute(["auth", "token"], valueOptions: ["--account", "--min-ttl"]) { arguments, context in
       guard arguments.positionals.isEmpty else { throw FastRoute.Declined() }
       return try AuthToken.perform(
-        account: arguments.value("--account"), minTTL: arguments.value("--min-ttl") ?? AuthToken.defaultMinTTL,
+        account: arguments.value("--account"),
+        minTTL: arguments.value("--min-ttl") ?? AuthToken.defaultMinTTL,
         in: context)
     },
     FastRoute(["lock", "status"], valueOptions: ["--name"]) { arguments, context in
