@@ -11,6 +11,7 @@ tmpfs); elsewhere they are reported as skipped.
 """
 import argparse
 import contextlib
+import http.server
 import json
 import os
 import random
@@ -19,13 +20,17 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 
 PROFILES = {
     "short": {"processes": [8, 32, 128], "writes": {8: 10, 32: 4, 128: 2}, "counter": (8, 10),
-              "kills": 100, "acquisitions": 1000, "handoffs": 5, "fan_out": 40, "replacers": (8, 15)},
+              "kills": 100, "acquisitions": 1000, "handoffs": 5, "fan_out": 40, "replacers": (8, 15),
+              "token_agents": 128},
     "long": {"processes": [8, 32, 128], "writes": {8: 50, 32: 25, 128: 10}, "counter": (16, 25),
-             "kills": 1000, "acquisitions": 10000, "handoffs": 20, "fan_out": 128, "replacers": (16, 40)},
+             "kills": 1000, "acquisitions": 10000, "handoffs": 20, "fan_out": 128, "replacers": (16, 40),
+             "token_agents": 128},
 }
 
 
@@ -483,6 +488,79 @@ class Suite:
         return ok, (f"lock run -- sh -c 'sleep 5 & exit 0' exited {status} after {returned - started:.2f} s; "
                     f"the lock was free {shown} after it returned (limit 1 s)")
 
+    # Credentials ----------------------------------------------------------------------
+
+    def single_flight_refresh(self):
+        """N `auth token` processes at once for an account whose access token has expired,
+        against a token endpoint that rotates the refresh token at every use and revokes the
+        grant when a used one comes back (as providers with reuse detection do): one request,
+        one token for everyone, nobody logged out."""
+        agents = self.profile["token_agents"]
+        home = self.home("credentials")
+        state = {"current": "rt-0", "issued": 0, "requests": 0, "reused": 0, "revoked": False}
+        guard = threading.Lock()
+
+        class Endpoint(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                time.sleep(0.3)  # long enough that every agent asks while it is out
+                with guard:
+                    state["requests"] += 1
+                    token = body.get("refresh_token", [""])[0]
+                    if state["revoked"] or token != state["current"]:
+                        state["reused"] += 1
+                        state["revoked"] = True
+                        answer, code = {"error": "invalid_grant"}, 400
+                    else:
+                        state["issued"] += 1
+                        state["current"] = f"rt-{state['issued']}"
+                        answer = {"access_token": f"at-{state['issued']}", "expires_in": 3600,
+                                  "refresh_token": state["current"], "token_type": "Bearer"}
+                        code = 200
+                data = json.dumps(answer).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}/token"
+            with tempfile.TemporaryFile("w+") as grant:
+                grant.write("rt-0\n")
+                grant.seek(0)
+                login, _ = self.run(home, "auth", "login", "--account", "svc", "--token-url", url, "--client-id",
+                                    "reliability", stdin=grant)
+            if login != 0:
+                return False, f"auth login exited {login}"
+            command = [self.tandem, "--home", home, "--output", "json", "--lock-timeout", "30s", "auth", "token"]
+            started = time.monotonic()
+            processes = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                         for _ in range(agents)]
+            outputs = [(process.communicate()[0], process.returncode) for process in processes]
+            elapsed = time.monotonic() - started
+        finally:
+            server.shutdown()
+            server.server_close()
+        tokens = set()
+        failures = 0
+        for output, code in outputs:
+            try:
+                tokens.add(json.loads(output)["data"]["access_token"] if code == 0 else None)
+            except (ValueError, KeyError, TypeError):
+                tokens.add(None)
+            failures += code != 0
+        ok = failures == 0 and tokens == {"at-1"} and state["requests"] == 1 and state["reused"] == 0
+        return ok, (f"{agents} processes asked at once for an expired token: {agents - failures} exited 0, "
+                    f"{failures} failed; {state['requests']} request(s) reached the endpoint, "
+                    f"{state['reused']} with a used refresh token; distinct tokens handed out: {len(tokens)}; "
+                    f"all answered within {elapsed:.1f} s")
+
     def run_all(self):
         for processes in self.profile["processes"]:
             self.case(f"lost-updates/distinct-keys/{processes}", lambda p=processes: self.distinct_keys(p))
@@ -500,6 +578,7 @@ class Suite:
         self.case("nested/lock-free-after-lock-run", self.lock_free_after_lock_run)
         self.case("locks/lock-file-deleted-by-hand", self.lock_file_replaced)
         self.case("revisions/never-reused", self.revisions_never_reused)
+        self.case(f"credentials/single-flight/{self.profile['token_agents']}", self.single_flight_refresh)
         shutil.rmtree(self.root, ignore_errors=True)
         summary = f"{self.passed} passed, {self.failed} failed"
         if self.skipped:
