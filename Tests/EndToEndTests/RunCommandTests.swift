@@ -69,23 +69,33 @@ struct RunCommandTests {
   func gitControl() throws {
     let user = try User()
     // Distinct keys, so that every write should survive: git's config.lock makes some calls
-    // fail at once (exit 255) instead of waiting.
+    // fail at once (exit 255) instead of waiting. The agents start together (they wait for
+    // a file) and write 5 keys each, so that they overlap even on a loaded machine, where
+    // processes started one after the other may each finish before the next begins.
     var lost = 0
-    for _ in 0..<5 {
+    for round in 0..<5 {
       try user.directory.write("user/.gitconfig", Data(user.gitconfig.utf8))
-      let runs = try (1...8).map { index in try user.shell("git config --global agent.key\(index) v\(index)")
+      let go = user.directory.appending("go-\(round)")
+      let runs = try (1...8).map { index in
+        try user.shell(
+          "while [ ! -e '\(go)' ]; do sleep 0.005; done; "
+            + "for i in 1 2 3 4 5; do git config --global agent.key\(index)x$i v || echo failed; done")
       }
-      let failed = runs.map { $0.wait().status }.filter { $0 != 0 }.count
+      try user.directory.write("go-\(round)", Data())
+      let failed = runs.map { $0.wait().standardOutput.components(separatedBy: "failed").count - 1 }
+        .reduce(0, +)
       let list = try TandemBinary.startProgram(
         "/bin/sh", ["-c", "git config --global --list"], environment: user.environment
       )
       .wait().standardOutput
-      let kept = (1...8).filter { list.contains("agent.key\($0)=v\($0)") }.count
-      lost += failed + (8 - kept)
+      let kept = (1...8).flatMap { index in (1...5).map { (index, $0) } }
+        .filter { list.contains("agent.key\($0.0)x\($0.1)=v") }.count
+      lost += failed + (40 - kept)
       if lost > 0 { break }
     }
     #expect(
-      lost > 0, "8 concurrent git config --global writes all survived 5 times: the control shows nothing")
+      lost > 0,
+      "8 agents x 5 concurrent git config --global writes all survived 5 times: the control shows nothing")
   }
 
   @Test(
