@@ -33,14 +33,30 @@ struct PostgresUpgradeRaceTests {
         FOR EACH ROW EXECUTE FUNCTION log_version();
       """, store: store)
 
+    // Every agent reads version 1 at once: a session holds the version table until all of
+    // them are queued behind it, so that only the schema's advisory lock keeps them from
+    // upgrading side by side.
+    let variables = ProcessInfo.processInfo.environment
+    let schema = try #require(store.environment["TANDEM_STORE"]?.components(separatedBy: "schema=").last)
+    let gate = try TandemBinary.startProgram(
+      "/usr/bin/psql",
+      [
+        Store.psqlURL(try #require(variables["TANDEM_TEST_POSTGRES_URL"])), "-v", "ON_ERROR_STOP=1", "-qAt",
+        "-c",
+        "BEGIN; LOCK TABLE \(schema).tandem_schema IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT",
+      ], environment: ["PGPASSWORD": variables["TANDEM_TEST_POSTGRES_PASSWORD"] ?? ""])
+    usleep(300_000)
+
     // Half write a document, half log in to an account (which needs the new table).
-    let agents = try (0..<8).map { index in
+    let started = try (0..<8).map { index in
       let arguments =
         index % 2 == 0
         ? ["-o", "json", "config", "set", "k\(index)=v\(index)"]
         : ["-o", "json", "auth", "login", "--account", "a\(index)", "--refresh-command", "true"]
       return try TandemBinary.start(arguments, environment: store.agent(host: "host-\(index)"))
-    }.map { $0.wait() }
+    }
+    #expect(gate.wait().status == 0)
+    let agents = started.map { $0.wait() }
     for (index, agent) in agents.enumerated() {
       #expect(
         agent.status == 0 && agent.envelopeProblems().isEmpty, "agent \(index): \(agent.standardOutput)")
