@@ -28,6 +28,12 @@ struct FastPathTests {
     ["auth", "token"], ["auth", "token", "--account", "nobody"], ["auth", "token", "--account", "../x"],
     ["auth", "token", "--min-ttl", "x"], ["auth", "token", "--min-ttl=-1s"], ["auth", "token", "extra"],
     ["auth", "token", "--account", "a", "--account", "b"],
+    // `--opt=` with nothing after it is a missing value to the parser, not an empty value.
+    ["auth", "token", "--account="], ["auth", "token", "--min-ttl="], ["config", "get", "--scope=", "a"],
+    ["config", "list", "--cursor="], ["lock", "status", "--name="],
+    ["auth", "token", "--min-ttl=0"], ["auth", "token", "--min-ttl=0", "--min-ttl=0"],
+    ["auth", "token", "--", "--account", "x"], ["auth", "token", "--"], ["auth", "token", "--account=x=y"],
+    ["auth", "token", "--account", "-x"], ["auth", "token", "--account=--min-ttl"],
   ]
 
   @Test("same exit code and same envelope (but for timing) on both paths")

@@ -49,6 +49,9 @@ public struct FastRoute: Sendable {
         let name = String(parts[0])
         guard valueOptions.contains(name), parsed.value(name) == nil else { return nil }
         if parts.count == 2 {
+          // `--opt=` with nothing after it is "missing value" to swift-argument-parser, not
+          // an empty value: left to it, so that both paths give the same error.
+          guard !parts[1].isEmpty else { return nil }
           parsed.options.append((name, String(parts[1])))
         } else {
           guard index + 1 < arguments.count, !arguments[index + 1].hasPrefix("-") else { return nil }

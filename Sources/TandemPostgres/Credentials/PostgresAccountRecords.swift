@@ -217,8 +217,11 @@ public struct PostgresAccountRecords: AccountRecordStore {
       .stateCorrupt, "\(place) is corrupt: \(reason); it was left untouched", path: place)
     // Names are checked identifiers (letters, digits, `.`, `_`, `-`): safe to show in SQL.
     let row = "tool = '\(tool.name)'" + (account.map { " AND account = '\($0)'" } ?? "")
+    // The schema named: run from psql's default search path, the statement would otherwise
+    // empty the same account of another store sharing the database.
+    let table = (connector.url.schema.map { $0 + "." } ?? "") + "tandem_accounts"
     error.fixRequired =
-      "empty it (UPDATE tandem_accounts SET body = '' WHERE \(row)), which keeps its generation count, then "
+      "empty it (UPDATE \(table) SET body = '' WHERE \(row)), which keeps its generation count, then "
       + "log in again"
     return error
   }

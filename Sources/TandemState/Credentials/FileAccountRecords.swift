@@ -84,7 +84,9 @@ struct FileAccountRecords: AccountRecordStore {
     else {
       return nil
     }
-    guard let record = AccountRecord.decode(bytes, format: recordFormat) else {
+    // A record naming another account (a file copied or edited by hand) is corrupt too: its
+    // answer would be saved under that name, over the other account, without its lock.
+    guard let record = AccountRecord.decode(bytes, format: recordFormat), record.name == account else {
       var error = StateError(
         .stateCorrupt, "\(path(of: account)) is corrupt; it was left untouched", path: path(of: account))
       error.fixRequired = "move the file aside, then log in to account \(account) again"
