@@ -225,7 +225,8 @@ struct PostgresCredentialTests {
       account: "ci",
       source: .oauth(.init(tokenURL: server.tokenURL, clientID: OAuthTestServer.clientID)),
       refreshToken: try server.newGrant(), timeout: .seconds(5), intent: intent)
-    try server.setDelay(milliseconds: 1500)
+    // Long enough for the survivor's polling to see the request out on a loaded machine.
+    try server.setDelay(milliseconds: 4000)
     let intent = self.intent
     let holder = Task(executorPreference: ThreadExecutor()) { () -> StateError? in
       do throws(StateError) {
@@ -322,7 +323,8 @@ struct PostgresCredentialTests {
   static func waitForMark(_ host: PostgresBackend, server: OAuthTestServer) async throws
     -> AccountRecord.InterruptedRefresh
   {
-    for _ in 0..<200 {
+    // Bounded (20 s): the mark and the request come within a second on an idle machine.
+    for _ in 0..<800 {
       if let mark = try host.credentials.record("ci").interruptedRefresh, try server.stats()["requests"] == 1
       {
         return mark
