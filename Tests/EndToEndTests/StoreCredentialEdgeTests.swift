@@ -48,6 +48,28 @@ struct StoreCredentialEdgeTests {
   }
 
   @Test(
+    "--lock-timeout 0 (do not wait) still gives a slow provider time: the refresh succeeds and the next one too",
+    arguments: StoreConformanceTests.stores)
+  func zeroLockTimeoutRefresh(_ kind: Store.Kind) throws {
+    let store = try Store.make(kind)
+    let server = try OAuthTestServer()
+    _ = try Self.login("ci", store: store, server: server)
+    // Slower than 4/5 of any short lock timeout; the provider rotates the refresh token.
+    try server.setDelay(milliseconds: 1500)
+    let first = try TandemBinary.run(
+      ["-o", "json", "--lock-timeout", "0", "auth", "token"], environment: store.agent(host: "host-a"))
+    #expect(first.status == 0 && first.data?["refreshed"] as? Bool == true, "\(first.standardOutput)")
+    // Had the request been cut short, its mark would stay and this refresh, with the
+    // rotated-away token, would be refused (REFRESH_REVOKED).
+    let second = try TandemBinary.run(
+      ["-o", "json", "--lock-timeout", "0", "auth", "refresh", "--if-generation", "1"],
+      environment: store.agent(host: "host-b"))
+    #expect(second.status == 0 && second.data?["generation"] as? Int == 2, "\(second.standardOutput)")
+    let stats = try server.stats()
+    #expect(stats["refreshes"] == 2 && stats["reuse_detected"] == 0, "\(stats)")
+  }
+
+  @Test(
     "a holder SIGKILLed mid-refresh: a waiter never refreshes without the lock; the next caller gets the mark (exit 8)",
     arguments: StoreConformanceTests.stores)
   func holderKilledMidRefresh(_ kind: Store.Kind) throws {

@@ -280,10 +280,12 @@ public struct AccountCredentials<Records: AccountRecordStore>: Sendable {
       pid: getpid(), startedAtMilliseconds: SystemClock.wallMilliseconds(), host: store.refreshingHost)
     try store.save(marked, under: locked)
 
-    // Below the lock timeout, so that a waiter never gives up on a healthy refresh.
-    let networkTimeout = max(
-      CredentialLimits.minimumRefresh,
-      min(.milliseconds(timeout.milliseconds) * 4 / 5, CredentialLimits.maximumRefresh))
+    // Below the lock timeout, so that a waiter with the same timeout never gives up on a
+    // healthy refresh; but never so short that a slow provider costs the account its login
+    // (CredentialLimits.shortestStoreRefresh says why).
+    let networkTimeout = min(
+      max(.milliseconds(timeout.milliseconds) * 4 / 5, CredentialLimits.shortestStoreRefresh),
+      CredentialLimits.maximumRefresh)
     let request = RefreshRequest(
       account: record.name, source: record.source, refreshToken: record.tokens?.refreshToken,
       timeout: networkTimeout)

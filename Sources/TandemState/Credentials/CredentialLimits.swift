@@ -26,6 +26,12 @@ public enum CredentialLimits {
   public static let longestRefresh: Duration = .seconds(3600)
   /// The shortest a refresh is given: 100 ms.
   public static let minimumRefresh: Duration = .milliseconds(100)
+  /// The shortest the store gives its own refresh, however short the lock timeout: 10 s.
+  /// A refresh cut short keeps its in-flight mark, and with a provider that rotates refresh
+  /// tokens the next refresh is then refused (the account needs a new login); a waiter that
+  /// gives up sooner only exits 6, retryable. So `--lock-timeout 0` (do not wait) must not
+  /// mean "give the provider no time".
+  public static let shortestStoreRefresh: Duration = .seconds(10)
 
   /// `timeout` moved into ``minimumRefresh`` ... ``longestRefresh``: what a refresher allows
   /// itself, whatever it was asked.
