@@ -48,6 +48,7 @@ public enum CommandLineTool {
   /// runtime. An ``AsyncTandemCommand`` (or a plain `AsyncParsableCommand`) runs in a task,
   /// with the main thread serving the main actor until it is done.
   ///
+  /// - Parameter root: the tool's root command.
   /// - Parameter stores: the stores a `--store URL` may name besides the home's files, by
   ///   the URL's scheme (``StoreProvider``; ``CommandContext/backend()``). A
   ///   ``StoreExecutable`` among them is handed the whole command line when its scheme is

@@ -130,7 +130,7 @@ public final class CommandContext {
   /// Whether state is kept in the home's files: no store URL was given (``GlobalOptions/store``).
   public var usesFileStore: Bool { options.store == nil }
 
-  /// Where this invocation's state is: the home's files (``FileBackend``) when no store URL
+  /// Where this invocation's state is: the home's files (`FileBackend`) when no store URL
   /// was given, else the backend that the ``StoreProvider`` of the URL's scheme makes. Made
   /// once per invocation; later calls return the same backend.
   ///
@@ -152,7 +152,7 @@ public final class CommandContext {
   }
 
   /// The configuration document of `namespace` in this invocation's store: ``backend()``'s
-  /// `store(namespace)`, made directly for the home's files (a ``ConfigStore``), so that the
+  /// `store(namespace)`, made directly for the home's files (a `ConfigStore`), so that the
   /// commonest commands do not pay, at every start, for the runtime's look-ups through the
   /// backend's existential. Throws as ``backend()`` does.
   public func configStore(_ namespace: Namespace) throws(CommandFailure) -> any RevisionedDocumentStore {

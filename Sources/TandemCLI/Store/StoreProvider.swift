@@ -3,11 +3,11 @@ public import TandemState
 /// Serves the store URLs of some schemes: where a tool keeps its state when the caller passes
 /// `--store URL` (or sets `PREFIX_STORE`) instead of using the home's files.
 ///
-/// TandemCLI has no store of its own but the home's files (``FileBackend``), which every
+/// TandemCLI has no store of its own but the home's files (`FileBackend`), which every
 /// command uses when no store URL is given. A tool that can keep its state elsewhere (a
 /// database shared by several hosts) gives a provider for each such backend to its entry
 /// point; a command then asks ``CommandContext/backend()`` for the backend of the URL given,
-/// and works with it through ``StateBackend`` as it would with the files:
+/// and works with it through `StateBackend` as it would with the files:
 ///
 /// ```swift
 /// struct SharedDatabase: StoreProvider {
