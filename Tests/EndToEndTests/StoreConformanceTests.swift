@@ -169,7 +169,8 @@ struct StoreConformanceTests {
     let tookOver = ContinuousClock.now - killed
     _ = holder.wait()
     #expect(result.status == 0, "\(result.standardError)")
-    #expect(tookOver < .seconds(3), "the waiter ran \(tookOver) after the holder was killed")
+    // Far below the waiter's 20 s lock timeout: the lock was freed, not waited out.
+    #expect(tookOver < .seconds(10), "the waiter ran \(tookOver) after the holder was killed")
   }
 
   @Test(
@@ -204,7 +205,8 @@ struct StoreConformanceTests {
     kill(commandPID, SIGKILL)  // it holds the holder's output pipe open
     _ = holder.wait()
     #expect(result.status == 0, "\(result.standardError)")
-    #expect(tookOver < .seconds(2), "the waiter ran \(tookOver) after tandem was killed")
+    // Far below the waiter's 20 s lock timeout: the lock was freed, not waited out.
+    #expect(tookOver < .seconds(10), "the waiter ran \(tookOver) after tandem was killed")
   }
 
   @Test("instance namespaces layer over the shared document, as on one machine", arguments: stores)

@@ -46,7 +46,7 @@ struct PostgresGuaranteeTests {
     #expect((error?.retryAfterMilliseconds ?? 0) > 0)
     #expect(error?.message.contains("build-runner-7") == true, "\(error?.message ?? "")")
     // The server's lock_timeout ended the wait: not before it, and not much after.
-    #expect(waited >= .milliseconds(290) && waited < .seconds(3), "\(waited)")
+    #expect(waited >= .milliseconds(290) && waited < .seconds(10), "\(waited)")
     #expect(try waiterBackend.store(.shared).read().revision == 0, "nothing was written")
 
     // A zero timeout tries once.
@@ -86,8 +86,10 @@ struct PostgresGuaranteeTests {
     let answer = try backend.run(sql: "SELECT pg_terminate_backend(\(second.sessionProcessID))::text")
     #expect(answer == ["true"])
     let waited = try await waiter.value
+    // Well under the waiter's 30 s timeout (a loaded machine took 5 s once; the release
+    // itself is immediate on the server).
     #expect(
-      ContinuousClock.now - terminated < .seconds(2), "the waiter got the lock \(waited) after it asked")
+      ContinuousClock.now - terminated < .seconds(15), "the waiter got the lock \(waited) after it asked")
     second.release()
     #expect(try !lock.status().isHeld)
   }
