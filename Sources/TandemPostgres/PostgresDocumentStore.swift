@@ -114,6 +114,7 @@ public struct PostgresDocumentStore: RevisionedDocumentStore {
             SET revision = EXCLUDED.revision, body = EXCLUDED.body, commit_token = EXCLUDED.commit_token,
               updated_at = now()
             WHERE tandem_documents.revision = $7
+          RETURNING txid_current()
           """,
         binds: binds(Int64(committed.revision), text, token, Int64(current.revision))),
       doing: "write the document")
@@ -123,12 +124,15 @@ public struct PostgresDocumentStore: RevisionedDocumentStore {
       throw StateError.revisionMismatch(
         path: path, namespace: namespace, expected: current.revision, current: current.revision + 1)
     }
+    // This transaction's id: if the answer to COMMIT is lost, the server can still say
+    // whether it committed (txid_status), whatever other writers did to the row since.
+    let transaction = try? written.first?.decode(Int64.self)
     do throws(StateError) {
       _ = try session.query("COMMIT", doing: "commit the write")
     } catch {
       guard error.code == .unavailable else { throw error }
       // The connection dropped during COMMIT: the server may have committed or not. Ask.
-      try confirm(token: token, revision: committed.revision, after: error)
+      try confirm(transaction: transaction, token: token, revision: committed.revision, after: error)
     }
     clean = true
     return ConfigUpdate(
@@ -136,30 +140,68 @@ public struct PostgresDocumentStore: RevisionedDocumentStore {
       changed: !changedEntries.isEmpty || committed.count != current.count, waited: waited)
   }
 
-  /// After a COMMIT whose answer was lost: returns if the row holds this write's token,
-  /// throws "not written" if it holds another, and "unknown" if no session can tell.
-  private func confirm(token: String, revision: UInt64, after error: StateError) throws(StateError) {
+  /// After a COMMIT whose answer was lost: returns if the write committed, throws "not
+  /// written" if it certainly did not, and "unknown" if no session can tell.
+  ///
+  /// The row decides: it holds this write's token (committed), or a revision below the
+  /// write's (not committed: revisions only grow). A row already past the write's revision
+  /// with another token proves nothing, since other writers may have written over it by the
+  /// time the server answers again: that is "unknown". While the server still has the
+  /// transaction in progress (the connection dropped but its session is finishing the
+  /// COMMIT; `txid_status`), the row is not read yet. (`txid_status` alone cannot decide:
+  /// after a crash, an id whose transaction never reached the log can be given again to
+  /// another transaction.)
+  private func confirm(transaction: Int64?, token: String, revision: UInt64, after error: StateError)
+    throws(StateError)
+  {
     var lastError = error
     // Bounded: about three seconds for a restarting server to accept connections again.
     for attempt in 0..<15 {
       if attempt > 0 { usleep(200_000) }
       do throws(StateError) {
-        let holds = try connector.withSession { session throws(StateError) -> Bool in
+        let verdict = try connector.withSession { session throws(StateError) -> Bool? in
+          if let transaction {
+            var binds = PostgresBindings()
+            binds.append(transaction)
+            do throws(StateError) {
+              let rows = try session.query(
+                PostgresQuery(unsafeSQL: "SELECT txid_status($1)", binds: binds), doing: "check the write")
+              if (try? rows.first?.decode(String?.self)) == "in progress" {
+                throw StateError(.unavailable, "the server is still committing the transaction")
+              }
+            } catch  where error.message.contains("is in the future") {
+              // Crash recovery found no trace of the transaction, not even its id.
+            }
+          }
           let rows = try session.query(
             PostgresQuery(
               unsafeSQL:
-                "SELECT commit_token = $4 FROM tandem_documents WHERE tool = $1 AND namespace = $2 AND name = $3",
-              binds: binds(token)), doing: "check the write")
-          return (try? rows.first?.decode(Bool.self)) == true
+                "SELECT revision, commit_token FROM tandem_documents WHERE tool = $1 AND namespace = $2 AND name = $3",
+              binds: binds()), doing: "check the write")
+          guard let (found, foundToken) = try? rows.first?.decode((Int64, String).self) else {
+            return false  // no row: the write, its first revision, did not commit
+          }
+          if foundToken == token { return true }
+          if found >= 0 && UInt64(found) < revision { return false }
+          return nil
         }
-        if holds { return }
-        var failure = StateError(
-          .unavailable,
-          "the connection to \(connector.url.redacted) dropped while revision \(revision) of \(path) was being "
-            + "committed; the server did not commit it (checked); nothing was written")
-        failure.retryAfterMilliseconds = RetryJitter.around(500)
-        failure.suggestion = "run the same command again"
-        throw failure
+        switch verdict {
+        case true?:
+          return
+        case false?:
+          var failure = StateError(
+            .unavailable,
+            "the connection to \(connector.url.redacted) dropped while revision \(revision) of \(path) was being "
+              + "committed; the server did not commit it (checked); nothing was written")
+          failure.retryAfterMilliseconds = RetryJitter.around(500)
+          failure.suggestion = "run the same command again"
+          throw failure
+        case nil:
+          lastError = StateError(
+            .unavailable, "other writers have written the document past revision \(revision) since")
+          break
+        }
+        break
       } catch {
         guard error.code == .unavailable && !error.message.contains("(checked)") else { throw error }
         lastError = error
