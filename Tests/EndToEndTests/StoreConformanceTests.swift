@@ -183,8 +183,14 @@ struct StoreConformanceTests {
       ["lock", "run", "--name", "deploy", "--", "sleep", marker], environment: store.agent(host: "a"))
     try waitUntilHeld(store, name: "deploy")
     defer { _ = try? TandemBinary.startProgram("/usr/bin/pkill", ["-KILL", "-f", "sleep \(marker)"]).wait() }
-    let command = try TandemBinary.startProgram("/usr/bin/pgrep", ["-f", "^sleep \(marker)$"]).wait()
-    let commandPID = try #require(Int32(command.standardOutput.split(separator: "\n").first ?? ""))
+    // The lock is held from before tandem starts its command: wait (bounded) for the command.
+    var found: Int32?
+    for _ in 0..<250 where found == nil {
+      let command = try TandemBinary.startProgram("/usr/bin/pgrep", ["-f", "^sleep \(marker)$"]).wait()
+      found = Int32(command.standardOutput.split(separator: "\n").first ?? "")
+      if found == nil { usleep(20_000) }
+    }
+    let commandPID = try #require(found, "the command never started")
     // The database client's sockets and event descriptors stay with tandem: the command
     // cannot keep the session (and the lock) open, nor talk to it.
     let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(commandPID)/fd")) ?? []
