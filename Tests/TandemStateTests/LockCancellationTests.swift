@@ -14,11 +14,11 @@ struct LockCancellationTests {
   /// free thread of the cooperative pool.
   static let executor = ThreadExecutor()
 
-  /// Starts `tandem lock run --name NAME -- sleep 60`, and returns once its command holds
+  /// Starts `tandem lock run --name NAME -- sleep 600`, and returns once its command holds
   /// the lock: the holder is another process.
   func holdInAnotherProcess(_ lock: NamedLock) throws -> (TandemBinary.Running, Int32) {
     let running = try TandemBinary.start(
-      ["--home", home.path, "lock", "run", "--name", lock.name, "--", "sleep", "60"])
+      ["--home", home.path, "lock", "run", "--name", lock.name, "--", "sleep", "600"])
     for _ in 0..<1000 {
       if let holder = try lock.status().holder, holder.pid != getpid(), holder.pid != running.pid {
         return (running, holder.pid)
@@ -48,22 +48,15 @@ struct LockCancellationTests {
       kill(holder.pid, SIGTERM)
       _ = holder.wait()
     }
-    let clock = ContinuousClock()
-    let waiter = Task<(ContinuousClock.Instant, StateError?), Never>(executorPreference: Self.executor) {
-      do {
-        try await lock.withLock(timeout: .seconds(30), intent: intent) { _ in }
-        return (clock.now, nil)
-      } catch {
-        return (clock.now, error as? StateError)
-      }
+    // A timeout no starved test run outlasts: only the cancellation can end this wait.
+    let wait = await CancelledWait.run(on: Self.executor, cancelAfter: .milliseconds(300)) {
+      try await lock.withLock(timeout: .seconds(600), intent: intent) { _ in }
     }
-    try await Task.sleep(for: .milliseconds(300))  // waiting by now
-    let cancelledAt = clock.now
-    waiter.cancel()
-    let (endedAt, error) = await waiter.value
-    let took = endedAt - cancelledAt
-    #expect(took < .seconds(1), "the cancelled wait took \(took) of its 30 s timeout")
-    #expect(error?.code == .cancelled)
+    #expect(wait.reaction < .seconds(1), "the cancelled wait took \(wait.reaction) of its 600 s timeout")
+    #expect(
+      wait.error?.code == .cancelled,
+      "\(String(describing: wait.error)) \(wait.otherError ?? ""), cancelled after \(wait.waitedBeforeCancel)"
+    )
     // Nothing taken: the other process still holds the lock, and the record is its own.
     let status = try lock.status()
     #expect(status.isHeld && status.holder?.pid == command)
@@ -99,12 +92,13 @@ struct LockCancellationTests {
     let store = ConfigStore(home: home)
     try await store.update { $0["key"] = "before" }
     let held = try await store.acquireLock(intent: intent)
-    let waiter = Task { try await store.update(timeout: .seconds(30)) { $0["key"] = "after" } }
-    try await Task.sleep(for: .milliseconds(200))
-    waiter.cancel()
-    let outcome = await waiter.result
-    let error = try #require(throws: StateError.self) { try outcome.get() }
-    #expect(error.code == .cancelled)
+    let wait = await CancelledWait.run(on: Self.executor, cancelAfter: .milliseconds(200)) {
+      _ = try await store.update(timeout: .seconds(600)) { $0["key"] = "after" }
+    }
+    #expect(
+      wait.error?.code == .cancelled,
+      "\(String(describing: wait.error)) \(wait.otherError ?? ""), cancelled after \(wait.waitedBeforeCancel)"
+    )
     held.release()
     #expect(try store.read()["key"] == "before")
     // Cancellation ends waits, not work that needs none.

@@ -9,10 +9,12 @@ import Testing
 /// protocols are enough to write one (and that the checks catch one that breaks the rules).
 @Suite("Every backend keeps the store and lock contract")
 struct StoreContractTests {
+  /// The file backend's home; removed when the test ends (one suite value per test).
+  let directory = TemporaryDirectory()
+
   /// The backends under test, each on fresh state.
-  static func backends() -> [(String, any StateBackend)] {
-    let directory = TemporaryDirectory()
-    return [
+  func backends() -> [(String, any StateBackend)] {
+    [
       ("file", FileBackend(home: StateHome(path: directory.appending("home"), tool: .tandem))),
       ("memory", MemoryBackend()),
     ]
@@ -20,39 +22,39 @@ struct StoreContractTests {
 
   @Test("a document never written reads as empty at revision 0; each update is the next revision")
   func revisions() throws {
-    for (name, backend) in Self.backends() {
+    for (name, backend) in backends() {
       try StoreContract.checkRevisions(backend, name)
     }
   }
 
   @Test("the keys an update sets are recorded as written by its intent's instance, the others keep theirs")
   func provenance() throws {
-    for (name, backend) in Self.backends() { try StoreContract.checkProvenance(backend, name) }
+    for (name, backend) in backends() { try StoreContract.checkProvenance(backend, name) }
   }
 
   @Test("a stale expected revision is refused and nothing is written")
   func staleRevision() throws {
-    for (name, backend) in Self.backends() { try StoreContract.checkStale(backend, name) }
+    for (name, backend) in backends() { try StoreContract.checkStale(backend, name) }
   }
 
   @Test("concurrent writers lose no update")
   func noLostUpdates() async throws {
-    for (name, backend) in Self.backends() { try await StoreContract.checkNoLostUpdates(backend, name) }
+    for (name, backend) in backends() { try await StoreContract.checkNoLostUpdates(backend, name) }
   }
 
   @Test("a writer that cannot get in within its timeout is refused with lock_timeout")
   func lockTimeout() throws {
-    for (name, backend) in Self.backends() { try StoreContract.checkLockTimeout(backend, name) }
+    for (name, backend) in backends() { try StoreContract.checkLockTimeout(backend, name) }
   }
 
   @Test("the document's held lock keeps writers out until released; a dry run sees the next revision")
   func documentLock() throws {
-    for (name, backend) in Self.backends() { try StoreContract.checkDocumentLock(backend, name) }
+    for (name, backend) in backends() { try StoreContract.checkDocumentLock(backend, name) }
   }
 
   @Test("a cancelled wait for a named lock ends at once with CANCELLED")
   func cancelledWait() async throws {
-    for (name, backend) in Self.backends() { try await StoreContract.checkCancelled(backend, name) }
+    for (name, backend) in backends() { try await StoreContract.checkCancelled(backend, name) }
   }
 
 }

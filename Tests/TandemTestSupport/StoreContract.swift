@@ -127,23 +127,17 @@ public enum StoreContract {
     let held = try await lock.acquire(
       timeout: .seconds(5), intent: LockIntent(instanceID: nil, command: "holder"))
     defer { held.release() }
-    let clock = ContinuousClock()
-    let waiter = Task<(ContinuousClock.Instant, StateError?), Never>(executorPreference: executor) {
-      do {
-        let got = try await lock.acquire(
-          timeout: .seconds(30), intent: LockIntent(instanceID: nil, command: "waiter"))
-        got.release()
-        return (clock.now, nil)
-      } catch {
-        return (clock.now, error as? StateError)
-      }
+    // A timeout no starved test run outlasts: only the cancellation can end this wait.
+    let wait = await CancelledWait.run(on: executor, cancelAfter: .milliseconds(100)) {
+      let got = try await lock.acquire(
+        timeout: .seconds(600), intent: LockIntent(instanceID: nil, command: "waiter"))
+      got.release()
     }
-    try await Task.sleep(for: .milliseconds(100))  // waiting by now
-    let cancelledAt = clock.now
-    waiter.cancel()
-    let (endedAt, error) = await waiter.value
-    #expect(endedAt - cancelledAt < .seconds(2), "\(name): the cancelled wait took \(endedAt - cancelledAt)")
-    #expect(error?.code == .cancelled, "\(name): \(String(describing: error))")
+    #expect(wait.reaction < .seconds(2), "\(name): the cancelled wait took \(wait.reaction)")
+    #expect(
+      wait.error?.code == .cancelled,
+      "\(name): \(String(describing: wait.error)) \(wait.otherError ?? ""), cancelled after \(wait.waitedBeforeCancel)"
+    )
   }
 
   /// Waiting tasks run on a thread of their own: under the parallel test suite the
