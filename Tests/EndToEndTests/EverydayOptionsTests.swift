@@ -7,31 +7,9 @@ import Testing
 /// plain lines in a pipe; what `instances list` says an instance holds.
 @Suite("Everyday options and text output", .serialized)
 struct EverydayOptionsTests {
-  /// Runs `tandem ARGS` with standard output on a pseudo-terminal; what the terminal
-  /// received, with the line discipline's \r\n turned back into \n.
+  /// Runs `tandem ARGS` with standard output on a pseudo-terminal.
   func onTerminal(_ arguments: [String]) throws -> TandemBinary.Result {
-    let script = """
-      import os, subprocess, sys
-      master, slave = os.openpty()
-      p = subprocess.run(sys.argv[1:], stdout=slave, stderr=subprocess.PIPE)
-      os.close(slave)
-      data = b""
-      while True:
-          try:
-              chunk = os.read(master, 65536)
-          except OSError:
-              break
-          if not chunk:
-              break
-          data += chunk
-      sys.stdout.buffer.write(data.replace(b"\\r\\n", b"\\n"))
-      sys.stderr.buffer.write(p.stderr)
-      sys.exit(p.returncode)
-      """
-    return try TandemBinary.startProgram(
-      "/usr/bin/env", ["python3", "-c", script, TandemBinary.path] + arguments
-    )
-    .wait()
+    try TandemBinary.runOnTerminal(arguments)
   }
 
   @Test("config get --default: exit 0 with the default for a missing key, and JSON says so")

@@ -184,28 +184,7 @@ struct OutputCorrectnessTests {
   func getEscapedOnTerminal() throws {
     let home = Home()
     try home.run(["config", "set", "k=\(Self.hostile)"])
-    // Standard output on a pseudo-terminal; what the terminal received, with the line
-    // discipline's \r\n turned back into \n.
-    let script = """
-      import os, subprocess, sys
-      master, slave = os.openpty()
-      p = subprocess.run(sys.argv[1:], stdout=slave, stderr=subprocess.PIPE)
-      os.close(slave)
-      data = b""
-      while True:
-          try:
-              chunk = os.read(master, 65536)
-          except OSError:
-              break
-          if not chunk:
-              break
-          data += chunk
-      sys.stdout.buffer.write(data.replace(b"\\r\\n", b"\\n"))
-      sys.exit(p.returncode)
-      """
-    let result = try TandemBinary.startProgram(
-      "/usr/bin/env", ["python3", "-c", script, TandemBinary.path, "--home", home.path, "config", "get", "k"]
-    ).wait()
+    let result = try TandemBinary.runOnTerminal(["--home", home.path, "config", "get", "k"])
     #expect(result.status == 0, "\(result.standardError)")
     #expect(result.standardOutput == TextEscapingExpectation.hostileEscaped + "\n")
   }

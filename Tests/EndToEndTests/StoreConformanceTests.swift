@@ -51,6 +51,18 @@ struct StoreConformanceTests {
     /// handshake would only slow the setup.
     static func psqlURL(_ url: String) -> String { url + "?sslmode=disable" }
 
+    /// Logs `accounts` in, in order, each with a credential helper that prints a token
+    /// starting with `prefix` and ending with the helper's pid; a failed login is an issue.
+    func login(_ accounts: [String], tokenPrefix prefix: String) throws {
+      let helper = "printf '{\"access_token\":\"\(prefix)-%s\",\"expires_in\":3600}' $$"
+      for account in accounts {
+        let login = try TandemBinary.run(
+          ["-o", "json", "auth", "login", "--account", account, "--refresh-command", helper],
+          environment: environment)
+        #expect(login.status == 0, "\(login.standardOutput)")
+      }
+    }
+
     /// The variables for one agent: on PostgreSQL, on a host of its own.
     func agent(host: String) -> [String: String] {
       var result = environment

@@ -89,13 +89,7 @@ struct StoreSingleFlightTests {
     arguments: StoreConformanceTests.stores)
   func accountLifecycle(_ kind: Store.Kind) throws {
     let store = try Store.make(kind)
-    let helper = "printf '{\"access_token\":\"a-%s\",\"expires_in\":3600}' $$"
-    for account in ["one", "two"] {
-      let login = try TandemBinary.run(
-        ["-o", "json", "auth", "login", "--account", account, "--refresh-command", helper],
-        environment: store.environment)
-      #expect(login.status == 0, "\(login.standardOutput)")
-    }
+    try store.login(["one", "two"], tokenPrefix: "a")
     // The first login chose the shared default; every host sees that choice.
     let status = try TandemBinary.run(["-o", "json", "auth", "status"], environment: store.agent(host: "h2"))
     #expect(status.data?["account"] as? String == "one", "\(status.standardOutput)")

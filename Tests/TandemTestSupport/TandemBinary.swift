@@ -42,4 +42,34 @@ public enum TandemBinary {
   {
     try BuiltProduct.tandem.runTogether(invocations, environment: environment)
   }
+
+  /// Runs `tandem` to the end with its standard output on a pseudo-terminal (through
+  /// python3's `os.openpty`); what the terminal received, with the line discipline's `\r\n`
+  /// turned back into `\n`. Standard error is a pipe, as usual.
+  public static func runOnTerminal(_ arguments: [String], environment: [String: String] = [:]) throws
+    -> Result
+  {
+    let script = """
+      import os, subprocess, sys
+      master, slave = os.openpty()
+      p = subprocess.run(sys.argv[1:], stdout=slave, stderr=subprocess.PIPE)
+      os.close(slave)
+      data = b""
+      while True:
+          try:
+              chunk = os.read(master, 65536)
+          except OSError:
+              break
+          if not chunk:
+              break
+          data += chunk
+      sys.stdout.buffer.write(data.replace(b"\\r\\n", b"\\n"))
+      sys.stderr.buffer.write(p.stderr)
+      sys.exit(p.returncode)
+      """
+    return try startProgram(
+      "/usr/bin/env", ["python3", "-c", script, path] + arguments, environment: environment
+    )
+    .wait()
+  }
 }
