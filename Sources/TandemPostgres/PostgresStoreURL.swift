@@ -56,13 +56,16 @@ public struct PostgresStoreURL: Sendable, Equatable {
   public var schema: String?
 
   /// The URL as it is safe to print: no password (there never is one) and no parameters
-  /// but the TLS mode.
-  public var redacted: String { location + "?sslmode=" + tlsMode.rawValue }
+  /// but the schema and the TLS mode.
+  public var redacted: String { location + (schema == nil ? "?" : "&") + "sslmode=" + tlsMode.rawValue }
 
-  /// The server and database, as a URL without parameters: what paths in messages start with.
+  /// The server, the database and the schema when one is given, as a URL without other
+  /// parameters: what paths in messages start with. Two stores in different schemas of one
+  /// database therefore never show the same paths.
   public var location: String {
     let place = socketDirectory.map { "[\($0)]" } ?? (host.contains(":") ? "[\(host)]" : host)
-    return "postgresql://\(user)@\(place):\(port)/\(database)"
+    let base = "postgresql://\(user)@\(place):\(port)/\(database)"
+    return schema.map { base + "?schema=" + $0 } ?? base
   }
 
   /// Reads `text`, filling what it leaves out from `environment` (libpq's variables).

@@ -28,6 +28,23 @@ struct StoreURLTests {
     #expect(socket.socketDirectory == "/run/postgresql")
   }
 
+  @Test("stores in two schemas of one database show different places in messages")
+  func schemaInLocation() throws {
+    let plain = try PostgresStoreURL("postgresql://agent@db.example/state?sslmode=require", environment: [:])
+    let first = try PostgresStoreURL("postgresql://agent@db.example/state?schema=team_a", environment: [:])
+    let second = try PostgresStoreURL("postgresql://agent@db.example/state?schema=team_b", environment: [:])
+    #expect(plain.location == "postgresql://agent@db.example:5432/state")
+    #expect(plain.redacted == "postgresql://agent@db.example:5432/state?sslmode=require")
+    #expect(first.location == "postgresql://agent@db.example:5432/state?schema=team_a")
+    #expect(first.redacted == "postgresql://agent@db.example:5432/state?schema=team_a&sslmode=prefer")
+    #expect(first.location != second.location)
+    // The paths of documents in messages start with the location.
+    let backend = try PostgresBackend(
+      url: "postgresql://agent@db.example/state?schema=team_a", tool: .tandem, environment: [:])
+    let path = backend.store(.shared, document: "config").path
+    #expect(path == "postgresql://agent@db.example:5432/state?schema=team_a#tandem/shared/config", "\(path)")
+  }
+
   @Test("a password in the URL is refused, and the message does not repeat it")
   func passwordRefused() {
     for text in ["postgresql://agent:s3cret-pw@host/db", "postgresql://agent@host/db?password=s3cret-pw"] {
