@@ -130,6 +130,31 @@ struct LockCommandTests {
     #expect(try home.run(["lock", "run"]).status == 2)
   }
 
+  @Test(
+    "a program that exists but cannot be executed is PERMISSION_DENIED (exit 7) with a fix that fits; nothing runs"
+  )
+  func programNotExecutable() throws {
+    let home = Home()
+    let plain = home.directory.appending("not-executable")
+    try "touch \(home.directory.appending("ran"))\n".write(toFile: plain, atomically: true, encoding: .utf8)
+    let noFormat = home.directory.appending("no-format")
+    try Data([0x7F, 0x45, 0x4C, 0x46, 0x00]).write(to: URL(fileURLWithPath: noFormat))
+    chmod(noFormat, 0o755)
+    var envelopes: [(String, Int32)] = []
+    for (program, fix) in [(plain, "chmod +x"), (noFormat, "#! line")] {
+      for command in [["lock", "run", "--"], ["run", "--serialize", "--tool", "t", "--"]] {
+        let result = try home.run(command + [program])
+        envelopes.append((result.standardOutput, result.status))
+        #expect(result.status == 7 && result.errorCode == "PERMISSION_DENIED", "\(command) \(program)")
+        #expect((result.error?["fix_required"] as? String)?.contains(fix) == true)
+        let text = try home.run(command + [program], json: false)
+        #expect(text.status == 7 && text.standardError.contains("[PERMISSION_DENIED, exit 7]"))
+      }
+    }
+    #expect(try SchemaValidator.validateEnvelopes(envelopes) == [])
+    #expect(!FileManager.default.fileExists(atPath: home.directory.appending("ran")))
+  }
+
   @Test("if tandem is killed with SIGKILL, the command keeps the lock until it ends")
   func killedParentKeepsLock() throws {
     let home = Home()
