@@ -261,9 +261,18 @@ public struct ConfigStore: Sendable {
   }
 
   func read(in directory: DirectoryHandle) throws(StateError) -> ConfigDocument {
-    guard let bytes = try directory.readFile(fileName, limit: StateLimits.maximumDocumentBytes) else {
-      return ConfigDocument()
+    let found: [UInt8]?
+    do {
+      found = try directory.readFile(fileName, limit: StateLimits.maximumDocumentBytes)
+    } catch let error where error.code == .stateCorrupt {
+      // A file over the size limit is corrupt like one that does not decode, and `config
+      // repair` moves it aside the same way: say so, not only "move it aside".
+      var oversized = error
+      oversized.fixRequired = "move the corrupt file aside (repair it) or restore it from a backup"
+      oversized.remedy = .repairDocument(namespace, fileName: fileName)
+      throw oversized
     }
+    guard let bytes = found else { return ConfigDocument() }
     do {
       return try ConfigDocument.decode(bytes, format: documentFormat)
     } catch {
