@@ -155,6 +155,33 @@ struct LockCommandTests {
     #expect(!FileManager.default.fileExists(atPath: home.directory.appending("ran")))
   }
 
+  @Test(
+    "started with standard input and output closed, lock run never gives its lock file to the command as output"
+  )
+  func closedStandardDescriptors() throws {
+    let home = Home()
+    try home.run(["config", "set", "k=v"])
+    let lockFile = home.path + "/config.json.lock"
+    let size = { (try FileManager.default.attributesOfItem(atPath: lockFile)[.size] as? Int) ?? -1 }
+    let before = try size()
+    // The shell closes 0 and 1 for tandem: its first opens (the home, the lock file) would
+    // get those numbers, and the command inherits the lock's descriptor.
+    for closing in ["<&- >&-", ">&-", "<&- >&- 2>&-"] {
+      let run = try TandemBinary.startProgram(
+        "/bin/sh",
+        [
+          "-c", "exec \"$0\" --home \"$1\" lock run -- head -c 100000 /dev/zero \(closing)",
+          TandemBinary.path, home.path,
+        ]
+      ).wait()
+      #expect(run.status != 0, "the command's output has nowhere to go: \(closing)")
+      #expect(try size() == before, "the command wrote into the lock file: \(closing)")
+    }
+    let status = try home.run(["lock", "status"])
+    #expect(status.status == 0 && status.data?["held"] as? Bool == false, "\(status.standardOutput)")
+    #expect(try home.run(["config", "set", "k=w"]).data?["revision"] as? Int == 2)
+  }
+
   @Test("if tandem is killed with SIGKILL, the command keeps the lock until it ends")
   func killedParentKeepsLock() throws {
     let home = Home()
