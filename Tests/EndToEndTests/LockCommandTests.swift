@@ -182,6 +182,26 @@ struct LockCommandTests {
     #expect(try home.run(["config", "set", "k=w"]).data?["revision"] as? Int == 2)
   }
 
+  @Test(
+    "in JSON mode with standard error closed, the command runs (its output has nowhere to go) and the envelope says so"
+  )
+  func jsonModeClosedStandardError() throws {
+    let home = Home()
+    let marker = home.directory.appending("ran")
+    var envelopes: [(String, Int32)] = []
+    for command in [["lock", "run", "--"], ["run", "--serialize", "--tool", "t", "--"]] {
+      let arguments = home.args(command + ["sh", "-c", "echo out; touch \"$0\"", marker])
+      let run = try TandemBinary.startProgram(
+        "/bin/sh", ["-c", #"exec "$@" 2>&-"#, "sh", TandemBinary.path] + arguments
+      ).wait()
+      envelopes.append((run.standardOutput, run.status))
+      #expect(run.status == 0, "\(command): \(run.standardOutput)")
+      #expect(FileManager.default.fileExists(atPath: marker), "\(command): the command did not run")
+      try? FileManager.default.removeItem(atPath: marker)
+    }
+    #expect(try SchemaValidator.validateEnvelopes(envelopes) == [])
+  }
+
   @Test("if tandem is killed with SIGKILL, the command keeps the lock until it ends")
   func killedParentKeepsLock() throws {
     let home = Home()

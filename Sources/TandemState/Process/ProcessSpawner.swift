@@ -101,8 +101,18 @@ package enum ProcessSpawner {
       ] {
         switch output {
         case .inherit: break
+        case .standardError where target == STDERR_FILENO:
+          break
+        case .standardError where !SystemCall.isOpen(STDERR_FILENO):
+          // This process was started with standard error closed (`2>&-`): the child's
+          // output has nowhere to go either, as a closed standard output in text mode.
+          // Duplicating the closed descriptor would fail the spawn (EBADF) and blame the
+          // program.
+          try SystemCall.checked(
+            "posix_spawn_file_actions_addclose", returned: posix_spawn_file_actions_addclose(&actions, target)
+          )
         case .standardError:
-          if target != STDERR_FILENO { try addDuplicate(STDERR_FILENO, as: target) }
+          try addDuplicate(STDERR_FILENO, as: target)
         case .pipe:
           let pipe = try SystemCall.makePipe(flags: O_CLOEXEC)
           if target == STDOUT_FILENO { kept.output = pipe.read } else { kept.error = pipe.read }

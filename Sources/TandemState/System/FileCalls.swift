@@ -119,6 +119,11 @@ extension SystemCall {
     _ = try checked("fcntl(F_SETFL)") { raw.fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
   }
 
+  /// Whether `fd` is an open descriptor of this process (`fcntl(F_GETFD)` succeeds).
+  static func isOpen(_ fd: Int32) -> Bool {
+    (try? checked("fcntl(F_GETFD)") { raw.fcntl(fd, F_GETFD, 0) }) != nil
+  }
+
   /// Sets whether `fd` stays open in programs this process executes (clears or sets
   /// `FD_CLOEXEC`).
   static func setInheritable(_ fd: Int32, _ inheritable: Bool) throws(SystemCallError) {
