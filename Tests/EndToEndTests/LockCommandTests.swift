@@ -202,6 +202,26 @@ struct LockCommandTests {
     #expect(try SchemaValidator.validateEnvelopes(envelopes) == [])
   }
 
+  @Test("the command gets an environment value that is not UTF-8 byte for byte, as it would without tandem")
+  func environmentBytesPassThrough() throws {
+    let home = Home()
+    for command in [
+      "lock run --", "run --serialize --tool t --", "--instance-id a run --isolate --tool t --",
+    ] {
+      // 0xFF is not UTF-8: decoded and encoded again it would reach the command as EF BF BD.
+      let script =
+        #"FOO=$(printf 'x\377y') exec "$0" --home "$1" "# + command
+        + #" sh -c 'printf %s "$FOO" | od -An -tx1'"#
+      let run = try TandemBinary.startProgram(
+        "/bin/sh", ["-c", script, TandemBinary.path, home.path]
+      ).wait()
+      #expect(run.status == 0, "\(command): \(run.standardError)")
+      #expect(
+        run.standardOutput.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+          == ["78", "ff", "79"], "\(command): \(run.standardOutput)")
+    }
+  }
+
   @Test("if tandem is killed with SIGKILL, the command keeps the lock until it ends")
   func killedParentKeepsLock() throws {
     let home = Home()

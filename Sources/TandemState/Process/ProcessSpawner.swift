@@ -141,7 +141,7 @@ package enum ProcessSpawner {
         "posix_spawnattr_setflags", returned: posix_spawnattr_setflags(&attributes, Int16(flags)))
 
       let cArguments = request.arguments.map { strdup($0) } + [nil]
-      let cEnvironment = request.environment.entries.map { strdup($0) } + [nil]
+      let cEnvironment = request.environment.allocatedCStrings() + [nil]
       defer {
         for pointer in cArguments { free(pointer) }
         for pointer in cEnvironment { free(pointer) }
