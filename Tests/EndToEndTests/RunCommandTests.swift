@@ -257,6 +257,38 @@ struct RunCommandTests {
     #expect(!FileManager.default.fileExists(atPath: marker))
   }
 
+  @Test(
+    "a FIFO where a profile or a file to seed should be is refused at once, not read forever under the tool's lock"
+  )
+  func fifoNeverBlocks() throws {
+    let user = try User()
+    try user.directory.write("state/profiles/.keep", Data())
+    #expect(mkfifo(user.directory.appending("state/profiles/pipe.json"), 0o600) == 0)
+    // `timeout` ends a call that blocks; 124 would be its status then.
+    let listed = try user.shell("timeout 20 \"$TANDEM\" --home \"$STATE\" --output json run --profiles")
+      .wait()
+    #expect(listed.status != 124 && listed.status != 0, "\(listed.standardOutput)")
+    #expect(listed.standardOutput.contains("not a regular file"))
+
+    try FileManager.default.removeItem(atPath: user.directory.appending("state/profiles/pipe.json"))
+    #expect(mkfifo(user.directory.appending("user/.seedpipe"), 0o600) == 0)
+    let profile = """
+      {"tool": "piped", "locations": [{"variable": "PIPED_CONFIG", "kind": "file", "name": "config",
+       "seed_from": ["~/.seedpipe"]}]}
+      """
+    try user.directory.write("state/profiles/piped.json", Data(profile.utf8))
+    let seeded = try user.shell(
+      "timeout 20 \"$TANDEM\" --home \"$STATE\" --instance-id a --output json run --isolate --tool piped -- true"
+    ).wait()
+    #expect(seeded.status != 124 && seeded.status != 0, "\(seeded.standardOutput)")
+    #expect(seeded.standardOutput.contains("not a regular file"))
+    #expect(
+      try SchemaValidator.validateEnvelopes([listed, seeded].map { ($0.standardOutput, $0.status) }) == [])
+    let status = try user.shell("\"$TANDEM\" --home \"$STATE\" --output json lock status --name tool.piped")
+      .wait()
+    #expect(status.standardOutput.contains("\"held\":false"), "\(status.standardOutput)")
+  }
+
   @Test("bad input: no instance id for --isolate, no mode, an invalid user profile: clear errors")
   func errors() throws {
     let user = try User()
