@@ -222,6 +222,25 @@ struct LockCommandTests {
     }
   }
 
+  @Test(
+    "lock status on a FIFO planted at a lock file's path answers UNSAFE_STATE_PATH at once, as writers do")
+  func statusOfFIFO() throws {
+    let home = Home()
+    try FileManager.default.createDirectory(atPath: home.path + "/locks", withIntermediateDirectories: true)
+    #expect(mkfifo(home.path + "/config.json.lock", 0o600) == 0)
+    #expect(mkfifo(home.path + "/locks/x.lock", 0o600) == 0)
+    var envelopes: [(String, Int32)] = []
+    for arguments in [["lock", "status"], ["lock", "status", "--name", "x"]] {
+      // `timeout` ends a call that blocks (status 124).
+      let status = try TandemBinary.startProgram(
+        "/usr/bin/env", ["timeout", "20", TandemBinary.path] + home.args(arguments)
+      ).wait()
+      envelopes.append((status.standardOutput, status.status))
+      #expect(status.status == 4 && status.errorCode == "UNSAFE_STATE_PATH", "\(arguments): \(status.status)")
+    }
+    #expect(try SchemaValidator.validateEnvelopes(envelopes) == [])
+  }
+
   @Test("if tandem is killed with SIGKILL, the command keeps the lock until it ends")
   func killedParentKeepsLock() throws {
     let home = Home()

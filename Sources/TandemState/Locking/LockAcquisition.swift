@@ -117,7 +117,8 @@ enum LockAcquisition {
       }
       // The holder's record, through a fresh descriptor.
       return timeoutError(
-        timeout: timeout, readingFrom: openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC))
+        timeout: timeout,
+        readingFrom: openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK))
     }
   }
 
