@@ -27,6 +27,24 @@ struct LargeDocumentCommandTests {
     #expect(text.status == 0 && text.standardOutput.split(separator: "\n").count == 9_900)
   }
 
+  @Test(
+    "a document over 10,000 keys (written by hand) still takes unsets and changes to its keys; only growth is refused"
+  )
+  func overTheKeyLimitByHand() throws {
+    let home = Home()
+    try home.run(["config", "set", "k=v"])
+    let values = (0..<10_002).map { "\"k\($0)\":\"v\"" }.joined(separator: ",")
+    let text = #"{"format":"tandem.config/1","revision":5,"values":{"# + values + "}}"
+    try Data(text.utf8).write(to: URL(fileURLWithPath: home.path + "/config.json"))
+    let unset = try home.run(["config", "unset", "k1"])
+    #expect(unset.status == 0 && unset.data?["revision"] as? Int == 6, "\(unset.standardOutput)")
+    let changed = try home.run(["config", "set", "k2=w"])
+    #expect(changed.status == 0, "\(changed.standardOutput)")
+    let grown = try home.run(["config", "set", "new=1"])
+    #expect(grown.status == 2 && grown.errorCode == "LIMIT_EXCEEDED", "\(grown.standardOutput)")
+    #expect(try home.values().count == 10_001)
+  }
+
   @Test("a key given twice among many pairs is still refused before anything is written")
   func repeatedAmongMany() throws {
     let home = Home()

@@ -448,10 +448,11 @@ extension ConfigDocument {
   /// Checks what a transaction changed against the document it started from, as every
   /// backend does before it commits: the key limit, and the keys and values new or changed.
   /// Keys already stored are not checked again: a key someone wrote by hand must not make
-  /// every later write fail as if the caller had passed it. Returns the entries that are new
-  /// or changed.
+  /// every later write fail as if the caller had passed it. For the same reason the key limit
+  /// refuses only growth past it: a document already over it (written by hand) still takes
+  /// an unset, or a new value for a key it holds. Returns the entries that are new or changed.
   package func validateChanges(since current: ConfigDocument, path: String) throws(StateError) -> [Entry] {
-    guard count <= StateLimits.maximumKeys else {
+    guard count <= StateLimits.maximumKeys || count <= current.count else {
       throw StateError(
         .limitExceeded, "the document would hold \(count) keys; the limit is \(StateLimits.maximumKeys)",
         path: path)
