@@ -156,4 +156,24 @@ struct ConfigCommandTests {
     #expect(result.status == 4 && result.errorCode == "UNSAFE_STATE_PATH")
     #expect(FileManager.default.contents(atPath: canary) == Data("canary".utf8))
   }
+
+  @Test(
+    "a key that is not a valid name, written into the document by hand, can be unset; a mistyped one is still refused"
+  )
+  func unsetKeyWrittenByHand() throws {
+    let home = Home()
+    try home.run(["config", "set", "k=v"])
+    let text = #"{"format":"tandem.config/1","revision":3,"values":{"bad key!":"x","k":"v"}}"#
+    try Data(text.utf8).write(to: URL(fileURLWithPath: home.path + "/config.json"))
+    let preview = try home.run(["config", "unset", "--dry-run", "bad key!"])
+    #expect(preview.status == 0, "\(preview.standardOutput)")
+    let unset = try home.run(["config", "unset", "bad key!"])
+    #expect(unset.status == 0 && unset.data?["revision"] as? Int == 4, "\(unset.standardOutput)")
+    #expect(try home.values() == ["k": "v"])
+    let mistyped = try home.run(["config", "unset", "other key!"])
+    #expect(mistyped.status == 2 && mistyped.errorCode == "INVALID_ARGUMENT", "\(mistyped.standardOutput)")
+    #expect(
+      try SchemaValidator.validateEnvelopes(
+        [preview, unset, mistyped].map { ($0.standardOutput, $0.status) }) == [])
+  }
 }

@@ -37,8 +37,8 @@ struct ConfigUnset: TandemCommand {
     keys: [String], ifRevision: UInt64?, scope: String?, dryRun: Bool = false, in context: CommandContext
   ) throws -> CommandOutput {
     guard !keys.isEmpty else { throw CommandFailure.usage("nothing to unset: give KEY") }
-    for key in keys { try ConfigKey.validate(key) }
     let target = try ConfigTarget.forWriting(scope, in: context)
+    try validate(keys, target: target)
     if dryRun { return try preview(keys: keys, ifRevision: ifRevision, target: target, in: context) }
     return try target.write(
       keys: keys, ifRevision: ifRevision, verb: "unset", in: context,
@@ -75,6 +75,24 @@ struct ConfigUnset: TandemCommand {
       text: "would unset \(keys.joined(with: ", ")) in the \(target.scope.rawValue) document "
         + "\(TextEscaping.escape(path)) (revision \(before) would become \(preview.nextRevision)); "
         + "nothing was changed")
+  }
+
+  /// Refuses a key that is not a valid key name, before anything is locked, unless the
+  /// document holds it: reads accept a key written there by hand (only new keys are
+  /// checked), and unsetting it is how it goes away; `config repair` leaves a document that
+  /// decodes alone.
+  private static func validate(_ keys: [String], target: ConfigTarget) throws {
+    var stored: ConfigDocument?
+    for key in keys {
+      do {
+        try ConfigKey.validate(key)
+      } catch {
+        // Read without a lock, once: only to tell a stored key from a mistyped one (a
+        // document that cannot be read holds none, and the key's own error comes first).
+        if stored == nil { stored = (try? target.store.read()) ?? ConfigDocument() }
+        guard stored?[key] != nil else { throw error }
+      }
+    }
   }
 
   /// Refuses the whole change when a key is missing, as both the write and the dry run do.
