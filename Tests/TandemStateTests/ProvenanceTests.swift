@@ -258,7 +258,7 @@ struct ConfigProvenanceTests {
       #expect(try read(#"{"runs": [2, 1], \#(two), "key_digest": "\#(digest)"}"#) == ["x", "x", "y"])
       // Runs that do not cover the keys exactly, or are not counts: no key has provenance.
       for runs in [
-        "[2, 2]", "[1, 1]", "[3]", "[3, 0]", "[0, 3]", "[-1, 4]", "[2.0, 1]", "[1e0, 2]", #"["2", 1]"#,
+        "[2, 2]", "[1, 1]", "[1, 1, 1]", "[3]", "[3, 0]", "[0, 3]", "[-1, 4]", "[2.0, 1]", "[1e0, 2]", #"["2", 1]"#,
         "[9223372036854775807, 1]", "[9223372036854775808, 1]", "[10001, 1]", "[]", "null", "{}",
       ] {
         #expect(
