@@ -529,15 +529,8 @@ extension JSONParser {
           }
           store(stamp, at: count, in: &stamps)
           count += 1
-          skipWhitespace()
-          guard at < buffer.count else { return nil }
-          if buffer[at] == UInt8(ascii: ",") {
-            at += 1
-            continue
-          }
-          guard buffer[at] == UInt8(ascii: "]") else { return nil }
-          at += 1
-          break
+          guard let more = nextElement() else { return nil }
+          if !more { break }
         }
       }
       // `runs`, when some stamp covers several keys in a row: how many each covers.
@@ -622,16 +615,23 @@ extension JSONParser {
         }
         runs[runCount] = value
         runCount += 1
-        skipWhitespace()
-        guard at < buffer.count else { return nil }
-        if buffer[at] == UInt8(ascii: ",") {
-          at += 1
-          continue
-        }
-        guard buffer[at] == UInt8(ascii: "]") else { return nil }
-        at += 1
-        return runCount
+        guard let more = nextElement() else { return nil }
+        if !more { return runCount }
       }
+    }
+
+    /// What follows an element of an array: `true` after a `,` (another element), `false`
+    /// after the closing `]`, `nil` for anything else.
+    private mutating func nextElement() -> Bool? {
+      skipWhitespace()
+      guard at < buffer.count else { return nil }
+      if buffer[at] == UInt8(ascii: ",") {
+        at += 1
+        return true
+      }
+      guard buffer[at] == UInt8(ascii: "]") else { return nil }
+      at += 1
+      return false
     }
 
     /// One element: `null`, or a stamp string.
