@@ -35,4 +35,24 @@ struct LargeDocumentCommandTests {
     #expect(refused.status == 2 && refused.errorCode == "INVALID_ARGUMENT")
     #expect(try home.values().isEmpty)
   }
+
+  @Test(
+    "a document file over 4 MiB is STATE_CORRUPT with config repair as its fix_command, like any corrupt one")
+  func oversizedFileNamesRepair() throws {
+    let home = Home()
+    try home.run(["config", "set", "k=v"], instance: "a")
+    let path = home.path + "/instances/a/config.json"
+    try Data(repeating: 0x20, count: 4 * 1024 * 1024 + 1).write(to: URL(fileURLWithPath: path))
+    var envelopes: [(String, Int32)] = []
+    for command in [["config", "get", "k"], ["config", "set", "k=w"], ["config", "list"]] {
+      let refused = try home.run(command, instance: "a")
+      envelopes.append((refused.standardOutput, refused.status))
+      #expect(refused.status == 4 && refused.errorCode == "STATE_CORRUPT", "\(refused.standardOutput)")
+      let fix = try #require(refused.error?["fix_command"] as? String, "\(refused.standardOutput)")
+      #expect(fix.contains("config repair --scope instance") && fix.contains("--instance-id a"), "\(fix)")
+    }
+    #expect(try SchemaValidator.validateEnvelopes(envelopes) == [])
+    #expect(try home.run(["config", "repair"], instance: "a").data?["repaired"] as? Bool == true)
+    #expect(try home.run(["config", "set", "k=w"], instance: "a").status == 0)
+  }
 }

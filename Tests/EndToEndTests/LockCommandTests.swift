@@ -130,6 +130,117 @@ struct LockCommandTests {
     #expect(try home.run(["lock", "run"]).status == 2)
   }
 
+  @Test(
+    "a program that exists but cannot be executed is PERMISSION_DENIED (exit 7) with a fix that fits; nothing runs"
+  )
+  func programNotExecutable() throws {
+    let home = Home()
+    let plain = home.directory.appending("not-executable")
+    try "touch \(home.directory.appending("ran"))\n".write(toFile: plain, atomically: true, encoding: .utf8)
+    let noFormat = home.directory.appending("no-format")
+    try Data([0x7F, 0x45, 0x4C, 0x46, 0x00]).write(to: URL(fileURLWithPath: noFormat))
+    chmod(noFormat, 0o755)
+    var envelopes: [(String, Int32)] = []
+    for (program, fix) in [(plain, "chmod +x"), (noFormat, "#! line")] {
+      for command in [["lock", "run", "--"], ["run", "--serialize", "--tool", "t", "--"]] {
+        let result = try home.run(command + [program])
+        envelopes.append((result.standardOutput, result.status))
+        #expect(result.status == 7 && result.errorCode == "PERMISSION_DENIED", "\(command) \(program)")
+        #expect((result.error?["fix_required"] as? String)?.contains(fix) == true)
+        let text = try home.run(command + [program], json: false)
+        #expect(text.status == 7 && text.standardError.contains("[PERMISSION_DENIED, exit 7]"))
+      }
+    }
+    #expect(try SchemaValidator.validateEnvelopes(envelopes) == [])
+    #expect(!FileManager.default.fileExists(atPath: home.directory.appending("ran")))
+  }
+
+  @Test(
+    "started with standard input and output closed, lock run never gives its lock file to the command as output"
+  )
+  func closedStandardDescriptors() throws {
+    let home = Home()
+    try home.run(["config", "set", "k=v"])
+    let lockFile = home.path + "/config.json.lock"
+    let size = { (try FileManager.default.attributesOfItem(atPath: lockFile)[.size] as? Int) ?? -1 }
+    let before = try size()
+    // The shell closes 0 and 1 for tandem: its first opens (the home, the lock file) would
+    // get those numbers, and the command inherits the lock's descriptor.
+    for closing in ["<&- >&-", ">&-", "<&- >&- 2>&-"] {
+      let run = try TandemBinary.startProgram(
+        "/bin/sh",
+        [
+          "-c", "exec \"$0\" --home \"$1\" lock run -- head -c 100000 /dev/zero \(closing)",
+          TandemBinary.path, home.path,
+        ]
+      ).wait()
+      #expect(run.status != 0, "the command's output has nowhere to go: \(closing)")
+      #expect(try size() == before, "the command wrote into the lock file: \(closing)")
+    }
+    let status = try home.run(["lock", "status"])
+    #expect(status.status == 0 && status.data?["held"] as? Bool == false, "\(status.standardOutput)")
+    #expect(try home.run(["config", "set", "k=w"]).data?["revision"] as? Int == 2)
+  }
+
+  @Test(
+    "in JSON mode with standard error closed, the command runs (its output has nowhere to go) and the envelope says so"
+  )
+  func jsonModeClosedStandardError() throws {
+    let home = Home()
+    let marker = home.directory.appending("ran")
+    var envelopes: [(String, Int32)] = []
+    for command in [["lock", "run", "--"], ["run", "--serialize", "--tool", "t", "--"]] {
+      let arguments = home.args(command + ["sh", "-c", "echo out; touch \"$0\"", marker])
+      let run = try TandemBinary.startProgram(
+        "/bin/sh", ["-c", #"exec "$@" 2>&-"#, "sh", TandemBinary.path] + arguments
+      ).wait()
+      envelopes.append((run.standardOutput, run.status))
+      #expect(run.status == 0, "\(command): \(run.standardOutput)")
+      #expect(FileManager.default.fileExists(atPath: marker), "\(command): the command did not run")
+      try? FileManager.default.removeItem(atPath: marker)
+    }
+    #expect(try SchemaValidator.validateEnvelopes(envelopes) == [])
+  }
+
+  @Test("the command gets an environment value that is not UTF-8 byte for byte, as it would without tandem")
+  func environmentBytesPassThrough() throws {
+    let home = Home()
+    for command in [
+      "lock run --", "run --serialize --tool t --", "--instance-id a run --isolate --tool t --",
+    ] {
+      // 0xFF is not UTF-8: decoded and encoded again it would reach the command as EF BF BD.
+      let script =
+        #"FOO=$(printf 'x\377y') exec "$0" --home "$1" "# + command
+        + #" sh -c 'printf %s "$FOO" | od -An -tx1'"#
+      let run = try TandemBinary.startProgram(
+        "/bin/sh", ["-c", script, TandemBinary.path, home.path]
+      ).wait()
+      #expect(run.status == 0, "\(command): \(run.standardError)")
+      #expect(
+        run.standardOutput.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+          == ["78", "ff", "79"], "\(command): \(run.standardOutput)")
+    }
+  }
+
+  @Test(
+    "lock status on a FIFO planted at a lock file's path answers UNSAFE_STATE_PATH at once, as writers do")
+  func statusOfFIFO() throws {
+    let home = Home()
+    try FileManager.default.createDirectory(atPath: home.path + "/locks", withIntermediateDirectories: true)
+    #expect(mkfifo(home.path + "/config.json.lock", 0o600) == 0)
+    #expect(mkfifo(home.path + "/locks/x.lock", 0o600) == 0)
+    var envelopes: [(String, Int32)] = []
+    for arguments in [["lock", "status"], ["lock", "status", "--name", "x"]] {
+      // `timeout` ends a call that blocks (status 124).
+      let status = try TandemBinary.startProgram(
+        "/usr/bin/env", ["timeout", "20", TandemBinary.path] + home.args(arguments)
+      ).wait()
+      envelopes.append((status.standardOutput, status.status))
+      #expect(status.status == 4 && status.errorCode == "UNSAFE_STATE_PATH", "\(arguments): \(status.status)")
+    }
+    #expect(try SchemaValidator.validateEnvelopes(envelopes) == [])
+  }
+
   @Test("if tandem is killed with SIGKILL, the command keeps the lock until it ends")
   func killedParentKeepsLock() throws {
     let home = Home()

@@ -71,6 +71,53 @@ struct NestedWriterTests {
     #expect(try home.run(["config", "set", "k=w"]).status == 0)
   }
 
+  @Test("a document deleted by hand at revision Int64.max: config repair starts it over, and says so")
+  func exhaustedAndDeleted() throws {
+    let home = Home()
+    try home.run(["config", "set", "k=v"])
+    let path = home.path + "/config.json"
+    let text = #"{"format":"tandem.config/1","revision":9223372036854775806,"values":{"k":"v"}}"#
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    // The last revision there is, which the lock file's record keeps.
+    #expect(try home.run(["config", "set", "k=w"]).data?["revision"] as? Int == Int.max)
+    try FileManager.default.removeItem(atPath: path)
+    let refused = try home.run(["config", "set", "k=x"])
+    #expect(refused.status == 4 && refused.errorCode == "STATE_CORRUPT", "\(refused.standardOutput)")
+    #expect((refused.error?["fix_command"] as? String)?.contains("config repair") == true)
+
+    let preview = try home.run(["config", "repair", "--dry-run"])
+    let previewEffect = try #require(preview.data?["effect"] as? [String: Any])
+    #expect(preview.status == 0 && previewEffect["moved_to"] is NSNull && previewEffect["reason"] is String)
+    let repair = try home.run(["config", "repair"])
+    #expect(repair.status == 0, "\(repair.standardOutput)")
+    #expect(repair.data?["repaired"] as? Bool == true && repair.data?["moved_to"] is NSNull)
+    #expect(repair.data?["reason"] is String)
+    let set = try home.run(["config", "set", "k=x"])
+    #expect(set.status == 0 && set.data?["revision"] as? Int == 1, "\(set.standardOutput)")
+    #expect(
+      try SchemaValidator.validateEnvelopes(
+        [refused, preview, repair, set].map { ($0.standardOutput, $0.status) })
+        == [])
+  }
+
+  @Test("an instance removed at revision Int64.max is created again from revision 1, not refused for good")
+  func exhaustedInstanceRemoved() throws {
+    let home = Home()
+    try home.run(["config", "set", "k=v"], instance: "b")
+    let path = home.path + "/instances/b/config.json"
+    let text = #"{"format":"tandem.config/1","revision":9223372036854775806,"values":{"k":"v"}}"#
+    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    #expect(try home.run(["config", "set", "k=w"], instance: "b").data?["revision"] as? Int == Int.max)
+    let removed = try home.run(["instances", "remove", "b"])
+    #expect(removed.status == 0, "\(removed.standardOutput)")
+    let set = try home.run(["config", "set", "k=x"], instance: "b")
+    #expect(set.status == 0 && set.data?["revision"] as? Int == 1, "\(set.standardOutput)")
+    // A lower retired revision is still continued above.
+    try home.run(["config", "set", "k=y"], instance: "b")
+    try home.run(["instances", "remove", "b"])
+    #expect(try home.run(["config", "set", "k=z"], instance: "b").data?["revision"] as? Int == 3)
+  }
+
   @Test("a lock record with numbers at Int64's limits: lock status and writers work")
   func hostileLockRecord() throws {
     let home = Home()

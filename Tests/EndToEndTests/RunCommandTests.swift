@@ -217,6 +217,78 @@ struct RunCommandTests {
     #expect(user.directory.entries("outside").isEmpty, "written out of the home")
   }
 
+  @Test("a tool name too long for the tool's locks is refused as a tool name (48 characters and more)")
+  func toolNameLength() throws {
+    let user = try User()
+    let longest = String(repeating: "t", count: 47)
+    let ok = try user.shell(
+      "\"$TANDEM\" --home \"$STATE\" --instance-id a run --serialize --isolate --tool \(longest) -- true"
+    ).wait()
+    #expect(ok.status == 0, "\(ok.standardError)")
+    let marker = user.directory.appending("ran")
+    var envelopes: [(String, Int32)] = []
+    // 48 characters: the credential lock's name would be too long; 60: the tool lock's too.
+    for length in [48, 60, 64] {
+      let name = String(repeating: "t", count: length)
+      for command in ["run --serialize --tool \(name) -- touch \(marker)", "env --isolate --tool \(name)"] {
+        let refused = try user.shell(
+          "\"$TANDEM\" --home \"$STATE\" --instance-id a --output json \(command)"
+        ).wait()
+        envelopes.append((refused.standardOutput, refused.status))
+        #expect(refused.status == 2 && refused.standardOutput.contains("is not a tool name"), "\(command)")
+        #expect(
+          refused.standardOutput.contains("at most 47") && !refused.standardOutput.contains("lock name"))
+      }
+    }
+    // A profile of its own with such a name and a shared credential file is refused as a
+    // profile, not at the credential lock of every call.
+    let name = String(repeating: "p", count: 50)
+    let profile = """
+      {"tool": "\(name)", "locations": [{"variable": "P_CREDENTIALS", "kind": "file", "name": "c.json",
+       "seed_from": ["~/.p/c.json"], "shared": true}]}
+      """
+    try user.directory.write("state/profiles/\(name).json", Data(profile.utf8))
+    let invalid = try user.shell(
+      "\"$TANDEM\" --home \"$STATE\" --instance-id a --output json run --isolate --tool \(name) -- true"
+    ).wait()
+    envelopes.append((invalid.standardOutput, invalid.status))
+    #expect(invalid.status != 0 && !invalid.standardOutput.contains("lock name"), "\(invalid.standardOutput)")
+    #expect(try SchemaValidator.validateEnvelopes(envelopes) == [])
+    #expect(!FileManager.default.fileExists(atPath: marker))
+  }
+
+  @Test(
+    "a FIFO where a profile or a file to seed should be is refused at once, not read forever under the tool's lock"
+  )
+  func fifoNeverBlocks() throws {
+    let user = try User()
+    try user.directory.write("state/profiles/.keep", Data())
+    #expect(mkfifo(user.directory.appending("state/profiles/pipe.json"), 0o600) == 0)
+    // `timeout` ends a call that blocks; 124 would be its status then.
+    let listed = try user.shell("timeout 20 \"$TANDEM\" --home \"$STATE\" --output json run --profiles")
+      .wait()
+    #expect(listed.status != 124 && listed.status != 0, "\(listed.standardOutput)")
+    #expect(listed.standardOutput.contains("not a regular file"))
+
+    try FileManager.default.removeItem(atPath: user.directory.appending("state/profiles/pipe.json"))
+    #expect(mkfifo(user.directory.appending("user/.seedpipe"), 0o600) == 0)
+    let profile = """
+      {"tool": "piped", "locations": [{"variable": "PIPED_CONFIG", "kind": "file", "name": "config",
+       "seed_from": ["~/.seedpipe"]}]}
+      """
+    try user.directory.write("state/profiles/piped.json", Data(profile.utf8))
+    let seeded = try user.shell(
+      "timeout 20 \"$TANDEM\" --home \"$STATE\" --instance-id a --output json run --isolate --tool piped -- true"
+    ).wait()
+    #expect(seeded.status != 124 && seeded.status != 0, "\(seeded.standardOutput)")
+    #expect(seeded.standardOutput.contains("not a regular file"))
+    #expect(
+      try SchemaValidator.validateEnvelopes([listed, seeded].map { ($0.standardOutput, $0.status) }) == [])
+    let status = try user.shell("\"$TANDEM\" --home \"$STATE\" --output json lock status --name tool.piped")
+      .wait()
+    #expect(status.standardOutput.contains("\"held\":false"), "\(status.standardOutput)")
+  }
+
   @Test("bad input: no instance id for --isolate, no mode, an invalid user profile: clear errors")
   func errors() throws {
     let user = try User()

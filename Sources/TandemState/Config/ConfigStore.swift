@@ -235,6 +235,11 @@ public struct ConfigStore: Sendable {
       return RepairOutcome(path: path, movedTo: nil, reason: nil)
     }
     if found.exhausted { locked.lock.resetHistory() }
+    // Revisions run out in the lock file's record too: a document at the last revision
+    // that was then deleted by hand leaves only the record, and resetting it was the repair.
+    guard locked.directory.status(fileName) != nil else {
+      return RepairOutcome(path: path, movedTo: nil, reason: found.reason)
+    }
     let aside = asideName()
     try locked.directory.rename(fileName, to: aside, doing: "move aside")
     try locked.directory.synchronize()
@@ -256,9 +261,18 @@ public struct ConfigStore: Sendable {
   }
 
   func read(in directory: DirectoryHandle) throws(StateError) -> ConfigDocument {
-    guard let bytes = try directory.readFile(fileName, limit: StateLimits.maximumDocumentBytes) else {
-      return ConfigDocument()
+    let found: [UInt8]?
+    do {
+      found = try directory.readFile(fileName, limit: StateLimits.maximumDocumentBytes)
+    } catch let error where error.code == .stateCorrupt {
+      // A file over the size limit is corrupt like one that does not decode, and `config
+      // repair` moves it aside the same way: say so, not only "move it aside".
+      var oversized = error
+      oversized.fixRequired = "move the corrupt file aside (repair it) or restore it from a backup"
+      oversized.remedy = .repairDocument(namespace, fileName: fileName)
+      throw oversized
     }
+    guard let bytes = found else { return ConfigDocument() }
     do {
       return try ConfigDocument.decode(bytes, format: documentFormat)
     } catch {
@@ -302,9 +316,11 @@ extension ConfigUpdate: Sendable where Result: Sendable {}
 public struct RepairOutcome: Sendable {
   /// The document's path.
   public let path: String
-  /// Where the corrupt file now is, or `nil` when there was nothing to repair.
+  /// Where the corrupt file now is, or `nil` when there was nothing to move.
   public let movedTo: String?
-  /// What was wrong with it.
+  /// What was wrong with it, or `nil` when it was fine. With no ``movedTo``: the revisions
+  /// had run out where no document was left to move (its lock file's record), and the
+  /// history was started again.
   public let reason: String?
 
   /// An outcome, for backends other than the file store.

@@ -46,7 +46,8 @@ extension ConfigStore {
     else {
       return RepairOutcome(path: path, movedTo: nil, reason: nil)
     }
-    return RepairOutcome(path: path, movedTo: directory.displayPath(asideName()), reason: found.reason)
+    let movedTo = directory.status(fileName) == nil ? nil : directory.displayPath(asideName())
+    return RepairOutcome(path: path, movedTo: movedTo, reason: found.reason)
   }
 
   /// Why the document in `directory` must be moved aside (it is corrupt, or its revisions

@@ -61,6 +61,11 @@ enum RetiredRevisions {
   }
 
   /// The revisions recorded for `id`'s documents, by file name; empty if none.
+  ///
+  /// A document removed at the last revision there is (9223372036854775807) has nothing to
+  /// continue above: it is left out, so that the namespace created again starts over at 1,
+  /// as a repaired document whose revisions ran out does. Kept, it would refuse every write
+  /// to the new namespace, with no document there for a repair to move aside.
   static func read(_ id: InstanceID, home: StateHome) -> [String: UInt64] {
     guard
       let retired = try? home.openDirectory(
@@ -70,7 +75,9 @@ enum RetiredRevisions {
     else { return [:] }
     var result: [String: UInt64] = [:]
     for (name, value) in members {
-      if let revision = value.integerValue, revision > 0 { result[name] = UInt64(revision) }
+      if let revision = value.integerValue, revision > 0, revision < Int64.max {
+        result[name] = UInt64(revision)
+      }
     }
     return result
   }

@@ -117,7 +117,8 @@ enum LockAcquisition {
       }
       // The holder's record, through a fresh descriptor.
       return timeoutError(
-        timeout: timeout, readingFrom: openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC))
+        timeout: timeout,
+        readingFrom: openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK))
     }
   }
 
@@ -212,18 +213,20 @@ enum LockAcquisition {
 
   /// Opens (creating with mode 0600) a lock file, refusing links and non-files.
   static func openLockFile(_ name: String, in directory: DirectoryHandle) throws(StateError) -> Int32 {
-    let fd = openat(directory.fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
-    guard fd >= 0 else {
-      let code = lastErrno()
-      if code == ELOOP {
-        var error = StateError(
-          .unsafeStatePath, "refusing \(directory.displayPath(name)): it is a symbolic link",
-          path: directory.displayPath(name))
-        error.fixRequired = "remove the symbolic link at \(directory.displayPath(name))"
-        throw error
-      }
-      throw StateError.system(
-        SystemCallError("openat", errno: code), path: directory.displayPath(name), doing: "open")
+    // Through the funnel, which never returns 0, 1 or 2: `lock run` passes this descriptor
+    // down to its command, which must not find it as its standard input or output.
+    let fd: Int32
+    do throws(SystemCallError) {
+      fd = try SystemCall.open(
+        name, in: directory.fd, flags: O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode: 0o600)
+    } catch let error where error.errno == ELOOP {
+      var refusal = StateError(
+        .unsafeStatePath, "refusing \(directory.displayPath(name)): it is a symbolic link",
+        path: directory.displayPath(name))
+      refusal.fixRequired = "remove the symbolic link at \(directory.displayPath(name))"
+      throw refusal
+    } catch {
+      throw StateError.system(error, path: directory.displayPath(name), doing: "open")
     }
     var info = stat()
     fstat(fd, &info)

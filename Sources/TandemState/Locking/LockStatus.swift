@@ -33,7 +33,9 @@ public struct LockStatus: Sendable {
     guard let directory = try home.openDirectory(components, create: false) else {
       return LockStatus(path: path, isHeld: false, holder: nil, typicalHoldMicroseconds: 0)
     }
-    let fd = openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+    // Non-blocking: the open of a FIFO planted at the lock file's path would otherwise wait
+    // for a writer forever, and `lock status` with it.
+    let fd = openat(directory.fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else {
       if lastErrno() == ENOENT {
         return LockStatus(path: path, isHeld: false, holder: nil, typicalHoldMicroseconds: 0)
@@ -41,6 +43,11 @@ public struct LockStatus: Sendable {
       throw StateError.system(SystemCallError("openat", errno: lastErrno()), path: path, doing: "read")
     }
     defer { close(fd) }
+    // As a writer refuses it (LockAcquisition.openLockFile): only a regular file is a lock file.
+    var info = stat()
+    guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+      throw StateError(.unsafeStatePath, "refusing \(path): it is not a regular file", path: path)
+    }
     let held = OpenFileLock.isHeldElsewhere(fd)
     let record = LockRecord.read(from: fd, expectingHolder: held)
     return LockStatus(

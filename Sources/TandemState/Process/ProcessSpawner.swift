@@ -55,7 +55,8 @@ package enum ProcessSpawner {
 
   /// Starts a process.
   ///
-  /// Throws ``StateError/Code/notFound`` if the program does not exist, else
+  /// Throws ``StateError/Code/notFound`` if the program does not exist,
+  /// ``StateError/Code/permissionDenied`` if it cannot be executed, else
   /// ``StateError/Code/ioError``.
   package static func spawn(_ request: Request) throws(StateError) -> SpawnedProcess {
     guard let program = request.arguments.first, !program.isEmpty else {
@@ -100,8 +101,18 @@ package enum ProcessSpawner {
       ] {
         switch output {
         case .inherit: break
+        case .standardError where target == STDERR_FILENO:
+          break
+        case .standardError where !SystemCall.isOpen(STDERR_FILENO):
+          // This process was started with standard error closed (`2>&-`): the child's
+          // output has nowhere to go either, as a closed standard output in text mode.
+          // Duplicating the closed descriptor would fail the spawn (EBADF) and blame the
+          // program.
+          try SystemCall.checked(
+            "posix_spawn_file_actions_addclose", returned: posix_spawn_file_actions_addclose(&actions, target)
+          )
         case .standardError:
-          if target != STDERR_FILENO { try addDuplicate(STDERR_FILENO, as: target) }
+          try addDuplicate(STDERR_FILENO, as: target)
         case .pipe:
           let pipe = try SystemCall.makePipe(flags: O_CLOEXEC)
           if target == STDOUT_FILENO { kept.output = pipe.read } else { kept.error = pipe.read }
@@ -130,7 +141,7 @@ package enum ProcessSpawner {
         "posix_spawnattr_setflags", returned: posix_spawnattr_setflags(&attributes, Int16(flags)))
 
       let cArguments = request.arguments.map { strdup($0) } + [nil]
-      let cEnvironment = request.environment.entries.map { strdup($0) } + [nil]
+      let cEnvironment = request.environment.allocatedCStrings() + [nil]
       defer {
         for pointer in cArguments { free(pointer) }
         for pointer in cEnvironment { free(pointer) }
@@ -146,14 +157,42 @@ package enum ProcessSpawner {
       // The program itself could not be run: say which, and that a missing one is NOT_FOUND.
       closeAll()
       var failure = StateError(
-        error.errno == ENOENT ? .notFound : .ioError,
-        "cannot run \(InstanceID.quoted(program)): \(error.reason)")
+        Self.code(ofSpawnFailure: error.errno), "cannot run \(InstanceID.quoted(program)): \(error.reason)")
       failure.systemError = error
-      failure.fixRequired = "check the command name and PATH"
+      failure.fixRequired = Self.fix(ofSpawnFailure: error.errno, program: program)
       throw failure
     } catch {
       closeAll()
       throw StateError.system(error, path: program, doing: "start")
+    }
+  }
+}
+
+extension ProcessSpawner {
+  /// What a program that could not be started is: missing (`ENOENT`), not executable by
+  /// this user or not a program at all (`EACCES`, `EPERM`, `ENOEXEC`: the exit table's
+  /// `PERMISSION_DENIED`, as a credential helper in that state is), else an I/O failure
+  /// (out of processes, memory or descriptors).
+  static func code(ofSpawnFailure errno: Int32) -> StateError.Code {
+    switch errno {
+    case ENOENT: .notFound
+    case EACCES, EPERM, ENOEXEC: .permissionDenied
+    default: .ioError
+    }
+  }
+
+  /// What to do about it: a program that exists but cannot be executed is not fixed by
+  /// checking its name.
+  static func fix(ofSpawnFailure errno: Int32, program: String) -> String {
+    let quoted = InstanceID.quoted(program)
+    switch errno {
+    case EACCES, EPERM:
+      return "make \(quoted) executable by this user (chmod +x), or run it through its interpreter"
+    case ENOEXEC:
+      return
+        "\(quoted) is not a program this system can run: add a #! line, or run it through its interpreter"
+    default:
+      return "check the command name and PATH"
     }
   }
 }

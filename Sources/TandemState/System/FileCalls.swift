@@ -3,11 +3,22 @@ internal import SystemPlatform
 /// The funnel for files and directories (see SystemCall.swift).
 extension SystemCall {
   /// `openat`: opens `path` relative to the directory `directory` (or the working directory,
-  /// `AT_FDCWD`). Returns the new descriptor.
+  /// `AT_FDCWD`). Returns the new descriptor, never 0, 1 or 2.
+  ///
+  /// A process started with standard input, output or error closed (`<&- >&-`) hands those
+  /// numbers to its next opens. A state file opened as 1 would receive what the process
+  /// prints, and `lock run` passes its lock's descriptor down to the command: a lock file at
+  /// 1 became the command's standard output, which then wrote over the lock record (and
+  /// grew the file without bound) while the command's output was lost. Above 2, the closed
+  /// descriptors stay closed, and writing to them still fails as it should.
   static func open(
     _ path: String, in directory: Int32 = AT_FDCWD, flags: Int32, mode: mode_t = 0
   ) throws(SystemCallError) -> Int32 {
-    try checked("openat") { raw.openat(directory, path, flags, mode) }
+    let fd = try checked("openat") { raw.openat(directory, path, flags, mode) }
+    guard fd <= STDERR_FILENO else { return fd }
+    defer { release(fd) }
+    let duplicate = flags & O_CLOEXEC != 0 ? F_DUPFD_CLOEXEC : F_DUPFD
+    return try checked("fcntl(F_DUPFD)") { raw.fcntl(fd, duplicate, STDERR_FILENO + 1) }
   }
 
   /// Closes a descriptor. It is gone whatever `close` reports (on Linux even after `EINTR`,
@@ -106,6 +117,11 @@ extension SystemCall {
   static func setNonBlocking(_ fd: Int32) throws(SystemCallError) {
     let flags = try checked("fcntl(F_GETFL)") { raw.fcntl(fd, F_GETFL, 0) }
     _ = try checked("fcntl(F_SETFL)") { raw.fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+  }
+
+  /// Whether `fd` is an open descriptor of this process (`fcntl(F_GETFD)` succeeds).
+  static func isOpen(_ fd: Int32) -> Bool {
+    (try? checked("fcntl(F_GETFD)") { raw.fcntl(fd, F_GETFD, 0) }) != nil
   }
 
   /// Sets whether `fd` stays open in programs this process executes (clears or sets

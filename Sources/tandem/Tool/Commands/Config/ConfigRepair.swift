@@ -28,11 +28,11 @@ struct ConfigRepair: TandemCommand {
       dryRun
       ? try target.store.previewRepair()
       : try target.store.repair(timeout: context.options.lockTimeout, intent: context.intent())
-    if outcome.movedTo != nil { target.warnIfSharedByDefault(dryRun: dryRun, in: context) }
+    if outcome.reason != nil { target.warnIfSharedByDefault(dryRun: dryRun, in: context) }
     let path = ConfigTarget.reported(outcome.path, isFile: target.isFile)
     let movedTo = outcome.movedTo.map { ConfigTarget.reported($0, isFile: target.isFile) }
     return ConfigRepairReport(
-      scope: target.scope.rawValue, path: path, repaired: !dryRun && movedTo != nil,
+      scope: target.scope.rawValue, path: path, repaired: !dryRun && outcome.reason != nil,
       movedTo: dryRun ? nil : movedTo,
       reason: dryRun ? nil : outcome.reason, writeScope: target.scope.rawValue, dryRun: dryRun,
       effect: ConfigRepairReport.Effect(document: path, movedTo: movedTo, reason: outcome.reason))
@@ -45,8 +45,9 @@ struct ConfigRepairReport: CommandResult {
   struct Effect: Encodable {
     /// The document repaired.
     let document: String
-    /// Where the corrupt document goes; `null` when it is fine. In a dry run the name ends
-    /// with the time of the dry run; a real repair names it by its own time.
+    /// Where the corrupt document goes; `null` when it is fine, or when there is no document
+    /// to move (revisions that ran out in the lock file's record alone). In a dry run the
+    /// name ends with the time of the dry run; a real repair names it by its own time.
     let movedTo: String?
     /// Why it is corrupt; `null` when it is fine.
     let reason: String?
@@ -55,7 +56,8 @@ struct ConfigRepairReport: CommandResult {
   /// The document repaired: `instance` or `shared`.
   let scope: String
   let path: String
-  /// Whether the document was moved aside (never in a dry run).
+  /// Whether the document was moved aside, or its used-up revisions started over (never in
+  /// a dry run).
   let repaired: Bool
   /// Where the corrupt document went; `null` when it was fine, and in a dry run.
   let movedTo: String?
@@ -68,8 +70,12 @@ struct ConfigRepairReport: CommandResult {
 
   var text: String? {
     let path = TextEscaping.escape(path)
+    guard effect.reason != nil else { return "\(path) is fine; nothing to do" }
     guard let target = effect.movedTo.map(TextEscaping.escape) else {
-      return "\(path) is fine; nothing to do"
+      // No document to move: only the lock file's record of used-up revisions was reset.
+      return dryRun
+        ? "would start the revisions of \(path) over (they ran out; no document to move); nothing was changed"
+        : "started the revisions of \(path) over (they ran out; no document to move): the next write is revision 1"
     }
     return dryRun
       ? "would move the corrupt \(path) to \(target) (named by the time of the move); nothing was changed"

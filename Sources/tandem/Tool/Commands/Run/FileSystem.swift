@@ -47,10 +47,26 @@ enum FileSystem {
     }
   }
 
+  /// Reads the regular file at `path` (a profile, or a user's file to seed a namespace with).
+  ///
+  /// Anything else is refused before it is read: a FIFO (or a device) would block the read
+  /// for as long as nothing writes to it, and seeding holds the tool's lock meanwhile, so
+  /// that every other call of the tool would wait behind it too.
   static func readFile(_ path: String) throws -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    // Non-blocking so that even the open of a FIFO returns at once.
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard fd >= 0 else { throw failure("read", path) }
     defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw failure("read", path) }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+      var failure = CommandFailure(
+        code: "IO_ERROR", exitCode: .generalError,
+        message: "cannot read \(path): it is not a regular file (a directory, a FIFO, a device or a socket)")
+      failure.fixRequired = "replace \(path) with a regular file, or remove it"
+      failure.details = [("path", .string(path))]
+      throw failure
+    }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65_536)
     while true {
@@ -62,7 +78,9 @@ enum FileSystem {
       guard bytes.count <= largestFile else {
         throw CommandFailure(
           code: "LIMIT_EXCEEDED", exitCode: .argumentError,
-          message: "\(path) is larger than \(largestFile) bytes: not copied into the namespace")
+          message:
+            "\(path) is larger than \(largestFile) bytes, too large for a configuration file; it was not read"
+        )
       }
     }
   }

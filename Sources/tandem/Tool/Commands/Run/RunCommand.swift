@@ -79,9 +79,10 @@ struct RunCommand: TandemCommand {
   /// The tool's name: `--tool`, else the program's base name.
   static func toolName(_ given: String?, command: [String]) throws -> String {
     let name = given ?? String(command[0].split(separator: "/").last ?? "")
-    guard ToolProfile.isName(name) else {
+    guard ToolProfile.isToolName(name) else {
       throw CommandFailure.usage(
-        "\"\(TextEscaping.escape(name))\" is not a tool name (letters, digits, . _ -): pass --tool NAME")
+        "\"\(TextEscaping.escape(name))\" is not a tool name (letters, digits, . _ -, at most "
+          + "\(ToolProfile.maximumToolNameLength) characters): pass --tool NAME")
     }
     return name
   }

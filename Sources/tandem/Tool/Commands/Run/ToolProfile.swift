@@ -74,8 +74,9 @@ struct ToolProfile: Sendable, Equatable {
       CommandFailureError("\(file): \(what)")
     }
     guard let json = try? JSONParser.parse(bytes) else { throw invalid("not valid JSON") }
-    guard let name = json["tool"]?.stringValue, Self.isName(name) else {
-      throw invalid("\"tool\" must be a name of letters, digits, . _ - (at most 64)")
+    guard let name = json["tool"]?.stringValue, Self.isToolName(name) else {
+      throw invalid(
+        "\"tool\" must be a name of letters, digits, . _ - (at most \(Self.maximumToolNameLength))")
     }
     guard case .array(let items)? = json["locations"], !items.isEmpty else {
       throw invalid("\"locations\" must be a non-empty array")
@@ -124,6 +125,17 @@ struct ToolProfile: Sendable, Equatable {
 
   static func isName(_ text: String) -> Bool {
     (try? InstanceID(text)) != nil && !text.hasPrefix(".")
+  }
+
+  /// The longest tool name. A tool's locks are `locks/tool.NAME.lock` and
+  /// `locks/tool.NAME.credentials.lock`, and a lock name has at most 64 characters: a longer
+  /// tool name passed the name check and then failed at its lock, with a message about a
+  /// lock name nobody had typed.
+  static let maximumToolNameLength = 64 - "tool.".count - ".credentials".count
+
+  /// Whether `text` can name a tool: a name (``isName(_:)``) short enough for its locks.
+  static func isToolName(_ text: String) -> Bool {
+    isName(text) && text.utf8.count <= maximumToolNameLength
   }
 
   static func isVariable(_ text: String) -> Bool {
