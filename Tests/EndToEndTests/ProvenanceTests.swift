@@ -135,7 +135,13 @@ struct ProvenanceTests {
     var document =
       try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
     var written = document["written"] as! [String: Any]
-    var stamps = written["stamps"] as! [Any]
+    // One stamp per key, as a person editing it by hand would write them (the keys of one
+    // commit share a stamp and its run on disk).
+    var stamps: [Any] = []
+    let runs = written.removeValue(forKey: "runs") as? [Int]
+    for (index, stamp) in (written["stamps"] as! [Any]).enumerated() {
+      stamps += Array(repeating: stamp, count: runs?[index] ?? 1)
+    }
     let keys = (document["values"] as! [String: Any]).keys.sorted()
     for (index, key) in keys.enumerated() {
       switch key {

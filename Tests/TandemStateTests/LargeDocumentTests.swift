@@ -314,12 +314,22 @@ struct LargeDocumentTests {
   /// The document as a ``JSONValue``, the way it was saved before entries were written
   /// directly.
   func json(of document: ConfigDocument) -> JSONValue {
-    let stamps: [JSONValue] = document.entries.map { entry in
-      entry.provenance.map { .string($0.stored) } ?? .null
+    // One stamp per run of keys in a row with the same one, and the runs when one is longer
+    // than a key.
+    var stamps: [JSONValue] = []
+    var runs: [Int64] = []
+    for entry in document.entries {
+      let stamp: JSONValue = entry.provenance.map { .string($0.stored) } ?? .null
+      if stamps.last == stamp {
+        runs[runs.count - 1] += 1
+      } else {
+        stamps.append(stamp)
+        runs.append(1)
+      }
     }
-    let written: JSONValue = .object([
-      ("key_digest", .string(document.keyDigest)), ("stamps", .array(stamps)),
-    ])
+    let written: JSONValue = .object(
+      [("key_digest", .string(document.keyDigest)), ("stamps", .array(stamps))]
+        + (runs.count < document.entries.count ? [("runs", .array(runs.map { .integer($0) }))] : []))
     return .object(
       [
         ("format", .string(configFormat)),

@@ -104,9 +104,11 @@ struct ConfigProvenanceTests {
             "key_digest": "\(mixed.keyDigest)",
             "stamps": [
               "2023-11-14T22:13:20.789Z",
-              "2023-11-14T22:13:20.456Z agent-a",
-              "2023-11-14T22:13:20.456Z agent-a",
               "2023-11-14T22:13:20.456Z agent-a"
+            ],
+            "runs": [
+              1,
+              3
             ]
           }
         }
@@ -188,6 +190,91 @@ struct ConfigProvenanceTests {
     #expect(try store.read().entry("c")?.provenance != nil)
     // Syntax errors inside it are what they are anywhere: the document is corrupt.
     #expect(throws: StateError.self) { try read(#"{"key_digest": "\#(digest)", "stamps": ["\#(time)",]}"#) }
+  }
+
+  @Test("a commit's keys in a row share one stamp and its run; keys written one by one keep a stamp each")
+  func runs() throws {
+    let store = ConfigStore(home: home)
+    let keys = (0..<StateLimits.maximumKeys).map { (key: "k" + String(100_000 + $0), value: "v") }
+    try store.update(intent: intent("agent-1")) { $0.set(keys) }
+    let one = try #require(directory.contents("home/config.json"))
+    let written = try JSONParser.parse(Array(one))["written"]
+    #expect(written?["stamps"].flatMap { if case .array(let a) = $0 { a.count } else { nil } } == 1)
+    #expect(written?["runs"] == .array([.integer(Int64(StateLimits.maximumKeys))]))
+    // The values take 20 bytes a key; a stamp each would add some 40 more (400 KB).
+    #expect(one.count < 250_000, "\(one.count) bytes")
+    // Read in place, straight into the entries.
+    #expect(
+      try JSONParser.parse(Array(one), stringsOf: "values", stampsOf: "written").stamps?.attached == true)
+    let read = try store.read()
+    #expect(read.entries.allSatisfy { $0.provenance?.instanceID == "agent-1" })
+    // Another instance writes one key in the middle: three runs, every key its own writer.
+    try store.update(intent: intent("agent-2")) { $0["k105000"] = "w" }
+    let three = try JSONParser.parse(Array(try #require(directory.contents("home/config.json"))))
+    #expect(three["written"]?["runs"] == .array([.integer(5000), .integer(1), .integer(4999)]))
+    let again = try store.read()
+    #expect(again.entry("k105000")?.provenance?.instanceID == "agent-2")
+    #expect(again.entry("k104999")?.provenance?.instanceID == "agent-1")
+    #expect(again.entry("k105001")?.provenance?.instanceID == "agent-1")
+    #expect(
+      again.entries.filter { $0.provenance?.instanceID == "agent-1" }.count == StateLimits.maximumKeys - 1)
+    // Keys whose stamps all differ: one per key and no runs, the form before runs existed,
+    // which a tandem from before them reads.
+    var document = ConfigDocument()
+    for (index, key) in ["a", "b", "c"].enumerated() {
+      document[key] = "v"
+      document = document.committed(
+        at: UInt64(index + 1), updatedAtMilliseconds: 1_700_000_000_000 + Int64(index), writer: nil)
+    }
+    let distinct = try JSONParser.parse(document.encode(format: configFormat))
+    #expect(distinct["written"]?["runs"] == nil)
+    #expect(
+      distinct["written"]?["stamps"].flatMap { if case .array(let a) = $0 { a.count } else { nil } } == 3)
+  }
+
+  @Test("runs written by hand: stamps where they pair with the keys, else none, never another key's")
+  func handWrittenRuns() throws {
+    var document = ConfigDocument()
+    document.set([(key: "a", value: "1"), (key: "b", value: "2"), (key: "c", value: "3")])
+    let digest = document.keyDigest
+    let time = "2026-01-01T00:00:00.000Z"
+    let store = ConfigStore(home: home)
+    // Sorted values (stamps read into the entries) and unsorted ones (read into an array).
+    for values in [#"{"a": "1", "b": "2", "c": "3"}"#, #"{"b": "2", "a": "1", "c": "3"}"#] {
+      func read(_ written: String) throws -> [String?] {
+        let text =
+          #"{"format": "tandem.config/1", "revision": 2, "values": \#(values), "written": \#(written)}"#
+        try directory.write("home/config.json", Data(text.utf8))
+        return try store.read().entries.map {
+          $0.provenance?.instanceID ?? ($0.provenance == nil ? nil : "-")
+        }
+      }
+      let stamps = #""stamps": ["\#(time) x", null, "\#(time) y"]"#
+      let two = #""stamps": ["\#(time) x", "\#(time) y"]"#
+      #expect(try read(#"{"key_digest": "\#(digest)", \#(two), "runs": [2, 1]}"#) == ["x", "x", "y"])
+      #expect(try read(#"{"key_digest": "\#(digest)", \#(two), "runs": [ 1 ,2 ]}"#) == ["x", "y", "y"])
+      #expect(try read(#"{"key_digest": "\#(digest)", \#(stamps), "runs": [1, 1, 1]}"#) == ["x", nil, "y"])
+      // Members in another order: the general parse, same answer.
+      #expect(try read(#"{"runs": [2, 1], \#(two), "key_digest": "\#(digest)"}"#) == ["x", "x", "y"])
+      // Runs that do not cover the keys exactly, or are not counts: no key has provenance.
+      for runs in [
+        "[2, 2]", "[1, 1]", "[1, 1, 1]", "[3]", "[3, 0]", "[0, 3]", "[-1, 4]", "[2.0, 1]", "[1e0, 2]", #"["2", 1]"#,
+        "[9223372036854775807, 1]", "[9223372036854775808, 1]", "[10001, 1]", "[]", "null", "{}",
+      ] {
+        #expect(
+          try read(#"{"key_digest": "\#(digest)", \#(two), "runs": \#(runs)}"#) == [nil, nil, nil], "\(runs)")
+      }
+      // Runs for other keys: none either.
+      #expect(
+        try read(#"{"key_digest": "fnv1a-64:0000000000000000", \#(two), "runs": [2, 1]}"#) == [nil, nil, nil])
+    }
+    // A write keeps what was read and records what it sets.
+    let two = #""stamps": ["\#(time) x", "\#(time) y"]"#
+    let text =
+      #"{"format": "tandem.config/1", "revision": 2, "values": {"a": "1", "b": "2", "c": "3"}, "written": {"key_digest": "\#(digest)", \#(two), "runs": [2, 1]}}"#
+    try directory.write("home/config.json", Data(text.utf8))
+    try store.update(intent: intent("w")) { $0["d"] = "4" }
+    #expect(try store.read().entries.map { $0.provenance?.instanceID } == ["x", "x", "y", "w"])
   }
 
   @Test("the time is written and read in place exactly as SystemClock formats and parses it")

@@ -17,18 +17,24 @@
 ///     "stamps": [
 ///       "2026-11-29T14:21:45.123Z agent-1",
 ///       null
+///     ],
+///     "runs": [
+///       2,
+///       1
 ///     ]
 ///   }
 /// }
 /// ```
 ///
-/// `written` holds each key's ``ConfigProvenance``: one stamp per key of `values`, in the
-/// same (sorted) order, `null` for a key without one, and a digest of the keys the stamps
-/// were written for. Stamps apply only when their number and the digest match the keys
-/// read: a document whose keys were changed by anything but tandem (by hand, by a tandem
+/// `written` holds each key's ``ConfigProvenance``: the stamps in the order of the (sorted)
+/// keys of `values`, `null` for a key without one, one stamp for each run of keys in a row
+/// with the same stamp, `runs` saying how many keys each covers (left out when every run is
+/// one key: then there is a stamp per key), and a digest of the keys the stamps were
+/// written for. Stamps apply only when they cover the keys exactly and the digest matches
+/// the keys read: a document whose keys were changed by anything but tandem (by hand, by a tandem
 /// that predates provenance) shows no provenance for any key rather than a wrong one. The
 /// keys are not repeated: on a 10,000-key document that would double the cost of every read
-/// (docs/benchmarks.md, "Provenance").
+/// (docs/benchmarks.md, "Paging and provenance").
 ///
 /// `written` is optional: documents written before it existed read as they are, their keys
 /// without provenance; tandem versions that predate it read and write these documents too
@@ -322,14 +328,27 @@ public struct ConfigDocument: Sendable, Equatable {
 
   /// The stamps of a `written` member the parser did not read in place (written or edited
   /// by hand): `nil` unless it has a `key_digest` string and a `stamps` array; a stamp that
-  /// is not a string in the stored form reads as none.
+  /// is not a string in the stored form reads as none. With `runs`, each stamp covers as
+  /// many keys in a row as its run says; runs that are not integers from 1 to the key
+  /// limit, one per stamp, give no provenance at all (`nil`).
   private static func stamps(in written: JSONValue?) -> JSONParser.LiftedStamps? {
     guard let digest = written?["key_digest"]?.stringValue, case .array(let elements)? = written?["stamps"]
     else {
       return nil
     }
-    return JSONParser.LiftedStamps(
-      keyDigest: digest, stamps: elements.map { $0.stringValue.flatMap { WriteStamp(stored: $0) } ?? .none })
+    let stamps = elements.map { $0.stringValue.flatMap { WriteStamp(stored: $0) } ?? .none }
+    guard let runs = written?["runs"] else {
+      return JSONParser.LiftedStamps(keyDigest: digest, stamps: stamps)
+    }
+    guard case .array(let lengths) = runs, lengths.count == stamps.count else { return nil }
+    var expanded: [WriteStamp] = []
+    for (stamp, length) in zip(stamps, lengths) {
+      guard case .integer(let count) = length, (1...Int64(StateLimits.maximumKeys)).contains(count),
+        expanded.count + Int(count) <= StateLimits.maximumKeys
+      else { return nil }
+      expanded.append(contentsOf: repeatElement(stamp, count: Int(count)))
+    }
+    return JSONParser.LiftedStamps(keyDigest: digest, stamps: expanded)
   }
 
   /// What `key_digest` records for this document's keys.
@@ -408,30 +427,56 @@ public struct ConfigDocument: Sendable, Equatable {
       out.append(",\n  \"written\": {\n    \"key_digest\": \"")
       out.append(digest.text)
       out.append("\",\n    \"stamps\": [")
-      // The time of the key before, formatted: the keys of one commit share it.
+      // One stamp per run of keys in a row with the same stamp (the keys of one commit are
+      // often neighbours), and in `runs` how many keys each covers, when some run is longer
+      // than one key: a 10,000-key document written by one commit holds one stamp, not
+      // 10,000. When every run is one key long, `runs` is left out and the stamps are one
+      // per key, as they were before runs existed. (Counted in two passes rather than kept
+      // in an `[Int]`, whose storage's type is built at run time: 5,000 instructions.)
+      var runCount = 0
+      // The time of the stamp before, formatted: stamps of one minute share all but seconds.
       var time = [UInt8](repeating: 0, count: WriteStamp.timeLength)
       var timeMilliseconds = Int64.min
-      for (position, entry) in entries.enumerated() {
-        out.append(position == 0 ? "\n      " : ",\n      " as StaticString)
-        guard entry.stamp.isRecorded else {
+      for index in entries.indices {
+        let stamp = entries[index].stamp
+        if index > 0, stamp.isStored(like: entries[index - 1].stamp) { continue }
+        out.append(runCount == 0 ? "\n      " : ",\n      " as StaticString)
+        runCount += 1
+        guard stamp.isRecorded else {
           out.append("null")
           continue
         }
         out.append(UInt8(ascii: "\""))
         time.withUnsafeMutableBufferPointer { time in
-          if entry.stamp.milliseconds != timeMilliseconds {
-            WriteStamp.formatTime(entry.stamp.milliseconds, into: time, after: timeMilliseconds)
-            timeMilliseconds = entry.stamp.milliseconds
+          if stamp.milliseconds != timeMilliseconds {
+            WriteStamp.formatTime(stamp.milliseconds, into: time, after: timeMilliseconds)
+            timeMilliseconds = stamp.milliseconds
           }
           out.append(UnsafeBufferPointer(time))
         }
-        if let instanceID = entry.stamp.instanceID {
+        if let instanceID = stamp.instanceID {
           out.append(UInt8(ascii: " "))
           out.append(instanceID)
         }
         out.append(UInt8(ascii: "\""))
       }
-      out.append("\n    ]\n  }")
+      out.append("\n    ]")
+      if runCount < entries.count {
+        out.append(",\n    \"runs\": [")
+        var length = 0
+        for index in entries.indices {
+          if index > 0, !entries[index].stamp.isStored(like: entries[index - 1].stamp) {
+            out.append(length == index ? "\n      " : ",\n      " as StaticString)
+            out.appendDecimal(length)
+            length = 0
+          }
+          length += 1
+        }
+        out.append(length == entries.count ? "\n      " : ",\n      " as StaticString)
+        out.appendDecimal(length)
+        out.append("\n    ]")
+      }
+      out.append("\n  }")
     }
     out.append("\n}\n")
     return out.bytes()

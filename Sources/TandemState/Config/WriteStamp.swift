@@ -27,6 +27,12 @@ struct WriteStamp: Sendable, Equatable {
   /// Whether this is a recorded provenance (neither ``none`` nor ``pending``).
   var isRecorded: Bool { milliseconds != .min && milliseconds != .max }
 
+  /// Whether this is saved as the same text as `other`: the same provenance, or none (a key
+  /// without one, or not committed yet, both saved as `null`).
+  func isStored(like other: WriteStamp) -> Bool {
+    self == other || (!isRecorded && !other.isRecorded)
+  }
+
   /// A provenance; `instanceID` must be a valid instance id or `nil`.
   init(milliseconds: Int64, instanceID: String?) {
     self.milliseconds = milliseconds

@@ -59,6 +59,24 @@ struct ByteBuffer: ~Copyable {
     text.withUTF8 { append($0) }
   }
 
+  /// Appends a non-negative integer in decimal.
+  mutating func appendDecimal(_ value: Int) {
+    precondition(value >= 0)
+    var digits = 1
+    var rest = value / 10
+    while rest > 0 {
+      digits += 1
+      rest /= 10
+    }
+    reserve(digits)
+    var remaining = value
+    for position in stride(from: count + digits - 1, through: count, by: -1) {
+      base[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+      remaining /= 10
+    }
+    count += digits
+  }
+
   /// Runs `body` on the bytes written in `range`.
   func withBytes<Result>(in range: Range<Int>, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
     body(UnsafeBufferPointer(start: base + range.lowerBound, count: range.count))

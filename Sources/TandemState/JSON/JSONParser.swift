@@ -43,7 +43,7 @@ package struct JSONParser {
   }
 
   /// A config document's `written` object in the form tandem writes it (``ConfigDocument``):
-  /// its digest of the keys and one ``WriteStamp`` per key.
+  /// its digest of the keys and one ``WriteStamp`` per key (runs already spread over them).
   struct LiftedStamps {
     /// The `key_digest` member.
     var keyDigest: String
@@ -424,7 +424,8 @@ package struct JSONParser {
 
 extension JSONParser {
   /// Reads the object at ``index`` as ``LiftedStamps`` when it is exactly in the form tandem
-  /// writes, `{"key_digest": "...", "stamps": [...]}`, each stamp `null` or a string in the
+  /// writes, `{"key_digest": "...", "stamps": [...]}` and maybe `"runs": [...]` after them
+  /// (how many keys in a row each stamp covers), each stamp `null` or a string in the
   /// form ``ConfigProvenance`` describes, nothing escaped; then no `String` is made for a
   /// time, and a stamp equal to the one before (the keys of one commit) is not read again.
   /// Anything else returns `nil` with nothing consumed, and the caller parses the object as
@@ -528,16 +529,24 @@ extension JSONParser {
           }
           store(stamp, at: count, in: &stamps)
           count += 1
-          skipWhitespace()
-          guard at < buffer.count else { return nil }
-          if buffer[at] == UInt8(ascii: ",") {
-            at += 1
-            continue
-          }
-          guard buffer[at] == UInt8(ascii: "]") else { return nil }
-          at += 1
-          break
+          guard let more = nextElement() else { return nil }
+          if !more { break }
         }
+      }
+      // `runs`, when some stamp covers several keys in a row: how many each covers.
+      skipWhitespace()
+      if at < buffer.count && buffer[at] == UInt8(ascii: ",") {
+        at += 1
+        // One run per stamp at most: more could not pair with them. (A buffer, not an array:
+        // an `[Int]` has its storage's type built at run time, 5,000 instructions a call.)
+        let runs = UnsafeMutableBufferPointer<Int>.allocate(capacity: max(count, 1))
+        defer { runs.deallocate() }
+        guard expectName("runs"), let runCount = runLengths(into: runs), expect(UInt8(ascii: "}")) else {
+          detach(count, into: &stamps)
+          return nil
+        }
+        return expand(
+          count, in: &stamps, by: UnsafeBufferPointer(rebasing: runs[0..<runCount]), digest: digest)
       }
       guard expect(UInt8(ascii: "}")) else {
         detach(count, into: &stamps)
@@ -548,6 +557,81 @@ extension JSONParser {
         return LiftedStamps(keyDigest: digest, stamps: stamps)
       }
       return LiftedStamps(keyDigest: digest, stamps: [], attached: true)
+    }
+
+    /// The stamps of the keys when the `count` stamps read cover `runs[i]` keys in a row each:
+    /// spread over the values' entries in place when they went there and cover them exactly
+    /// (from the last run back, so that no stamp is overwritten before it is read), else as
+    /// an array. Runs that do not pair with the stamps give no stamps at all, so that no key
+    /// gets another key's stamp.
+    private mutating func expand(
+      _ count: Int, in stamps: inout [WriteStamp], by runs: UnsafeBufferPointer<Int>, digest: String
+    ) -> LiftedStamps {
+      var total = 0
+      for run in runs { total += run }  // each at most the key limit, and at most `count` of them
+      if runs.count == count, entries != nil, total == entries!.count {
+        var end = total
+        for index in stride(from: count - 1, through: 0, by: -1) {
+          let stamp = entries![index].stamp
+          let start = end - runs[index]
+          for position in start..<end { entries![position].stamp = stamp }
+          end = start
+        }
+        return LiftedStamps(keyDigest: digest, stamps: [], attached: true)
+      }
+      detach(count, into: &stamps)
+      guard runs.count == count, total <= StateLimits.maximumKeys else {
+        return LiftedStamps(keyDigest: digest, stamps: [])
+      }
+      var expanded: [WriteStamp] = []
+      expanded.reserveCapacity(total)
+      for index in 0..<count {
+        for _ in 0..<runs[index] { expanded.append(stamps[index]) }
+      }
+      return LiftedStamps(keyDigest: digest, stamps: expanded)
+    }
+
+    /// `[n, ...]` into `runs`: integers from 1 to the key limit written plainly (no sign,
+    /// leading zero, fraction or exponent), no more than `runs` holds. Returns how many;
+    /// `nil` for anything else, which the parser then reads as any value.
+    private mutating func runLengths(into runs: UnsafeMutableBufferPointer<Int>) -> Int? {
+      guard expect(UInt8(ascii: "[")) else { return nil }
+      var runCount = 0
+      skipWhitespace()
+      if at < buffer.count && buffer[at] == UInt8(ascii: "]") {
+        at += 1
+        return runCount
+      }
+      while true {
+        skipWhitespace()
+        guard runCount < runs.count, at < buffer.count, buffer[at] &- UInt8(ascii: "1") < 9 else {
+          return nil
+        }
+        var value = 0
+        while at < buffer.count, buffer[at] &- UInt8(ascii: "0") < 10 {
+          value = value * 10 + Int(buffer[at] &- UInt8(ascii: "0"))
+          guard value <= StateLimits.maximumKeys else { return nil }
+          at += 1
+        }
+        runs[runCount] = value
+        runCount += 1
+        guard let more = nextElement() else { return nil }
+        if !more { return runCount }
+      }
+    }
+
+    /// What follows an element of an array: `true` after a `,` (another element), `false`
+    /// after the closing `]`, `nil` for anything else.
+    private mutating func nextElement() -> Bool? {
+      skipWhitespace()
+      guard at < buffer.count else { return nil }
+      if buffer[at] == UInt8(ascii: ",") {
+        at += 1
+        return true
+      }
+      guard buffer[at] == UInt8(ascii: "]") else { return nil }
+      at += 1
+      return false
     }
 
     /// One element: `null`, or a stamp string.
