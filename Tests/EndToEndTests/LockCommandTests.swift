@@ -131,6 +131,33 @@ struct LockCommandTests {
   }
 
   @Test(
+    "lock run nested 65 deep runs its command; a 66th level is refused at once with LIMIT_EXCEEDED (exit 2), not after the lock timeout"
+  )
+  func nestingLimit() throws {
+    let home = Home()
+    // A timeout far longer than the chains take, even on a loaded machine: a level that
+    // waited would show.
+    let environment = ["TANDEM_HOME": home.path, "TANDEM_LOCK_TIMEOUT": "5m"]
+    func chain(_ depth: Int, _ command: [String]) -> [String] {
+      ["lock", "run", "--"] + (1..<depth).flatMap { _ in [TandemBinary.path, "lock", "run", "--"] } + command
+    }
+    let deepest = try TandemBinary.run(chain(65, ["sh", "-c", "echo deep"]), environment: environment)
+    #expect(deepest.status == 0, "\(deepest.standardError)")
+    #expect(deepest.standardOutput == "deep\n")
+    let clock = ContinuousClock()
+    let started = clock.now
+    let tooDeep = try TandemBinary.run(chain(66, ["sh", "-c", "echo too deep"]), environment: environment)
+    let took = clock.now - started
+    #expect(tooDeep.status == 2, "\(tooDeep.standardError)")
+    #expect(tooDeep.standardError.contains("65 levels deep"), "\(tooDeep.standardError)")
+    #expect(tooDeep.standardError.contains("LIMIT_EXCEEDED"), "\(tooDeep.standardError)")
+    #expect(tooDeep.standardOutput.isEmpty, "the innermost command did not run")
+    #expect(took < .seconds(150), "refused at once, not after the 5 min lock timeout: \(took)")
+    // The lock is free afterwards.
+    #expect(try home.run(["--lock-timeout", "0", "config", "set", "after=1"]).status == 0)
+  }
+
+  @Test(
     "a program that exists but cannot be executed is PERMISSION_DENIED (exit 7) with a fix that fits; nothing runs"
   )
   func programNotExecutable() throws {

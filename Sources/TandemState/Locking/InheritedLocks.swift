@@ -46,7 +46,7 @@ public enum InheritedLocks {
         device == key.device, inode == key.inode
       else { continue }
       let level = parts.count == 4 ? Int(parts[3]) ?? -1 : 0
-      guard (0..<LockRange.maximumLevel).contains(level), level > (deepest ?? -1) else { continue }
+      guard (0...LockRange.maximumLevel).contains(level), level > (deepest ?? -1) else { continue }
       var info = stat()
       guard fstat(fd, &info) == 0, FileKey(info) == key else { continue }
       // Taking the level again through the same open file description succeeds at once if

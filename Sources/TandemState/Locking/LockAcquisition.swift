@@ -162,6 +162,19 @@ enum LockAcquisition {
     // Inherited from the process that started this one: take the next level, so that
     // processes started under the same holder still exclude each other.
     let inherited = passedDown ?? InheritedLocks.level(of: key, variable: home.tool.heldLocksVariable)
+    // No level is left below the deepest one: refused at once, since waiting (for the
+    // holders above, which are this process's own ancestors) could only time out, and a
+    // retry would meet the same depth.
+    if let inherited, inherited >= LockRange.maximumLevel {
+      close(fd)
+      var error = StateError(
+        .limitExceeded,
+        "\(path) is held \(LockRange.maximumLevel + 1) levels deep by the processes that started this one "
+          + "(lock run inside lock run ...), the most there can be; nothing was run or written under it",
+        path: path)
+      error.fixRequired = "run this command outside the nested lock runs, or nest fewer of them"
+      throw error
+    }
     let level = inherited.map { $0 + 1 } ?? 0
     let attempt = Attempt(
       directory: directory, name: name, path: path, fd: fd, key: key, level: level,

@@ -52,7 +52,8 @@ struct LockRange: Equatable {
   /// How many bytes; 0 means to the end of the file and beyond.
   var length: Int64
 
-  /// How deep holders may nest (`lock run` inside `lock run` ...).
+  /// The deepest level a holder may take (`lock run` inside `lock run` ...): levels 0 to 64,
+  /// so 65 holders in a chain; a process below the deepest is refused at once.
   static let maximumLevel = 64
 
   /// The whole file: what every holder that did not inherit the lock takes.
